@@ -1,0 +1,136 @@
+package dev.mergelab.format;
+
+import dev.mergelab.MergeLabException;
+import dev.mergelab.tensor.Codecs;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A memory-mapped safetensors file. The header is parsed and validated on open; tensor bytes are never
+ * copied: {@link #data} returns a zero-copy slice of the mapping, valid until {@link #close()}. Files
+ * and tensors larger than 2 GiB work because the whole file is one {@link MemorySegment}.
+ *
+ * <p>Thread-safe for reads: the mapping lives in a shared arena so workers on every core can read it.
+ */
+public final class SafetensorsFile implements AutoCloseable {
+
+    private static final ValueLayout.OfLong U64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final Path path;
+    private final Arena arena;
+    private final MemorySegment mapping;
+    private final long dataStart;
+    private final SafetensorsHeader header;
+    private final Map<String, TensorInfo> byName;
+
+    private SafetensorsFile(Path path, Arena arena, MemorySegment mapping, long dataStart, SafetensorsHeader header) {
+        this.path = path;
+        this.arena = arena;
+        this.mapping = mapping;
+        this.dataStart = dataStart;
+        this.header = header;
+        this.byName = new HashMap<>(header.tensors().size() * 2);
+        for (TensorInfo t : header.tensors()) {
+            byName.put(t.name(), t);
+        }
+    }
+
+    /** Maps and validates {@code file}. Throws a one-line {@link MergeLabException} for anything malformed. */
+    public static SafetensorsFile open(Path file) {
+        String where = file.toString();
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw SafetensorsHeader.bad(where, "file is " + size + " bytes, shorter than the 8-byte header length");
+            }
+            MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            long headerLen = map.get(U64_LE, 0);
+            if (headerLen < 0 || headerLen > SafetensorsHeader.MAX_HEADER_BYTES) {
+                throw SafetensorsHeader.bad(where, "header length " + Long.toUnsignedString(headerLen)
+                        + " exceeds the 100 MB limit");
+            }
+            if (headerLen > size - 8) {
+                throw SafetensorsHeader.bad(where, "header length " + headerLen + " runs past the end of the "
+                        + size + "-byte file (truncated?)");
+            }
+            // Bounded by both the 100 MB cap and the real file size, so a lying length cannot make us allocate.
+            byte[] json = map.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
+            long dataStart = 8 + headerLen;
+            SafetensorsHeader header = SafetensorsHeader.parse(json, size - dataStart, where);
+            return new SafetensorsFile(file, arena, map, dataStart, header);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw MergeLabException.input(where + ": no such file", "check the path");
+        } catch (IOException e) {
+            arena.close();
+            throw MergeLabException.input(where + ": cannot read: " + e.getMessage(), "check the file's permissions");
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The {@code __metadata__} map (empty if absent). */
+    public Map<String, String> metadata() {
+        return header.metadata();
+    }
+
+    /** All tensors, in the order their bytes appear in the file. */
+    public List<TensorInfo> tensors() {
+        return header.tensors();
+    }
+
+    /** The tensor named {@code name}, or null. */
+    public TensorInfo tensor(String name) {
+        return byName.get(name);
+    }
+
+    /** Zero-copy view of the tensor's bytes. */
+    public MemorySegment data(TensorInfo t) {
+        return mapping.asSlice(dataStart + t.begin(), t.byteSize());
+    }
+
+    /** Byte offset of the data section in the file (for I/O accounting). */
+    public long dataStart() {
+        return dataStart;
+    }
+
+    public long fileSize() {
+        return mapping.byteSize();
+    }
+
+    /** Decodes a whole tensor to float32 (convenience for tests and small tensors). */
+    public float[] readFloats(String name) {
+        TensorInfo t = tensor(name);
+        if (t == null) {
+            throw MergeLabException.input(path + ": no tensor named '" + name + "'", null);
+        }
+        long n = t.numel();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw MergeLabException.input(path + ": tensor '" + name + "' has " + n + " elements, too many for one array", null);
+        }
+        float[] out = new float[(int) n];
+        Codecs.decode(t.dtype(), data(t), 0, out, 0, (int) n);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,178 @@
+package dev.mergelab.format;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.mergelab.tensor.DType;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes one safetensors file whose header is computed up front from the tensor list, so tensor bytes
+ * can then arrive in any order and from any thread ({@link #write} is a positional write). The header is
+ * padded with spaces to a multiple of 8 bytes so every tensor starts 8-byte aligned, as the reference
+ * writer does.
+ */
+public final class SafetensorsWriter implements AutoCloseable {
+
+    /** A tensor to be written: its name, dtype and shape. */
+    public record Entry(String name, DType dtype, long[] shape) {
+        public long byteSize() {
+            return Math.multiplyExact(TensorInfo.numel(shape), (long) dtype.size());
+        }
+    }
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long dataStart;
+    private final long dataLength;
+    private final Map<String, TensorInfo> byName;
+    private final AtomicLong written = new AtomicLong();
+
+    private SafetensorsWriter(Path path, FileChannel channel, long dataStart, long dataLength, Map<String, TensorInfo> byName) {
+        this.path = path;
+        this.channel = channel;
+        this.dataStart = dataStart;
+        this.dataLength = dataLength;
+        this.byName = byName;
+    }
+
+    /** Creates {@code file} (which must not exist) and writes its header. */
+    public static SafetensorsWriter create(Path file, List<Entry> entries, Map<String, String> metadata) throws IOException {
+        Map<String, TensorInfo> byName = new HashMap<>(entries.size() * 2);
+        byte[] header = header(entries, metadata, byName);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        try {
+            ByteBuffer buf = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+            buf.putLong(header.length).put(header).flip();
+            writeFully(ch, buf, 0);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        long dataLength = 0;
+        for (Entry e : entries) {
+            dataLength += e.byteSize();
+        }
+        return new SafetensorsWriter(file, ch, 8L + header.length, dataLength, byName);
+    }
+
+    /** Size in bytes of the file {@link #create} would write for these entries. */
+    public static long fileSize(List<Entry> entries, Map<String, String> metadata) {
+        byte[] header = header(entries, metadata, new HashMap<>());
+        long total = 8L + header.length;
+        for (Entry e : entries) {
+            total += e.byteSize();
+        }
+        return total;
+    }
+
+    private static byte[] header(List<Entry> entries, Map<String, String> metadata, Map<String, TensorInfo> byName) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            if (metadata != null && !metadata.isEmpty()) {
+                g.writeObjectFieldStart("__metadata__");
+                for (Map.Entry<String, String> m : metadata.entrySet()) {
+                    g.writeStringField(m.getKey(), m.getValue());
+                }
+                g.writeEndObject();
+            }
+            long offset = 0;
+            for (Entry e : entries) {
+                long end = offset + e.byteSize();
+                TensorInfo info = new TensorInfo(e.name(), e.dtype(), e.shape(), offset, end);
+                if (byName.put(e.name(), info) != null) {
+                    throw new IllegalArgumentException("duplicate tensor name " + e.name());
+                }
+                g.writeObjectFieldStart(e.name());
+                g.writeStringField("dtype", e.dtype().safetensorsName());
+                g.writeArrayFieldStart("shape");
+                for (long d : e.shape()) {
+                    g.writeNumber(d);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("data_offsets");
+                g.writeNumber(offset);
+                g.writeNumber(end);
+                g.writeEndArray();
+                g.writeEndObject();
+                offset = end;
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] json = out.toByteArray();
+        int padded = (json.length + 7) & ~7;
+        byte[] result = new byte[padded];
+        System.arraycopy(json, 0, result, 0, json.length);
+        java.util.Arrays.fill(result, json.length, padded, (byte) ' ');
+        return result;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Where {@code name} sits in this file. */
+    public TensorInfo info(String name) {
+        TensorInfo t = byName.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("tensor " + name + " is not part of " + path);
+        }
+        return t;
+    }
+
+    /**
+     * Writes {@code bytes} (position to limit) at {@code byteOffset} within tensor {@code name}.
+     * Safe to call concurrently for disjoint ranges.
+     */
+    public void write(String name, long byteOffset, ByteBuffer bytes) throws IOException {
+        TensorInfo t = info(name);
+        int n = bytes.remaining();
+        if (byteOffset < 0 || byteOffset + n > t.byteSize()) {
+            throw new IllegalArgumentException("write outside tensor " + name);
+        }
+        writeFully(channel, bytes, dataStart + t.begin() + byteOffset);
+        written.addAndGet(n);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            pos += ch.write(buf, pos);
+        }
+    }
+
+    /** Checks every tensor byte was written, optionally fsyncs, and closes the file. */
+    public void finish(boolean fsync) throws IOException {
+        try {
+            if (written.get() != dataLength) {
+                throw new IllegalStateException(path + ": wrote " + written.get() + " of " + dataLength + " tensor bytes");
+            }
+            if (fsync) {
+                channel.force(true);
+            }
+        } finally {
+            channel.close();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.mergelab.lab;
+
+import dev.mergelab.model.TensorRef;
+import dev.mergelab.tensor.Codecs;
+
+/**
+ * Streaming statistics of task vectors δ_i = θ_i − θ_b for one tensor, computed chunk by chunk so memory
+ * stays constant whatever the tensor size: squared norms of the base and each δ_i, pairwise dot products
+ * between task vectors, pairwise sign conflicts (both non-zero, opposite signs), and how many elements
+ * each model changed at all. Reductions accumulate in double.
+ */
+public final class TaskVectorStats {
+
+    private static final int CHUNK = 1 << 15;
+
+    public final int models;
+    public long elements;
+    public double baseSq;
+    public final double[] deltaSq;
+    /** Upper-triangular pairwise dot products, index {@link #pair(int, int)}. */
+    public final double[] dots;
+    public final long[] conflicts;
+    public final long[] bothNonZero;
+    public final long[] changed;
+
+    public TaskVectorStats(int models) {
+        this.models = models;
+        this.deltaSq = new double[models];
+        int pairs = models * (models - 1) / 2;
+        this.dots = new double[pairs];
+        this.conflicts = new long[pairs];
+        this.bothNonZero = new long[pairs];
+        this.changed = new long[models];
+    }
+
+    public int pair(int i, int j) {
+        // index of (i, j), i < j, in row-major upper-triangular order
+        return i * models - i * (i + 1) / 2 + (j - i - 1);
+    }
+
+    /** Accumulates one tensor: {@code base} and the same-shaped tensor of every model. */
+    public void add(TensorRef base, TensorRef[] others) {
+        long n = base.numel();
+        float[] b = new float[CHUNK];
+        float[][] d = new float[models][CHUNK];
+        for (long at = 0; at < n; at += CHUNK) {
+            int c = (int) Math.min(CHUNK, n - at);
+            Codecs.decode(base.dtype(), base.data(), at, b, 0, c);
+            for (int m = 0; m < models; m++) {
+                Codecs.decode(others[m].dtype(), others[m].data(), at, d[m], 0, c);
+                float[] dm = d[m];
+                double sq = 0;
+                long ch = 0;
+                for (int k = 0; k < c; k++) {
+                    float delta = dm[k] - b[k];
+                    dm[k] = delta;
+                    sq += (double) delta * delta;
+                    if (delta != 0f) {
+                        ch++;
+                    }
+                }
+                deltaSq[m] += sq;
+                changed[m] += ch;
+            }
+            double bs = 0;
+            for (int k = 0; k < c; k++) {
+                bs += (double) b[k] * b[k];
+            }
+            baseSq += bs;
+            for (int i = 0; i < models; i++) {
+                for (int j = i + 1; j < models; j++) {
+                    float[] x = d[i];
+                    float[] y = d[j];
+                    double dot = 0;
+                    long conf = 0;
+                    long both = 0;
+                    for (int k = 0; k < c; k++) {
+                        dot += (double) x[k] * y[k];
+                        if (x[k] != 0f && y[k] != 0f) {
+                            both++;
+                            if ((x[k] > 0) != (y[k] > 0)) {
+                                conf++;
+                            }
+                        }
+                    }
+                    int p = pair(i, j);
+                    dots[p] += dot;
+                    conflicts[p] += conf;
+                    bothNonZero[p] += both;
+                }
+            }
+        }
+        elements += n;
+    }
+
+    /** Adds another accumulator's sums into this one. */
+    public void merge(TaskVectorStats o) {
+        elements += o.elements;
+        baseSq += o.baseSq;
+        for (int i = 0; i < models; i++) {
+            deltaSq[i] += o.deltaSq[i];
+            changed[i] += o.changed[i];
+        }
+        for (int p = 0; p < dots.length; p++) {
+            dots[p] += o.dots[p];
+            conflicts[p] += o.conflicts[p];
+            bothNonZero[p] += o.bothNonZero[p];
+        }
+    }
+
+    public double deltaNorm(int i) {
+        return Math.sqrt(deltaSq[i]);
+    }
+
+    /** ‖δ_i‖ / ‖θ_b‖: how far model i moved from the base. */
+    public double relativeDelta(int i) {
+        return baseSq > 0 ? Math.sqrt(deltaSq[i] / baseSq) : 0;
+    }
+
+    public double cosine(int i, int j) {
+        double den = Math.sqrt(deltaSq[i] * deltaSq[j]);
+        return den > 0 ? dots[pair(i, j)] / den : 0;
+    }
+
+    public double signConflictRate(int i, int j) {
+        long both = bothNonZero[pair(i, j)];
+        return both > 0 ? (double) conflicts[pair(i, j)] / both : 0;
+    }
+
+    public double changedFraction(int i) {
+        return elements > 0 ? (double) changed[i] / elements : 0;
+    }
+}

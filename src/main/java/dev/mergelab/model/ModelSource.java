@@ -1,0 +1,173 @@
+package dev.mergelab.model;
+
+import dev.mergelab.MergeLabException;
+import dev.mergelab.format.SafetensorsFile;
+import dev.mergelab.format.ShardIndex;
+import dev.mergelab.format.TensorInfo;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The tensors of one model, wherever they live: a single {@code .safetensors} file (flat, tensors by
+ * name), a folder with {@code model.safetensors}, or a sharded folder with
+ * {@code model.safetensors.index.json}. Every file is mmapped and validated on open; tensor bytes are
+ * read only when a job touches them.
+ */
+public final class ModelSource implements AutoCloseable {
+
+    private final String displayName;
+    private final Path root;
+    private final boolean singleFile;
+    private final List<SafetensorsFile> files;
+    private final Map<String, TensorRef> tensors;
+
+    private ModelSource(String displayName, Path root, boolean singleFile, List<SafetensorsFile> files,
+            Map<String, TensorRef> tensors) {
+        this.displayName = displayName;
+        this.root = root;
+        this.singleFile = singleFile;
+        this.files = files;
+        this.tensors = tensors;
+    }
+
+    /** Opens a model folder or a single safetensors file. */
+    public static ModelSource open(Path path, String displayName) {
+        if (Files.isRegularFile(path)) {
+            if (!path.getFileName().toString().endsWith(".safetensors")) {
+                throw MergeLabException.input(path + ": not a .safetensors file",
+                        "give a Hugging Face model folder or a .safetensors file");
+            }
+            SafetensorsFile f = SafetensorsFile.open(path);
+            Map<String, TensorRef> map = new LinkedHashMap<>();
+            for (TensorInfo t : f.tensors()) {
+                map.put(t.name(), new TensorRef(f, t));
+            }
+            return new ModelSource(displayName, path, true, List.of(f), Collections.unmodifiableMap(map));
+        }
+        if (!Files.isDirectory(path)) {
+            throw MergeLabException.input(path + ": no such model folder or file", "check the path or hub id");
+        }
+        Path index = path.resolve(ShardIndex.FILE_NAME);
+        List<SafetensorsFile> opened = new ArrayList<>();
+        try {
+            Map<String, TensorRef> map = new LinkedHashMap<>();
+            if (Files.isRegularFile(index)) {
+                openSharded(path, index, opened, map);
+            } else {
+                List<Path> weights = weightFiles(path);
+                for (Path p : weights) {
+                    SafetensorsFile f = SafetensorsFile.open(p);
+                    opened.add(f);
+                    for (TensorInfo t : f.tensors()) {
+                        if (map.put(t.name(), new TensorRef(f, t)) != null) {
+                            throw MergeLabException.input(p + ": tensor '" + t.name() + "' also appears in another file of "
+                                    + path, "remove the stray .safetensors file from the folder");
+                        }
+                    }
+                }
+            }
+            return new ModelSource(displayName, path, false, List.copyOf(opened), Collections.unmodifiableMap(map));
+        } catch (RuntimeException e) {
+            opened.forEach(SafetensorsFile::close);
+            throw e;
+        }
+    }
+
+    private static void openSharded(Path folder, Path index, List<SafetensorsFile> opened, Map<String, TensorRef> map) {
+        ShardIndex idx = ShardIndex.read(index);
+        Map<String, SafetensorsFile> byShard = new LinkedHashMap<>();
+        for (String shard : new TreeSet<>(idx.weightMap().values())) {
+            Path p = ModelPaths.inside(folder, shard, index + ": weight_map shard");
+            SafetensorsFile f = SafetensorsFile.open(p);
+            opened.add(f);
+            byShard.put(shard, f);
+        }
+        for (Map.Entry<String, String> e : idx.weightMap().entrySet()) {
+            SafetensorsFile f = byShard.get(e.getValue());
+            TensorInfo t = f.tensor(e.getKey());
+            if (t == null) {
+                throw MergeLabException.input(index + ": tensor '" + e.getKey() + "' is listed in " + e.getValue()
+                        + " but that shard does not contain it", "re-download the model; its index and shards disagree");
+            }
+            map.put(e.getKey(), new TensorRef(f, t));
+        }
+    }
+
+    /** The weight files of an unindexed folder: model.safetensors, or else every *.safetensors file. */
+    private static List<Path> weightFiles(Path folder) {
+        Path single = folder.resolve("model.safetensors");
+        if (Files.isRegularFile(single)) {
+            return List.of(ModelPaths.inside(folder, "model.safetensors", folder.toString()));
+        }
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, "*.safetensors")) {
+            for (Path p : ds) {
+                found.add(ModelPaths.inside(folder, p.getFileName().toString(), folder.toString()));
+            }
+        } catch (IOException e) {
+            throw MergeLabException.input(folder + ": cannot list folder: " + e.getMessage(), null);
+        }
+        if (found.isEmpty()) {
+            boolean bin = Files.exists(folder.resolve("pytorch_model.bin")) || Files.exists(folder.resolve("pytorch_model.bin.index.json"));
+            throw MergeLabException.input(folder + ": no .safetensors weights in this folder",
+                    bin ? "only pickle .bin weights found; convert them to safetensors first (MergeLab never unpickles)"
+                        : "point at a Hugging Face model folder or a .safetensors file");
+        }
+        found.sort(null);
+        return found;
+    }
+
+    public String displayName() {
+        return displayName;
+    }
+
+    /** The folder or file this model was opened from. */
+    public Path root() {
+        return root;
+    }
+
+    /** The folder holding config and tokenizer files (the file's folder for a single file). */
+    public Path folder() {
+        return singleFile ? root.toAbsolutePath().getParent() : root;
+    }
+
+    /** True when opened from one flat .safetensors file rather than a model folder. */
+    public boolean isSingleFile() {
+        return singleFile;
+    }
+
+    /** Tensors by name, in index / file order. */
+    public Map<String, TensorRef> tensors() {
+        return tensors;
+    }
+
+    public TensorRef tensor(String name) {
+        return tensors.get(name);
+    }
+
+    /** The weight files opened, for hashing and I/O accounting. */
+    public List<SafetensorsFile> files() {
+        return files;
+    }
+
+    public long totalTensorBytes() {
+        long b = 0;
+        for (TensorRef t : tensors.values()) {
+            b += t.byteSize();
+        }
+        return b;
+    }
+
+    @Override
+    public void close() {
+        files.forEach(SafetensorsFile::close);
+    }
+}
