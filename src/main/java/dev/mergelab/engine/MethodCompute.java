@@ -1,0 +1,35 @@
+package dev.mergelab.engine;
+
+import dev.mergelab.method.MergeMethod;
+import dev.mergelab.method.MethodRegistry;
+import dev.mergelab.method.Params;
+import dev.mergelab.method.TensorInput;
+import dev.mergelab.method.TensorMerge;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Bridges a planned job to the method layer: decoded inputs plus resolved parameters into a {@link TensorMerge}. */
+public final class MethodCompute implements TensorCompute {
+
+    private final long seed;
+
+    /** @param seed the recipe's random seed; each method derives per-tensor, per-model generators from it */
+    public MethodCompute(long seed) {
+        this.seed = seed;
+    }
+
+    @Override
+    public float[] compute(TensorJob job, float[][] data, Consumer<String> warnings) {
+        MergeMethod method = MethodRegistry.get(job.method());
+        List<TensorInput> inputs = new ArrayList<>(data.length);
+        for (int i = 0; i < data.length; i++) {
+            PlannedInput in = job.inputs().get(i);
+            inputs.add(new TensorInput(in.model(), data[i], in.ref().shape(), in.isBase(),
+                    Params.forModel(method.spec(), in.params(), in.model(), in.ref().name())));
+        }
+        TensorMerge merge = new TensorMerge(job.outputName(), job.isEmbed(), inputs,
+                Params.global(method.spec(), job.globalParams(), job.outputName()), seed, warnings);
+        return method.merge(merge);
+    }
+}
