@@ -20,6 +20,7 @@ import dev.mergelab.recipe.Literal;
 import dev.mergelab.recipe.ModuleLayout;
 import dev.mergelab.recipe.ParameterResolver;
 import dev.mergelab.recipe.Recipe;
+import dev.mergelab.recipe.RecipeChecks;
 import dev.mergelab.recipe.Resolved;
 import dev.mergelab.recipe.Scope;
 import dev.mergelab.recipe.Site;
@@ -81,13 +82,16 @@ public final class Planner {
     public static MergePlan plan(Recipe recipe, ModelOpener opener, List<ModelSource> opened, Consumer<String> warnings) {
         MergeMethod method = methodOf(recipe);
         MethodSpec spec = method.spec();
-        recipe.validateParameterNames(spec.params().stream().map(ParamSpec::name).collect(java.util.stream.Collectors.toSet()),
-                spec.name());
-        List<String> refs = recipe.layout().modelRefs();
-        if (spec.base() == dev.mergelab.method.BaseRequirement.REQUIRED && recipe.baseModel().isEmpty()) {
-            throw MergeLabException.input(recipe.where(recipe.mergeMethod().line()) + ": method " + spec.name()
-                    + " requires base_model", "add 'base_model: <model>' to the recipe");
+        Set<String> globalNames = new java.util.TreeSet<>();
+        Set<String> perModelNames = new java.util.TreeSet<>();
+        for (ParamSpec p : spec.params()) {
+            (p.scope() == dev.mergelab.method.Scope.GLOBAL ? globalNames : perModelNames).add(p.name());
         }
+        RecipeChecks.validateParameterNames(recipe, globalNames, perModelNames).forEach(warnings);
+        if (spec.base() == dev.mergelab.method.BaseRequirement.REQUIRED) {
+            RecipeChecks.requireBaseModel(recipe);
+        }
+        List<String> refs = recipe.layout().modelRefs();
         Map<String, ModelSource> models = new LinkedHashMap<>();
         for (String ref : refs) {
             ModelSource m = opener.open(ref);
@@ -133,10 +137,10 @@ public final class Planner {
 
     private ModelSource tokenizerSource(ModelSource reference) {
         Optional<dev.mergelab.recipe.TokenizerSource> ts = recipe.effectiveTokenizerSource();
-        if (ts.isEmpty() || ts.get().isBase()) {
+        if (ts.isEmpty() || ts.get() instanceof dev.mergelab.recipe.TokenizerSource.Base) {
             return reference;
         }
-        String ref = ts.get().model().orElseThrow().raw();
+        String ref = ((dev.mergelab.recipe.TokenizerSource.Model) ts.get()).model().raw();
         ModelSource m = models.get(ref);
         if (m == null) {
             throw MergeLabException.input(recipe.where(ts.get().line()) + ": tokenizer_source '" + ref
