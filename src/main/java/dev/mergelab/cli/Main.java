@@ -14,6 +14,10 @@ import picocli.CommandLine.Option;
         description = "Merge, inspect and check Hugging Face models on the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DemoCommand.class,
+            InspectCommand.class,
+            MergeCommand.class,
+            MethodsCommand.class,
             SynthCommand.class,
         })
 public final class Main implements Runnable {

@@ -109,7 +109,9 @@ public final class Planner {
         for (Map.Entry<String, ModelSource> e : models.entrySet()) {
             ModelConfig cfg = flat ? null : readConfig(e.getValue());
             configs.put(e.getKey(), cfg);
-            archs.put(e.getKey(), Architectures.builtIn().forModel(cfg, e.getValue().tensors().keySet()));
+            archs.put(e.getKey(), cfg == null
+                    ? dev.mergelab.model.InferredLayout.infer(e.getValue().tensors().keySet(), "no config.json")
+                    : Architectures.builtIn().forModel(cfg, e.getValue().tensors().keySet()));
         }
         int outLayers = 0;
         for (ModuleLayout module : resolver.layout().modules()) {

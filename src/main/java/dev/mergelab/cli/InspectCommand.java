@@ -1,0 +1,97 @@
+package dev.mergelab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mergelab.lab.ModelFacts;
+import dev.mergelab.model.ModelSource;
+import dev.mergelab.model.TensorRef;
+import dev.mergelab.tensor.DType;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code mergelab inspect PATH}: what a model is, from its files. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a model's architecture, layers, parameters, dtypes, size and tokenizer.")
+final class InspectCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "MODEL", description = "Model folder, .safetensors file, or hub id (org/name[@revision]) in the local cache.")
+    String model;
+
+    @Option(names = "--json", description = "Print JSON (format, architecture, num_layers, num_parameters, dtypes, tensors, ...).")
+    boolean json;
+
+    @Option(names = "--tensors", description = "Also print the tensor table.")
+    boolean tensors;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (ModelSource m = Models.opener().open(model)) {
+            ModelFacts f = ModelFacts.of(m);
+            if (json) {
+                ObjectMapper mapper = new ObjectMapper();
+                ObjectNode o = mapper.createObjectNode();
+                o.put("path", m.root().toString());
+                o.put("format", f.format());
+                o.put("files", m.files().size());
+                o.put("architecture", f.architecture().name());
+                o.put("architecture_inferred", f.architecture().isInferred());
+                o.put("model_type", f.config() == null ? null : f.config().modelType().orElse(null));
+                o.put("num_layers", f.numLayers());
+                o.put("num_parameters", f.numParameters());
+                o.put("bytes", f.numBytes());
+                ObjectNode dt = o.putObject("dtypes");
+                for (Map.Entry<DType, Long> e : f.dtypes().entrySet()) {
+                    dt.put(e.getKey().safetensorsName(), e.getValue());
+                }
+                o.put("tokenizer", f.tokenizer().present());
+                if (f.tokenizer().vocabSize().isPresent()) {
+                    o.put("tokenizer_vocab_size", f.tokenizer().vocabSize().getAsInt());
+                }
+                if (f.config() != null && f.config().vocabSize().isPresent()) {
+                    o.put("vocab_size", f.config().vocabSize().getAsInt());
+                }
+                ArrayNode ts = o.putArray("tensors");
+                for (TensorRef t : m.tensors().values()) {
+                    ObjectNode to = ts.addObject();
+                    to.put("name", t.name());
+                    to.put("dtype", t.dtype().safetensorsName());
+                    ArrayNode sh = to.putArray("shape");
+                    for (long d : t.shape()) {
+                        sh.add(d);
+                    }
+                }
+                out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+                return 0;
+            }
+            out.printf("model:        %s (%s, %d file%s)%n", m.root(), f.format(), m.files().size(), m.files().size() == 1 ? "" : "s");
+            out.printf("architecture: %s%s%n", f.architecture().name(), f.architecture().isInferred() ? " (inferred from tensor names)" : "");
+            out.printf("layers:       %d%n", f.numLayers());
+            out.printf("parameters:   %,d (%s)%n", f.numParameters(), Bytes.human(f.numBytes()));
+            StringBuilder dts = new StringBuilder();
+            f.dtypes().forEach((d, n) -> dts.append(dts.length() == 0 ? "" : ", ").append(d.safetensorsName()).append(' ').append(String.format("%,d", n)));
+            out.printf("dtypes:       %s%n", dts);
+            out.printf("tokenizer:    %s%n", f.tokenizer().present()
+                    ? String.join(", ", f.tokenizer().files()) + f.tokenizer().vocabSize().stream().mapToObj(v -> " (" + v + " tokens)").findFirst().orElse("")
+                    : "none");
+            out.printf("tensors:      %d%n", m.tensors().size());
+            if (tensors) {
+                for (TensorRef t : m.tensors().values()) {
+                    out.printf("  %-60s %-8s %s%n", t.name(), t.dtype().safetensorsName(), Arrays.toString(t.shape()));
+                }
+            }
+            return 0;
+        }
+    }
+}

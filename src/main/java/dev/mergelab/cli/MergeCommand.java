@@ -1,0 +1,89 @@
+package dev.mergelab.cli;
+
+import dev.mergelab.engine.MergePlan;
+import dev.mergelab.engine.MergeRun;
+import dev.mergelab.engine.TensorJob;
+import dev.mergelab.model.ModelSource;
+import dev.mergelab.recipe.Recipe;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code mergelab merge RECIPE.yml OUT_DIR}: the main job. */
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = "Merge the models of a mergekit-style YAML recipe into a Hugging Face model folder.")
+final class MergeCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe (mergekit YAML).")
+    Path recipePath;
+
+    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "Output folder (must not exist unless --force).", arity = "0..1")
+    Path outDir;
+
+    @Option(names = "--dry-run", description = "Print the plan (every output tensor, its inputs, method and parameters) and the output size; write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--force", description = "Replace OUT_DIR if it exists (only once the new merge is complete).")
+    boolean force;
+
+    @Option(names = "--threads", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--memory", defaultValue = "1GB", description = "Heap budget for tensors being merged (default: ${DEFAULT-VALUE}).")
+    String memory;
+
+    @Option(names = "--out-shard-size", defaultValue = "5GB", description = "Largest output shard (default: ${DEFAULT-VALUE}).")
+    String shardSize;
+
+    @Option(names = "--random-seed", defaultValue = "0", description = "Seed of random methods (dare, della, ...); default ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--fsync", description = "fsync output files before renaming the folder into place.")
+    boolean fsync;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (outDir == null && !dryRun) {
+            throw dev.mergelab.MergeLabException.input("missing OUT_DIR", "give an output folder, or --dry-run to only print the plan");
+        }
+        Recipe recipe = Recipe.parse(recipePath);
+        ConsoleProgress progress = new ConsoleProgress(err, quiet);
+        List<ModelSource> opened = new ArrayList<>();
+        try {
+            MergePlan plan = MergeRun.plan(recipe, Models.opener(), opened, progress::warning);
+            if (dryRun) {
+                for (TensorJob j : plan.jobs()) {
+                    out.println(j.describe());
+                }
+                out.printf("plan: %s, %d tensors, %,d parameters, %s to write (%s read), %d layers%n", plan.method(),
+                        plan.jobs().size(), plan.outputParameters(), Bytes.human(plan.outputBytes()), Bytes.human(plan.inputBytes()),
+                        plan.numLayers());
+                return 0;
+            }
+            int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            MergeRun.Result r = MergeRun.execute(recipe, plan, outDir,
+                    new MergeRun.Options(t, Sizes.parseBytes(memory, "--memory"), Sizes.parseBytes(shardSize, "--out-shard-size"),
+                            seed, force, fsync), progress);
+            out.printf("merged %d tensors with %s into %s: %s in %.1f s (%.2f GB/s read+write)%n", plan.jobs().size(), plan.method(),
+                    r.outDir(), Bytes.human(r.outputBytes()), r.seconds(), (plan.inputBytes() + plan.outputBytes()) / r.seconds() / 1e9);
+            return 0;
+        } finally {
+            opened.forEach(ModelSource::close);
+        }
+    }
+}

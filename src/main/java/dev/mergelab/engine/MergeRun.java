@@ -1,0 +1,178 @@
+package dev.mergelab.engine;
+
+import dev.mergelab.MergeLabException;
+import dev.mergelab.format.SafetensorsFile;
+import dev.mergelab.format.SafetensorsWriter;
+import dev.mergelab.format.ShardedWriter;
+import dev.mergelab.method.MethodRegistry;
+import dev.mergelab.method.MethodSpec;
+import dev.mergelab.model.AuxFiles;
+import dev.mergelab.model.ModelConfig;
+import dev.mergelab.model.ModelSource;
+import dev.mergelab.recipe.Recipe;
+import dev.mergelab.tensor.DType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * One merge from recipe to finished output folder: plan, write every tensor into a temporary folder,
+ * add config, tokenizer, recipe and model card, check, and rename into place. Nothing appears at
+ * OUT_DIR unless all of it succeeded.
+ */
+public final class MergeRun {
+
+    public static final String VERSION = "0.1.0";
+
+    /** How to run a merge. */
+    public record Options(int threads, long memoryBudgetBytes, long shardBytes, long seed, boolean force, boolean fsync) {
+    }
+
+    /** What a finished merge produced. */
+    public record Result(MergePlan plan, Path outDir, long outputBytes, double seconds, List<String> files) {
+    }
+
+    private MergeRun() {
+    }
+
+    /** Plans without writing anything ({@code --dry-run}). The caller closes the plan's models. */
+    public static MergePlan plan(Recipe recipe, ModelOpener opener, List<ModelSource> opened, Consumer<String> warnings) {
+        return Planner.plan(recipe, opener, opened, warnings);
+    }
+
+    /** Executes a plan into {@code outDir}. */
+    public static Result execute(Recipe recipe, MergePlan plan, Path outDir, Options opts, ProgressListener progress) {
+        long t0 = System.nanoTime();
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>(plan.jobs().size());
+        for (TensorJob j : plan.jobs()) {
+            entries.add(new SafetensorsWriter.Entry(j.outputName(), j.outDtype(), j.outShape()));
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", "pt");
+        metadata.put("mergelab_version", VERSION);
+        metadata.put("mergelab_method", plan.method());
+        metadata.put("mergelab_recipe_sha256", recipe.textSha256());
+        // Hash inputs for the model card while the merge runs; both read the same page-cache pages.
+        CompletableFuture<Map<String, String>> hashes = CompletableFuture.supplyAsync(() -> hashInputs(plan));
+        try (OutputFolder folder = OutputFolder.prepare(outDir, opts.force())) {
+            List<String> files;
+            try (ShardedWriter writer = ShardedWriter.create(folder.temp(), "model", entries, opts.shardBytes(), metadata)) {
+                Executor.run(plan, new MethodCompute(opts.seed()), writer, new Executor.Options(opts.threads(), opts.memoryBudgetBytes()),
+                        progress);
+                writer.finish(opts.fsync(), Map.of("mergelab_version", VERSION));
+                files = new ArrayList<>(writer.fileNames());
+            } catch (IOException e) {
+                throw writeFailure(outDir, e);
+            }
+            try {
+                if (!plan.flat()) {
+                    writeConfig(plan, folder.temp());
+                    files.addAll(copyTokenizer(plan, folder.temp()));
+                }
+                Files.writeString(folder.temp().resolve("mergelab_recipe.yml"), recipe.text());
+                MethodSpec spec = MethodRegistry.get(plan.method()).spec();
+                List<String> parents = new ArrayList<>();
+                for (ModelSource m : plan.models()) {
+                    parents.add(m.displayName());
+                }
+                String card = ModelCard.render(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
+                        plan.method(), spec.paper() + (spec.paperUrl() == null ? "" : " (" + spec.paperUrl() + ")"), recipe.text(),
+                        hashes.join(), VERSION);
+                Files.writeString(folder.temp().resolve("README.md"), card);
+                verifyOutput(folder.temp(), plan);
+            } catch (IOException e) {
+                throw writeFailure(outDir, e);
+            }
+            folder.publish();
+            return new Result(plan, folder.target(), plan.outputBytes(), (System.nanoTime() - t0) / 1e9, files);
+        } catch (UncheckedIOException e) {
+            throw writeFailure(outDir, e.getCause());
+        }
+    }
+
+    private static MergeLabException writeFailure(Path outDir, IOException e) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        boolean full = msg.contains("No space left");
+        return MergeLabException.input("writing " + outDir + " failed: " + msg,
+                full ? "free disk space and rerun; nothing was left at the output path" : "nothing was left at the output path");
+    }
+
+    private static Map<String, String> hashInputs(MergePlan plan) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (ModelSource m : plan.models()) {
+            for (SafetensorsFile f : m.files()) {
+                out.put(m.displayName() + "/" + f.path().getFileName(), FileHashes.sha256(f.path()));
+            }
+        }
+        return out;
+    }
+
+    private static void writeConfig(MergePlan plan, Path dir) throws IOException {
+        Path src = plan.configSource().folder().resolve("config.json");
+        if (!Files.isRegularFile(src)) {
+            return;
+        }
+        ModelConfig cfg = ModelConfig.readFolder(plan.configSource().folder());
+        DType dtype = plan.jobs().stream().map(TensorJob::outDtype).filter(DType::isFloating).findFirst().orElse(null);
+        if (dtype != null) {
+            cfg = cfg.withDtype(dtype);
+        }
+        if (plan.numLayers() > 0) {
+            cfg = cfg.withLayerCount(plan.numLayers());
+        }
+        if (plan.vocabSize() > 0) {
+            cfg = cfg.withVocabSize((int) plan.vocabSize());
+        }
+        Files.writeString(dir.resolve("config.json"), cfg.toJson());
+    }
+
+    private static List<String> copyTokenizer(MergePlan plan, Path dir) throws IOException {
+        List<String> copied = new ArrayList<>();
+        ModelSource tok = plan.tokenizerSource();
+        if (tok == null) {
+            return copied;
+        }
+        for (Path f : AuxFiles.present(tok.folder())) {
+            String name = f.getFileName().toString();
+            if (name.equals("config.json")) {
+                continue;
+            }
+            Files.copy(f, dir.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
+            copied.add(name);
+        }
+        return copied;
+    }
+
+    /** Re-reads every written shard header: each planned tensor present once, with the planned dtype and shape. */
+    private static void verifyOutput(Path dir, MergePlan plan) {
+        Map<String, TensorJob> expected = new LinkedHashMap<>();
+        for (TensorJob j : plan.jobs()) {
+            expected.put(j.outputName(), j);
+        }
+        try (var files = Files.list(dir)) {
+            for (Path p : files.filter(x -> x.getFileName().toString().endsWith(".safetensors")).toList()) {
+                try (SafetensorsFile f = SafetensorsFile.open(p)) {
+                    for (var t : f.tensors()) {
+                        TensorJob j = expected.remove(t.name());
+                        if (j == null || j.outDtype() != t.dtype() || !java.util.Arrays.equals(j.outShape(), t.shape())) {
+                            throw new IllegalStateException("output check failed for " + t.name() + " in " + p);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!expected.isEmpty()) {
+            throw new IllegalStateException("output is missing " + expected.size() + " tensors, e.g. " + expected.keySet().iterator().next());
+        }
+    }
+}
