@@ -40,14 +40,15 @@ public final class SafePaths {
         if (!candidate.startsWith(base) || candidate.equals(base)) {
             throw unsafe(folder, relativeName, "it leaves the folder");
         }
-        Path realBase = realPath(folder, base);
+        // Only what exists can be a link; a missing tail is checked through its nearest existing parent.
         Path existing = candidate;
-        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+        while (!existing.equals(base) && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
             existing = existing.getParent();
         }
-        if (existing == null || existing.equals(base)) {
+        if (existing.equals(base)) {
             return candidate;
         }
+        Path realBase = realPath(folder, base);
         if (Files.isSymbolicLink(existing) && !Files.exists(existing)) {
             throw unsafe(folder, relativeName, "it is a broken symbolic link");
         }
