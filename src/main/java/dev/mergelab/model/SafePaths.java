@@ -91,19 +91,23 @@ public final class SafePaths {
 
     /**
      * The Hugging Face cache keeps {@code models--X/snapshots/<hash>/file} as a link to
-     * {@code models--X/blobs/<sha>}. Accept exactly that: same repository, blobs folder.
+     * {@code models--X/blobs/<sha>}. Accept exactly that: same repository, blobs folder. The folder may
+     * be the snapshot or a subfolder of it (repositories that keep a model under a subfolder).
      */
     private static boolean inSnapshotBlobs(Path realBase, Path real) {
-        Path snapshots = realBase.getParent();
-        if (snapshots == null || snapshots.getFileName() == null
-                || !snapshots.getFileName().toString().equals("snapshots")) {
-            return false;
+        for (Path snapshot = realBase; snapshot.getParent() != null; snapshot = snapshot.getParent()) {
+            Path snapshots = snapshot.getParent();
+            Path repo = snapshots.getParent();
+            if (repo == null || repo.getFileName() == null || snapshots.getFileName() == null) {
+                return false;
+            }
+            if (snapshots.getFileName().toString().equals("snapshots")
+                    && isRepoFolderName(repo.getFileName().toString())) {
+                Path blobs = repo.resolve("blobs");
+                return real.startsWith(blobs) && !real.equals(blobs);
+            }
         }
-        Path repo = snapshots.getParent();
-        if (repo == null || repo.getFileName() == null || !isRepoFolderName(repo.getFileName().toString())) {
-            return false;
-        }
-        return real.startsWith(repo.resolve("blobs")) && !real.equals(repo.resolve("blobs"));
+        return false;
     }
 
     private static boolean isRepoFolderName(String name) {

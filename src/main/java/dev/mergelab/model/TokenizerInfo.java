@@ -54,7 +54,7 @@ public record TokenizerInfo(boolean present, List<String> files, OptionalInt voc
     private static OptionalInt vocabSize(Path model, List<String> names) {
         if (names.contains("tokenizer.json")) {
             long max = maxId(SafePaths.resolveInside(model, "tokenizer.json"), true);
-            if (max >= 0) {
+            if (max >= 0 && max < Integer.MAX_VALUE) {
                 return OptionalInt.of((int) (max + 1));
             }
         }
@@ -63,7 +63,7 @@ public record TokenizerInfo(boolean present, List<String> files, OptionalInt voc
             if (names.contains("added_tokens.json")) {
                 max = Math.max(max, maxId(SafePaths.resolveInside(model, "added_tokens.json"), false));
             }
-            if (max >= 0) {
+            if (max >= 0 && max < Integer.MAX_VALUE) {
                 return OptionalInt.of((int) (max + 1));
             }
         }

@@ -73,6 +73,8 @@ class AuxFilesTest {
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na b\n");
         Files.writeString(dir.resolve("added_tokens.json"), "{\"<pad>\":3}");
         assertEquals(4, TokenizerInfo.of(dir).vocabSize().getAsInt());
+        Files.writeString(dir.resolve("added_tokens.json"), "{\"<huge>\":9999999999}");
+        assertTrue(TokenizerInfo.of(dir).vocabSize().isEmpty(), "ids past int range are not a size");
     }
 
     @Test

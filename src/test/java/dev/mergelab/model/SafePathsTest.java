@@ -66,6 +66,7 @@ class SafePathsTest {
         cache.snapshot("org/a", FakeHubCache.hash('a'), "nested/tokenizer.json", "{}");
         assertTrue(SafePaths.isSafe(snap, "config.json"));
         assertTrue(SafePaths.isSafe(snap, "nested/tokenizer.json"));
+        assertTrue(SafePaths.isSafe(snap.resolve("nested"), "tokenizer.json"), "a model in a subfolder of a snapshot");
 
         // A link from org/a's snapshot into org/b's blobs: the same shape, another repository.
         Path otherSnap = cache.snapshot("org/b", FakeHubCache.hash('b'), "model.safetensors", "w");
