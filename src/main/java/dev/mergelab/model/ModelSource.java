@@ -85,7 +85,8 @@ public final class ModelSource implements AutoCloseable {
         ShardIndex idx = ShardIndex.read(index);
         Map<String, SafetensorsFile> byShard = new LinkedHashMap<>();
         for (String shard : new TreeSet<>(idx.weightMap().values())) {
-            Path p = ModelPaths.inside(folder, shard, index + ": weight_map shard");
+            ShardIndex.checkPlainFileName(shard, index + ": weight_map shard");
+            Path p = SafePaths.resolveInside(folder, shard);
             SafetensorsFile f = SafetensorsFile.open(p);
             opened.add(f);
             byShard.put(shard, f);
@@ -105,12 +106,12 @@ public final class ModelSource implements AutoCloseable {
     private static List<Path> weightFiles(Path folder) {
         Path single = folder.resolve("model.safetensors");
         if (Files.isRegularFile(single)) {
-            return List.of(ModelPaths.inside(folder, "model.safetensors", folder.toString()));
+            return List.of(SafePaths.resolveInside(folder, "model.safetensors"));
         }
         List<Path> found = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, "*.safetensors")) {
             for (Path p : ds) {
-                found.add(ModelPaths.inside(folder, p.getFileName().toString(), folder.toString()));
+                found.add(SafePaths.resolveInside(folder, p.getFileName().toString()));
             }
         } catch (IOException e) {
             throw MergeLabException.input(folder + ": cannot list folder: " + e.getMessage(), null);
