@@ -35,7 +35,7 @@ final class ParameterParser {
         SequencedMap<String, Parameters.Parameter> out = new LinkedHashMap<>();
         for (NodeTuple tuple : map.getValue()) {
             Node keyNode = tuple.getKeyNode();
-            String name = nodes.nonBlank(keyNode, "a parameter name in " + path);
+            String name = nodes.key(keyNode, path);
             if (out.containsKey(name)) {
                 throw nodes.error(keyNode, "duplicate parameter '" + name + "' in " + path);
             }

@@ -200,7 +200,7 @@ final class RecipeParser {
             throw nodes.error(node, "modules is empty");
         }
         for (NodeTuple t : map.getValue()) {
-            String name = nodes.nonBlank(t.getKeyNode(), "a module name");
+            String name = nodes.key(t.getKeyNode(), "modules");
             String path = "modules." + name;
             if (out.containsKey(name)) {
                 throw nodes.error(t.getKeyNode(), "duplicate module '" + name + "'");

@@ -41,8 +41,14 @@ final class YamlLoader {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             int line = mark == null ? 0 : mark.getLine() + 1;
             String problem = e.getProblem() != null ? e.getProblem() : firstLine(e.getMessage());
-            throw RecipeErrors.at(source, line, "YAML syntax error: " + problem,
-                    "check indentation and that every key ends with ':'");
+            if (problem.startsWith("Global tag is not allowed")) {
+                // Our TagInspector refused a tag such as !!python/object before any value was built.
+                throw RecipeErrors.at(source, line, "unsupported YAML tag" + problem.substring(problem.indexOf(':')),
+                        "recipes are plain YAML without tags");
+            }
+            String context = e.getContext() == null ? "" : e.getContext() + ", ";
+            throw RecipeErrors.at(source, line, "YAML syntax error: " + context + problem,
+                    "check indentation, brackets, and that every key ends with ':'");
         } catch (YAMLException e) {
             // Limits (size, depth, aliases) and "expected a single document" land here.
             throw RecipeErrors.at(source, 0, "cannot read YAML: " + firstLine(e.getMessage()));

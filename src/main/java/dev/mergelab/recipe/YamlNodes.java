@@ -64,14 +64,7 @@ final class YamlNodes {
         SequencedMap<String, NodeTuple> out = new LinkedHashMap<>();
         for (NodeTuple tuple : map.getValue()) {
             Node keyNode = tuple.getKeyNode();
-            if (!(keyNode instanceof ScalarNode k) || !(k.getTag().equals(Tag.STR) || k.getTag().equals(Tag.MERGE))) {
-                throw error(keyNode, "keys of " + path + " must be plain names, got " + describe(keyNode));
-            }
-            String key = k.getValue();
-            if (k.getTag().equals(Tag.MERGE)) {
-                throw error(keyNode, "YAML merge keys ('<<') are not supported in " + path,
-                        "use an alias (*name) for a whole value instead");
-            }
+            String key = key(keyNode, path);
             if (!allowed.contains(key)) {
                 throw error(keyNode, "unknown key '" + key + "' in " + path + RecipeErrors.didYouMean(key, allowed),
                         "valid keys: " + String.join(", ", allowed));
@@ -82,6 +75,18 @@ final class YamlNodes {
             out.put(key, tuple);
         }
         return out;
+    }
+
+    /** A mapping key: a plain string. YAML merge keys ({@code <<}) are refused rather than half-supported. */
+    String key(Node keyNode, String path) {
+        if (keyNode instanceof ScalarNode k && k.getTag().equals(Tag.MERGE)) {
+            throw error(keyNode, "YAML merge keys ('<<') are not supported in " + path,
+                    "use an alias (*name) for a whole value instead");
+        }
+        if (!(keyNode instanceof ScalarNode k) || !k.getTag().equals(Tag.STR) || k.getValue().isBlank()) {
+            throw error(keyNode, "keys of " + path + " must be plain names, got " + describe(keyNode));
+        }
+        return k.getValue();
     }
 
     /** A non-empty list. */
