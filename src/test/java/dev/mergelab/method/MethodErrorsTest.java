@@ -56,6 +56,20 @@ class MethodErrorsTest {
     }
 
     @Test
+    void eagerCheckFindsWhatMergeWouldWithoutMerging() {
+        MergeMethod ties = MethodRegistry.get("ties");
+        ties.checkParams(Jobs.job("ties", BASE, List.of(M0), Map.of(), Jobs.weights(1)));
+        fails(() -> ties.checkParams(Jobs.job("ties", BASE, List.of(M0), Map.of(), List.of(Map.of("density", 0.5)))),
+                "Missing required parameter weight for m0.");
+        fails(() -> ties.checkParams(Jobs.job("ties", BASE, List.of(M0), Map.of("normalize", "yes"), Jobs.weights(1))),
+                "normalize = 'yes'", "true or false");
+        fails(() -> MethodRegistry.get("linear").checkParams(Jobs.job("linear", BASE, List.of(M0), Map.of(), Jobs.weights(1))),
+                "Missing required parameter weight for base.");
+        fails(() -> MethodRegistry.get("slerp").checkParams(Jobs.job("slerp", BASE, List.of(M0), Map.of(), List.of())),
+                "Missing required parameter t");
+    }
+
+    @Test
     void badValuesNameTheParameter() {
         fails(() -> Jobs.merge("ties", BASE, List.of(M0), Map.of(), List.of(Map.of("weight", 1.0, "density", -0.1))),
                 "ties", "density = -0.1", "model m0", Jobs.TENSOR, ">= 0");
