@@ -19,4 +19,23 @@ public interface MergeMethod {
     default long[] outputShape(TensorMerge job) {
         return Shapes.commonShape(spec().name(), job);
     }
+
+    /**
+     * Eager parameter check for planning and {@code --dry-run}, without merging: every given value must
+     * pass its type and range check, and every required parameter must be present — of the global scope,
+     * and of each input except a special base (for {@link BaseRequirement#NOT_SPECIAL} methods the base is
+     * an ordinary input and needs its own). Throws the same one-line errors {@link #merge} would.
+     */
+    default void checkParams(TensorMerge job) {
+        job.global().validateAll();
+        job.global().requireAll();
+        boolean baseExempt = spec().base() != BaseRequirement.NOT_SPECIAL;
+        for (TensorInput in : job.inputs()) {
+            in.params().validateAll();
+            if (in.isBase() && baseExempt) {
+                continue;
+            }
+            in.params().requireAll();
+        }
+    }
 }

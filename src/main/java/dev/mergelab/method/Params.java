@@ -78,6 +78,14 @@ public final class Params {
         return out;
     }
 
+    /** Throws "Missing required parameter ..." for the first required parameter without a value. */
+    public void requireAll() {
+        List<String> missing = missingRequired();
+        if (!missing.isEmpty()) {
+            throw missing(specs.get(missing.getFirst()));
+        }
+    }
+
     /** Validates every given value of a known parameter (for eager plan checks); throws on the first bad one. */
     public void validateAll() {
         for (ParamSpec p : specs.values()) {
@@ -100,14 +108,17 @@ public final class Params {
         Object raw = values.get(name);
         if (raw == null) {
             if (p.required()) {
-                throw MergeLabException.input(
-                        method + ": Missing required parameter " + name + " for "
-                                + (model == null ? tensor : model + "." + tensor),
-                        "set '" + name + "' (" + p.doc() + ")");
+                throw missing(p);
             }
             return p.defaultValue();
         }
         return p.validate(raw, method, where());
+    }
+
+    private MergeLabException missing(ParamSpec p) {
+        return MergeLabException.input(
+                method + ": Missing required parameter " + p.name() + " for " + (model == null ? tensor : model + "." + tensor),
+                "set '" + p.name() + "' (" + p.doc() + ")");
     }
 
     private ParamSpec spec(String name) {
