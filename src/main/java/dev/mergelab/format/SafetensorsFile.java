@@ -21,6 +21,9 @@ import java.util.Map;
  * and tensors larger than 2 GiB work because the whole file is one {@link MemorySegment}.
  *
  * <p>Thread-safe for reads: the mapping lives in a shared arena so workers on every core can read it.
+ *
+ * <p>Limitation: like any mmap reader, if another process truncates the file while it is mapped, touching
+ * the lost pages raises {@link InternalError} (SIGBUS) rather than a {@link MergeLabException}.
  */
 public final class SafetensorsFile implements AutoCloseable {
 
@@ -48,6 +51,8 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Maps and validates {@code file}. Throws a one-line {@link MergeLabException} for anything malformed. */
     public static SafetensorsFile open(Path file) {
         String where = file.toString();
+        // Before opening: a FIFO would block the open forever, a directory or device fails obscurely later.
+        Untrusted.regularFile(file, Untrusted.path(file), "point MergeLab at a .safetensors file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -64,17 +69,19 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw SafetensorsHeader.bad(where, "header length " + headerLen + " runs past the end of the "
                         + size + "-byte file (truncated?)");
             }
-            // Bounded by both the 100 MB cap and the real file size, so a lying length cannot make us allocate.
+            // Bounded by both the 100 MB cap and the real file size, so a lying length cannot make us allocate
+            // (MalformedSafetensorsTest measures the allocation of every malformed case to keep it so).
             byte[] json = map.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
             long dataStart = 8 + headerLen;
             SafetensorsHeader header = SafetensorsHeader.parse(json, size - dataStart, where);
             return new SafetensorsFile(file, arena, map, dataStart, header);
         } catch (NoSuchFileException e) {
             arena.close();
-            throw MergeLabException.input(where + ": no such file", "check the path");
+            throw MergeLabException.input(Untrusted.path(file) + ": no such file", "check the path");
         } catch (IOException e) {
             arena.close();
-            throw MergeLabException.input(where + ": cannot read: " + e.getMessage(), "check the file's permissions");
+            throw MergeLabException.input(Untrusted.path(file) + ": cannot read: " + Untrusted.firstLine(e.getMessage()),
+                    "check the file's permissions");
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -118,11 +125,11 @@ public final class SafetensorsFile implements AutoCloseable {
     public float[] readFloats(String name) {
         TensorInfo t = tensor(name);
         if (t == null) {
-            throw MergeLabException.input(path + ": no tensor named '" + name + "'", null);
+            throw MergeLabException.input(Untrusted.path(path) + ": no tensor named '" + Untrusted.show(name) + "'", null);
         }
         long n = t.numel();
         if (n > Integer.MAX_VALUE - 8) {
-            throw MergeLabException.input(path + ": tensor '" + name + "' has " + n + " elements, too many for one array", null);
+            throw MergeLabException.input(Untrusted.path(path) + ": tensor '" + Untrusted.show(name) + "' has " + n + " elements, too many for one array", null);
         }
         float[] out = new float[(int) n];
         Codecs.decode(t.dtype(), data(t), 0, out, 0, (int) n);

@@ -9,6 +9,7 @@ import dev.mergelab.MergeLabException;
 import dev.mergelab.tensor.DType;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -21,6 +22,10 @@ import java.util.Map;
  * shapes whose byte size matches the offsets (overflow-checked); offsets that tile the data section
  * exactly, with no overlap and no gap; unique names. A checkpoint is attacker-controlled, so every check
  * is a one-line error and nothing allocates in proportion to a number the file claims.
+ *
+ * <p>Resource bound: the header is at most {@link #MAX_HEADER_BYTES} and parsing keeps only the tensor
+ * list, so the worst case (a maximal header of {@link #MAX_TENSORS} tiny tensors) costs a few hundred MB
+ * of heap and a few seconds; TESTING.md ("Hostile safetensors inputs") records the measured numbers.
  */
 public final class SafetensorsHeader {
 
@@ -31,6 +36,8 @@ public final class SafetensorsHeader {
     /** PyTorch itself refuses more than 64 dimensions. */
     public static final int MAX_RANK = 64;
     public static final int MAX_METADATA_ENTRIES = 10_000;
+
+    static final String HINT = "re-download or re-export the file; MergeLab only reads well-formed safetensors";
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -67,6 +74,13 @@ public final class SafetensorsHeader {
         if (json.length == 0 || json[0] != '{') {
             throw bad(where, "header does not start with '{'");
         }
+        // The reference decodes the whole header as strict UTF-8 before parsing. Jackson alone accepts
+        // overlong forms (C0 80 decodes to NUL) and code points above U+10FFFF, so a name could differ
+        // from what other tools see.
+        int badByte = Untrusted.invalidUtf8At(json);
+        if (badByte >= 0) {
+            throw bad(where, "header is not valid UTF-8 (at byte " + badByte + " of the header)");
+        }
         List<TensorInfo> tensors = new ArrayList<>();
         Map<String, String> metadata = Collections.emptyMap();
         try (JsonParser p = JSON.createParser(json)) {
@@ -90,8 +104,14 @@ public final class SafetensorsHeader {
             }
         } catch (MergeLabException e) {
             throw e;
-        } catch (IOException | RuntimeException e) {
-            throw bad(where, "header is not valid JSON: " + firstLine(e.getMessage()));
+        } catch (IOException e) {
+            // Syntax errors and Jackson's StreamReadConstraints (nesting, name/string/number length) land here.
+            throw bad(where, "header is not valid JSON: " + Untrusted.firstLine(e.getMessage()));
+        } catch (RuntimeException e) {
+            // Never seen (the hostile-input tests assert it), but a header we cannot parse is still bad input:
+            // refuse it with one line and keep the cause for debugging.
+            throw new MergeLabException(MergeLabException.Kind.INPUT, prefix(where) + "header could not be parsed ("
+                    + e.getClass().getSimpleName() + ")", HINT, e);
         }
         validateLayout(tensors, dataLength, where);
         return new SafetensorsHeader(List.copyOf(tensors), metadata);
@@ -102,17 +122,28 @@ public final class SafetensorsHeader {
         Map<String, String> m = new LinkedHashMap<>();
         for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
             String key = p.currentName();
-            expect(p.nextToken() == JsonToken.VALUE_STRING, where, "__metadata__ value of '" + key + "' is not a string");
+            expect(p.nextToken() == JsonToken.VALUE_STRING, where,
+                    "__metadata__ value of '" + Untrusted.show(key) + "' is not a string");
             if (m.size() >= MAX_METADATA_ENTRIES) {
                 throw bad(where, "__metadata__ has more than " + MAX_METADATA_ENTRIES + " entries");
             }
-            m.put(key, p.getText());
+            String value = p.getText();
+            // Jackson accepts a lone "\ud800" escape in string values; the reference (serde_json) does not,
+            // and our own writer could not encode it when the metadata is copied to a merged file.
+            if (Untrusted.hasLoneSurrogate(key) || Untrusted.hasLoneSurrogate(value)) {
+                throw bad(where, "__metadata__ entry '" + Untrusted.show(key) + "' holds an unpaired UTF-16 surrogate");
+            }
+            m.put(key, value);
         }
         return Collections.unmodifiableMap(m);
     }
 
     private static TensorInfo parseTensor(JsonParser p, String name, String where) throws IOException {
-        expect(p.currentToken() == JsonToken.START_OBJECT, where, "entry of tensor '" + name + "' is not an object");
+        String shown = Untrusted.show(name);
+        if (Untrusted.hasLoneSurrogate(name)) { // Jackson refuses these in names today; keep it that way
+            throw bad(where, "tensor name '" + shown + "' holds an unpaired UTF-16 surrogate");
+        }
+        expect(p.currentToken() == JsonToken.START_OBJECT, where, "entry of tensor '" + shown + "' is not an object");
         DType dtype = null;
         long[] shape = null;
         long[] offsets = null;
@@ -121,62 +152,79 @@ public final class SafetensorsHeader {
             JsonToken v = p.nextToken();
             switch (key) {
                 case "dtype" -> {
-                    expect(v == JsonToken.VALUE_STRING, where, "dtype of tensor '" + name + "' is not a string");
+                    expect(v == JsonToken.VALUE_STRING, where, "dtype of tensor '" + shown + "' is not a string");
                     dtype = DType.fromSafetensors(p.getText());
                     if (dtype == null) {
-                        throw bad(where, "tensor '" + name + "' has unsupported dtype '" + clip(p.getText()) + "'");
+                        throw bad(where, "tensor '" + shown + "' has unsupported dtype '" + Untrusted.show(p.getText()) + "'");
                     }
                 }
-                case "shape" -> shape = parseLongs(p, name, "shape", MAX_RANK, where);
+                case "shape" -> shape = parseLongs(p, shown, "shape", MAX_RANK, where);
                 case "data_offsets" -> {
-                    offsets = parseLongs(p, name, "data_offsets", 2, where);
-                    expect(offsets.length == 2, where, "data_offsets of tensor '" + name + "' must have two numbers");
+                    offsets = parseLongs(p, shown, "data_offsets", 2, where);
+                    expect(offsets.length == 2, where, "data_offsets of tensor '" + shown + "' must have two numbers");
                 }
                 default -> p.skipChildren(); // unknown fields are ignored, as the reference does
             }
         }
         expect(dtype != null && shape != null && offsets != null, where,
-                "tensor '" + name + "' lacks dtype, shape or data_offsets");
+                "tensor '" + shown + "' lacks dtype, shape or data_offsets");
         if (offsets[0] > offsets[1]) {
-            throw bad(where, "tensor '" + name + "' has data_offsets with begin > end");
+            throw bad(where, "tensor '" + shown + "' has data_offsets with begin > end");
         }
-        long numel;
         long bytes;
         try {
-            numel = TensorInfo.numel(shape);
-            bytes = Math.multiplyExact(numel, (long) dtype.size());
+            bytes = byteSize(shape, dtype);
         } catch (ArithmeticException e) {
-            throw bad(where, "shape of tensor '" + name + "' overflows");
+            throw bad(where, "shape of tensor '" + shown + "' overflows");
         }
         if (bytes != offsets[1] - offsets[0]) {
-            throw bad(where, "tensor '" + name + "' " + dtype.safetensorsName() + java.util.Arrays.toString(shape)
+            throw bad(where, "tensor '" + shown + "' " + dtype.safetensorsName() + Arrays.toString(shape)
                     + " needs " + bytes + " bytes but data_offsets span " + (offsets[1] - offsets[0]));
         }
         return new TensorInfo(name, dtype, shape, offsets[0], offsets[1]);
     }
 
-    private static long[] parseLongs(JsonParser p, String name, String field, int max, String where) throws IOException {
-        expect(p.currentToken() == JsonToken.START_ARRAY, where, field + " of tensor '" + name + "' is not an array");
+    /**
+     * Byte size of a tensor, throwing {@link ArithmeticException} on overflow. Stricter than the reference
+     * on purpose: the product of the non-zero dimensions times the element size must fit in a long too, so
+     * a zero-size tensor like [0, 2^62, 2^62] is refused and code computing strides or row sizes from a
+     * validated shape can never overflow. The writer uses the same rule, so we never write what we refuse.
+     */
+    static long byteSize(long[] shape, DType dtype) {
+        long numel = 1;
+        long nonZero = dtype.size();
+        for (long d : shape) {
+            if (d < 0) {
+                throw new ArithmeticException("negative dimension");
+            }
+            numel = Math.multiplyExact(numel, d);
+            nonZero = Math.multiplyExact(nonZero, Math.max(d, 1)); // only here to throw on overflow
+        }
+        return Math.multiplyExact(numel, (long) dtype.size());
+    }
+
+    private static long[] parseLongs(JsonParser p, String shownName, String field, int max, String where) throws IOException {
+        expect(p.currentToken() == JsonToken.START_ARRAY, where, field + " of tensor '" + shownName + "' is not an array");
         long[] out = new long[Math.min(max, 8)];
         int n = 0;
         for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-            expect(t == JsonToken.VALUE_NUMBER_INT, where, field + " of tensor '" + name + "' holds a non-integer");
+            expect(t == JsonToken.VALUE_NUMBER_INT, where, field + " of tensor '" + shownName + "' holds a non-integer");
             if (n >= max) {
-                throw bad(where, field + " of tensor '" + name + "' has more than " + max + " entries");
+                throw bad(where, field + " of tensor '" + shownName + "' has more than " + max + " entries");
             }
             if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                throw bad(where, field + " of tensor '" + name + "' holds a number too large");
+                throw bad(where, field + " of tensor '" + shownName + "' holds a number too large");
             }
             long v = p.getLongValue();
             if (v < 0) {
-                throw bad(where, field + " of tensor '" + name + "' holds a negative number");
+                throw bad(where, field + " of tensor '" + shownName + "' holds a negative number");
             }
             if (n == out.length) {
-                out = java.util.Arrays.copyOf(out, Math.min(max, out.length * 2));
+                out = Arrays.copyOf(out, Math.min(max, out.length * 2));
             }
             out[n++] = v;
         }
-        return java.util.Arrays.copyOf(out, n);
+        return Arrays.copyOf(out, n);
     }
 
     /** Offsets must tile [0, dataLength) exactly: sorted, each tensor starting where the previous ended. */
@@ -186,7 +234,8 @@ public final class SafetensorsHeader {
         long cursor = 0;
         for (TensorInfo t : sorted) {
             if (t.begin() != cursor) {
-                throw bad(where, "tensor '" + t.name() + "' " + (t.begin() < cursor ? "overlaps the previous tensor" : "leaves a gap before it")
+                throw bad(where, "tensor '" + Untrusted.show(t.name()) + "' "
+                        + (t.begin() < cursor ? "overlaps the previous tensor" : "leaves a gap before it")
                         + " (data_offsets begin " + t.begin() + ", expected " + cursor + ")");
             }
             cursor = t.end();
@@ -205,21 +254,12 @@ public final class SafetensorsHeader {
         }
     }
 
+    /** {@code where} is the file's path as given by the caller; it is escaped here so the message stays one line. */
     static MergeLabException bad(String where, String what) {
-        return MergeLabException.input(where + ": invalid safetensors file: " + what,
-                "re-download or re-export the file; MergeLab only reads well-formed safetensors");
+        return MergeLabException.input(prefix(where) + what, HINT);
     }
 
-    private static String clip(String s) {
-        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "parse error";
-        }
-        int nl = s.indexOf('\n');
-        String line = nl < 0 ? s : s.substring(0, nl);
-        return line.length() > 160 ? line.substring(0, 160) + "..." : line;
+    private static String prefix(String where) {
+        return Untrusted.pathText(where == null ? "<header>" : where) + ": invalid safetensors file: ";
     }
 }

@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * can then arrive in any order and from any thread ({@link #write} is a positional write). The header is
  * padded with spaces to a multiple of 8 bytes so every tensor starts 8-byte aligned, as the reference
  * writer does.
+ *
+ * <p>It refuses (with {@link IllegalArgumentException}, before creating the file) anything
+ * {@link SafetensorsHeader} would refuse to read back: a tensor named {@code __metadata__}, negative or
+ * overflowing shapes, more than {@link SafetensorsHeader#MAX_RANK} dimensions, too many tensors or
+ * metadata entries, unpaired surrogates in text, or a header over {@link SafetensorsHeader#MAX_HEADER_BYTES}.
+ * Names reach the writer from input checkpoints, so a merge must not end by writing an unreadable file.
  */
 public final class SafetensorsWriter implements AutoCloseable {
 
@@ -64,7 +71,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         long dataLength = 0;
         for (Entry e : entries) {
-            dataLength += e.byteSize();
+            dataLength += e.byteSize(); // cannot overflow: header() checked the running sum
         }
         return new SafetensorsWriter(file, ch, 8L + header.length, dataLength, byName);
     }
@@ -74,12 +81,27 @@ public final class SafetensorsWriter implements AutoCloseable {
         byte[] header = header(entries, metadata, new HashMap<>());
         long total = 8L + header.length;
         for (Entry e : entries) {
-            total += e.byteSize();
+            total += e.byteSize(); // header() checked the sum fits
         }
         return total;
     }
 
     private static byte[] header(List<Entry> entries, Map<String, String> metadata, Map<String, TensorInfo> byName) {
+        if (entries.size() > SafetensorsHeader.MAX_TENSORS) {
+            throw new IllegalArgumentException(entries.size() + " tensors exceed the " + SafetensorsHeader.MAX_TENSORS
+                    + " per file that readers accept; use more shards");
+        }
+        if (metadata != null) {
+            if (metadata.size() > SafetensorsHeader.MAX_METADATA_ENTRIES) {
+                throw new IllegalArgumentException("more than " + SafetensorsHeader.MAX_METADATA_ENTRIES + " metadata entries");
+            }
+            for (Map.Entry<String, String> m : metadata.entrySet()) {
+                if (Untrusted.hasLoneSurrogate(m.getKey()) || Untrusted.hasLoneSurrogate(m.getValue())) {
+                    throw new IllegalArgumentException("metadata entry '" + Untrusted.show(m.getKey())
+                            + "' holds an unpaired UTF-16 surrogate");
+                }
+            }
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -92,7 +114,13 @@ public final class SafetensorsWriter implements AutoCloseable {
             }
             long offset = 0;
             for (Entry e : entries) {
-                long end = offset + e.byteSize();
+                checkEntry(e);
+                long end;
+                try {
+                    end = Math.addExact(offset, SafetensorsHeader.byteSize(e.shape(), e.dtype()));
+                } catch (ArithmeticException x) {
+                    throw new IllegalArgumentException("total tensor bytes overflow a long at tensor '" + Untrusted.show(e.name()) + "'");
+                }
                 TensorInfo info = new TensorInfo(e.name(), e.dtype(), e.shape(), offset, end);
                 if (byName.put(e.name(), info) != null) {
                     throw new IllegalArgumentException("duplicate tensor name " + e.name());
@@ -116,11 +144,33 @@ public final class SafetensorsWriter implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         byte[] json = out.toByteArray();
+        if (json.length > SafetensorsHeader.MAX_HEADER_BYTES - 8) {
+            throw new IllegalArgumentException("header of " + json.length + " bytes exceeds the 100 MB readers accept");
+        }
         int padded = (json.length + 7) & ~7;
         byte[] result = new byte[padded];
         System.arraycopy(json, 0, result, 0, json.length);
         java.util.Arrays.fill(result, json.length, padded, (byte) ' ');
         return result;
+    }
+
+    /** The reader's rules for one entry, checked before anything is written. */
+    private static void checkEntry(Entry e) {
+        String shown = Untrusted.show(e.name());
+        if (e.name().equals("__metadata__")) {
+            throw new IllegalArgumentException("a tensor cannot be named __metadata__ (readers take it for the metadata map)");
+        }
+        if (Untrusted.hasLoneSurrogate(e.name())) {
+            throw new IllegalArgumentException("tensor name '" + shown + "' holds an unpaired UTF-16 surrogate");
+        }
+        if (e.shape().length > SafetensorsHeader.MAX_RANK) {
+            throw new IllegalArgumentException("tensor '" + shown + "' has more than " + SafetensorsHeader.MAX_RANK + " dimensions");
+        }
+        try {
+            SafetensorsHeader.byteSize(e.shape(), e.dtype());
+        } catch (ArithmeticException x) {
+            throw new IllegalArgumentException("shape of tensor '" + shown + "' is negative or overflows: " + Arrays.toString(e.shape()));
+        }
     }
 
     public Path path() {
@@ -143,7 +193,8 @@ public final class SafetensorsWriter implements AutoCloseable {
     public void write(String name, long byteOffset, ByteBuffer bytes) throws IOException {
         TensorInfo t = info(name);
         int n = bytes.remaining();
-        if (byteOffset < 0 || byteOffset + n > t.byteSize()) {
+        // Written so it cannot overflow: byteOffset + n would wrap for byteOffset near Long.MAX_VALUE.
+        if (byteOffset < 0 || byteOffset > t.byteSize() - n) {
             throw new IllegalArgumentException("write outside tensor " + name);
         }
         writeFully(channel, bytes, dataStart + t.begin() + byteOffset);

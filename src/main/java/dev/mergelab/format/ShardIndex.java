@@ -1,9 +1,10 @@
 package dev.mergelab.format;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.MergeLabException;
@@ -11,24 +12,47 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code model.safetensors.index.json}: which shard file holds each tensor. Shard names must be plain
  * file names in the same folder; anything that could point elsewhere ({@code ../}, absolute paths,
  * separators) is refused, because the index is as untrusted as the weights.
+ *
+ * <p>The index is read with a streaming parser rather than as a tree: a 64 MiB file of tiny entries would
+ * otherwise become well over a gigabyte of JSON nodes. Entries are capped at {@link #MAX_ENTRIES} and
+ * distinct shard names at {@link #MAX_SHARDS}, which keeps the heap cost of a hostile index to a few
+ * hundred MB at most.
  */
 public final class ShardIndex {
 
     public static final String FILE_NAME = "model.safetensors.index.json";
     static final long MAX_INDEX_BYTES = 64L << 20;
+    /** Same cap as tensors per file: far above any real model (DeepSeek-V3 has about 91k tensors). */
+    static final int MAX_ENTRIES = SafetensorsHeader.MAX_TENSORS;
+    /** Transformers numbers shards with five digits, so a real index names at most 99999 files. */
+    static final int MAX_SHARDS = 99_999;
+
+    private static final String HINT = "re-download the model's index file";
 
     static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build())
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(16)
+                    .maxNameLength(1 << 16)
+                    .maxStringLength(1 << 20)
+                    .maxNumberLength(32)
+                    .build())
             .build());
+
+    /** Windows opens these as devices in any folder, whatever the extension. */
+    private static final Set<String> WINDOWS_DEVICES = Set.of("CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+            "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM\u00b9", "COM\u00b2", "COM\u00b3",
+            "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT\u00b9", "LPT\u00b2", "LPT\u00b3");
 
     private final Map<String, String> weightMap;
     private final long totalSize;
@@ -48,43 +72,108 @@ public final class ShardIndex {
     }
 
     public static ShardIndex read(Path file) {
-        String where = file.toString();
-        JsonNode root;
-        try {
-            if (Files.size(file) > MAX_INDEX_BYTES) {
-                throw MergeLabException.input(where + ": index larger than 64 MiB", "this is not a real shard index");
+        String where = Untrusted.path(file);
+        long size = Untrusted.regularFile(file, where, "point MergeLab at the model's index .json file").size();
+        if (size > MAX_INDEX_BYTES) {
+            throw MergeLabException.input(where + ": index larger than 64 MiB", "this is not a real shard index");
+        }
+        Map<String, String> map = null;
+        long total = -1;
+        try (JsonParser p = JSON.getFactory().createParser(file.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw MergeLabException.input(where + ": shard index is not a JSON object", HINT);
             }
-            root = JSON.readTree(file.toFile());
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+                String key = p.currentName();
+                JsonToken v = p.nextToken();
+                if (key.equals("weight_map") && v == JsonToken.START_OBJECT) {
+                    map = readWeightMap(p, where);
+                } else if (key.equals("metadata") && v == JsonToken.START_OBJECT) {
+                    total = readTotalSize(p);
+                } else {
+                    p.skipChildren(); // other fields (and a non-object weight_map, reported below) are ignored
+                }
+            }
+            // ObjectMapper.readTree used to accept anything after the object; an index is one JSON value.
+            if (p.nextToken() != null) {
+                throw MergeLabException.input(where + ": unexpected data after the shard index object", HINT);
+            }
         } catch (MergeLabException e) {
             throw e;
         } catch (IOException e) {
-            throw MergeLabException.input(where + ": not a valid JSON shard index: " + firstLine(e.getMessage()),
-                    "re-download the model's index file");
+            throw MergeLabException.input(where + ": not a valid JSON shard index: " + Untrusted.firstLine(e.getMessage()), HINT);
         }
-        if (root == null || !root.isObject() || !root.path("weight_map").isObject()) {
-            throw MergeLabException.input(where + ": shard index has no weight_map object", "re-download the model's index file");
+        if (map == null) {
+            throw MergeLabException.input(where + ": shard index has no weight_map object", HINT);
         }
-        Map<String, String> map = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.get("weight_map").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().isTextual()) {
-                throw MergeLabException.input(where + ": weight_map entry '" + e.getKey() + "' is not a file name", null);
-            }
-            String shard = e.getValue().asText();
-            checkPlainFileName(shard, where + ": weight_map entry '" + e.getKey() + "'");
-            map.put(e.getKey(), shard);
-        }
-        long total = root.path("metadata").path("total_size").asLong(-1);
         return new ShardIndex(map, total);
     }
 
-    /** Refuses names that could leave the folder: separators, "..", absolute paths, NUL, empty. */
+    private static Map<String, String> readWeightMap(JsonParser p, String where) throws IOException {
+        Map<String, String> map = new LinkedHashMap<>();
+        Map<String, String> shardNames = new HashMap<>(); // one String per distinct shard, not per entry
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+            String tensor = p.currentName();
+            String what = where + ": weight_map entry '" + Untrusted.show(tensor) + "'";
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+                throw MergeLabException.input(what + " is not a file name", HINT);
+            }
+            if (map.size() >= MAX_ENTRIES) {
+                throw MergeLabException.input(where + ": weight_map has more than " + MAX_ENTRIES + " entries",
+                        "this is not a real shard index");
+            }
+            String shard = shardNames.get(p.getText());
+            if (shard == null) {
+                shard = p.getText();
+                checkPlainFileName(shard, what);
+                if (shardNames.size() >= MAX_SHARDS) {
+                    throw MergeLabException.input(where + ": weight_map names more than " + MAX_SHARDS + " shard files",
+                            "this is not a real shard index");
+                }
+                shardNames.put(shard, shard);
+            }
+            map.put(tensor, shard);
+        }
+        return map;
+    }
+
+    /** {@code metadata.total_size}, or -1 when absent or not a number (it is informational only). */
+    private static long readTotalSize(JsonParser p) throws IOException {
+        long total = -1;
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+            String key = p.currentName();
+            JsonToken v = p.nextToken();
+            if (key.equals("total_size") && v == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                total = p.getLongValue();
+            } else if (key.equals("total_size") && v == JsonToken.VALUE_NUMBER_FLOAT) {
+                total = (long) p.getDoubleValue();
+            } else {
+                p.skipChildren();
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Refuses names that could leave the folder (separators, "..", absolute or drive paths) and names that
+     * are not ordinary files anywhere MergeLab runs: empty, all dots, control characters (NUL truncates
+     * paths in native code, newlines forge log lines) and Windows device names such as {@code CON} or
+     * {@code NUL.safetensors}.
+     */
     public static void checkPlainFileName(String name, String what) {
-        boolean bad = name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0
-                || name.indexOf('\\') >= 0 || name.indexOf('\0') >= 0 || name.contains(":");
-        if (bad) {
-            throw MergeLabException.input(what + " points outside the model folder ('" + clip(name) + "')",
+        boolean escapes = name.isEmpty() || name.chars().allMatch(c -> c == '.') || name.indexOf('/') >= 0
+                || name.indexOf('\\') >= 0 || name.indexOf(':') >= 0;
+        if (escapes) {
+            throw MergeLabException.input(what + " points outside the model folder ('" + Untrusted.show(name) + "')",
                     "refusing a path that could escape the folder; the index must name files beside it");
+        }
+        boolean control = name.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+        int dot = name.indexOf('.');
+        String base = (dot < 0 ? name : name.substring(0, dot)).stripTrailing().toUpperCase(Locale.ROOT);
+        if (control || WINDOWS_DEVICES.contains(base)) {
+            throw MergeLabException.input(what + " is not a plain file name ('" + Untrusted.show(name) + "')",
+                    "refusing control characters and device names; the index must name ordinary files beside it");
         }
     }
 
@@ -100,17 +189,5 @@ public final class ShardIndex {
         ObjectNode wm = root.putObject("weight_map");
         weightMap.forEach(wm::put);
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-    }
-
-    private static String clip(String s) {
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "parse error";
-        }
-        int nl = s.indexOf('\n');
-        return clip(nl < 0 ? s : s.substring(0, nl));
     }
 }

@@ -65,7 +65,11 @@ public final class ShardedWriter implements AutoCloseable {
             Map<String, String> metadata) throws IOException {
         long total = 0;
         for (SafetensorsWriter.Entry e : entries) {
-            total += e.byteSize();
+            try {
+                total = Math.addExact(total, e.byteSize()); // total_size in the index must not wrap
+            } catch (ArithmeticException x) {
+                throw new IllegalArgumentException("total tensor bytes overflow a long at tensor " + e.name());
+            }
         }
         ShardedWriter w = new ShardedWriter(folder, prefix, total);
         List<List<SafetensorsWriter.Entry>> plan = plan(entries, shardBytes);
