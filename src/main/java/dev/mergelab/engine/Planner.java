@@ -357,19 +357,11 @@ public final class Planner {
         // Validate parameters now so a bad value fails before any work starts.
         List<TensorInput> shapes = new ArrayList<>();
         for (PlannedInput in : inputs) {
-            Params p = Params.forModel(spec, in.params(), in.model(), in.ref().name());
-            if (!in.isBase()) {
-                for (String missing : p.missingRequired()) {
-                    throw MergeLabException.input(recipe.source() + ": missing required parameter '" + missing + "' for "
-                            + in.model() + "." + in.ref().name(), "set it in the model's parameters or at the top level");
-                }
-            }
-            p.validateAll();
-            shapes.add(new TensorInput(in.model(), null, in.ref().shape(), in.isBase(), p));
+            shapes.add(new TensorInput(in.model(), null, in.ref().shape(), in.isBase(),
+                    Params.forModel(spec, in.params(), in.model(), in.ref().name())));
         }
-        Params g = Params.global(spec, global, outName);
-        g.validateAll();
-        TensorMerge probe = new TensorMerge(outName, w.isEmbed(), shapes, g, 0L, warnings);
+        TensorMerge probe = new TensorMerge(outName, w.isEmbed(), shapes, Params.global(spec, global, outName), 0L, warnings);
+        method.checkParams(probe);
         long[] outShape = method.outputShape(probe);
         boolean copy = spec.name().equals("passthrough") && inputs.size() == 1 && !global.containsKey("scale")
                 && !inputs.getFirst().params().containsKey("scale") && outType == srcType;
