@@ -38,4 +38,13 @@ public interface MergeMethod {
             in.params().requireAll();
         }
     }
+
+    /**
+     * The chunked form of this merge for a tensor described by {@code header} (its inputs carry shapes and
+     * parameters but {@code data == null}), or null when the method only works on whole tensors. The engine
+     * uses it for tensors too large to hold as float32 copies.
+     */
+    default ChunkedMerge chunked(TensorMerge header) {
+        return null;
+    }
 }
