@@ -156,20 +156,19 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     /** The reader's rules for one entry, checked before anything is written. */
     private static void checkEntry(Entry e) {
-        String shown = Untrusted.show(e.name());
         if (e.name().equals("__metadata__")) {
             throw new IllegalArgumentException("a tensor cannot be named __metadata__ (readers take it for the metadata map)");
         }
         if (Untrusted.hasLoneSurrogate(e.name())) {
-            throw new IllegalArgumentException("tensor name '" + shown + "' holds an unpaired UTF-16 surrogate");
+            throw new IllegalArgumentException("tensor name '" + Untrusted.show(e.name()) + "' holds an unpaired UTF-16 surrogate");
         }
         if (e.shape().length > SafetensorsHeader.MAX_RANK) {
-            throw new IllegalArgumentException("tensor '" + shown + "' has more than " + SafetensorsHeader.MAX_RANK + " dimensions");
+            throw new IllegalArgumentException("tensor '" + Untrusted.show(e.name()) + "' has more than " + SafetensorsHeader.MAX_RANK + " dimensions");
         }
         try {
             SafetensorsHeader.byteSize(e.shape(), e.dtype());
         } catch (ArithmeticException x) {
-            throw new IllegalArgumentException("shape of tensor '" + shown + "' is negative or overflows: " + Arrays.toString(e.shape()));
+            throw new IllegalArgumentException("shape of tensor '" + Untrusted.show(e.name()) + "' is negative or overflows: " + Arrays.toString(e.shape()));
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * {@code model.safetensors.index.json}: which shard file holds each tensor. Shard names must be plain
@@ -58,7 +59,12 @@ public final class ShardIndex {
     private final long totalSize;
 
     public ShardIndex(Map<String, String> weightMap, long totalSize) {
-        this.weightMap = Collections.unmodifiableMap(new LinkedHashMap<>(weightMap));
+        this(totalSize, Collections.unmodifiableMap(new LinkedHashMap<>(weightMap)));
+    }
+
+    /** For {@link #read}, which builds a private map: copying up to a million entries again is not free. */
+    private ShardIndex(long totalSize, Map<String, String> ownedWeightMap) {
+        this.weightMap = ownedWeightMap;
         this.totalSize = totalSize;
     }
 
@@ -101,12 +107,17 @@ public final class ShardIndex {
         } catch (MergeLabException e) {
             throw e;
         } catch (IOException e) {
+            // Syntax errors, StreamReadConstraints and Jackson's symbol-table flood guard land here.
             throw MergeLabException.input(where + ": not a valid JSON shard index: " + Untrusted.firstLine(e.getMessage()), HINT);
+        } catch (RuntimeException e) {
+            // Not expected (the tests assert it); an index we cannot parse is still bad input, so one line.
+            throw new MergeLabException(MergeLabException.Kind.INPUT, where + ": shard index could not be parsed ("
+                    + e.getClass().getSimpleName() + ")", HINT, e);
         }
         if (map == null) {
             throw MergeLabException.input(where + ": shard index has no weight_map object", HINT);
         }
-        return new ShardIndex(map, total);
+        return new ShardIndex(total, Collections.unmodifiableMap(map));
     }
 
     private static Map<String, String> readWeightMap(JsonParser p, String where) throws IOException {
@@ -114,18 +125,18 @@ public final class ShardIndex {
         Map<String, String> shardNames = new HashMap<>(); // one String per distinct shard, not per entry
         for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
             String tensor = p.currentName();
-            String what = where + ": weight_map entry '" + Untrusted.show(tensor) + "'";
             if (p.nextToken() != JsonToken.VALUE_STRING) {
-                throw MergeLabException.input(what + " is not a file name", HINT);
+                throw MergeLabException.input(entry(where, tensor) + " is not a file name", HINT);
             }
             if (map.size() >= MAX_ENTRIES) {
                 throw MergeLabException.input(where + ": weight_map has more than " + MAX_ENTRIES + " entries",
                         "this is not a real shard index");
             }
-            String shard = shardNames.get(p.getText());
+            String text = p.getText();
+            String shard = shardNames.get(text);
             if (shard == null) {
-                shard = p.getText();
-                checkPlainFileName(shard, what);
+                shard = text;
+                checkPlainFileName(shard, () -> entry(where, tensor));
                 if (shardNames.size() >= MAX_SHARDS) {
                     throw MergeLabException.input(where + ": weight_map names more than " + MAX_SHARDS + " shard files",
                             "this is not a real shard index");
@@ -135,6 +146,11 @@ public final class ShardIndex {
             map.put(tensor, shard);
         }
         return map;
+    }
+
+    /** Names an entry in messages; built only when needed, as escaping costs far more than reading an entry. */
+    private static String entry(String where, String tensor) {
+        return where + ": weight_map entry '" + Untrusted.show(tensor) + "'";
     }
 
     /** {@code metadata.total_size}, or -1 when absent or not a number (it is informational only). */
@@ -162,17 +178,31 @@ public final class ShardIndex {
      * {@code NUL.safetensors}.
      */
     public static void checkPlainFileName(String name, String what) {
-        boolean escapes = name.isEmpty() || name.chars().allMatch(c -> c == '.') || name.indexOf('/') >= 0
-                || name.indexOf('\\') >= 0 || name.indexOf(':') >= 0;
-        if (escapes) {
-            throw MergeLabException.input(what + " points outside the model folder ('" + Untrusted.show(name) + "')",
+        checkPlainFileName(name, () -> what);
+    }
+
+    /** As above, building the message only on failure (read() checks up to {@link #MAX_SHARDS} names). */
+    private static void checkPlainFileName(String name, Supplier<String> what) {
+        boolean onlyDots = true;
+        boolean separator = false;
+        boolean control = false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            onlyDots &= c == '.';
+            separator |= c == '/' || c == '\\' || c == ':';
+            control |= c < 0x20 || c == 0x7f;
+        }
+        if (onlyDots || separator) { // onlyDots also covers the empty name
+            throw MergeLabException.input(what.get() + " points outside the model folder ('" + Untrusted.show(name) + "')",
                     "refusing a path that could escape the folder; the index must name files beside it");
         }
-        boolean control = name.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
         int dot = name.indexOf('.');
-        String base = (dot < 0 ? name : name.substring(0, dot)).stripTrailing().toUpperCase(Locale.ROOT);
-        if (control || WINDOWS_DEVICES.contains(base)) {
-            throw MergeLabException.input(what + " is not a plain file name ('" + Untrusted.show(name) + "')",
+        int baseLength = dot < 0 ? name.length() : dot;
+        // Device names are at most 7 characters (CONOUT$) plus trailing spaces Windows ignores.
+        boolean device = baseLength <= 16
+                && WINDOWS_DEVICES.contains(name.substring(0, baseLength).stripTrailing().toUpperCase(Locale.ROOT));
+        if (control || device) {
+            throw MergeLabException.input(what.get() + " is not a plain file name ('" + Untrusted.show(name) + "')",
                     "refusing control characters and device names; the index must name ordinary files beside it");
         }
     }

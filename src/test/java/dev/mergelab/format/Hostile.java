@@ -116,12 +116,13 @@ final class Hostile {
     }
 
     /** Either way the test is told: used by properties, where acceptance is allowed. */
-    static void openOrInput(Path file, Consumer<SafetensorsFile> ifOpened) {
+    static void openOrInput(Path file, Consumer<SafetensorsFile> ifOpened, Consumer<MergeLabException> ifRefused) {
         SafetensorsFile f;
         try {
             f = SafetensorsFile.open(file);
         } catch (MergeLabException e) {
             assertOneLineInput(e, file.toString(), "");
+            ifRefused.accept(e);
             return;
         }
         try (f) {
