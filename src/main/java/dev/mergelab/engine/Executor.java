@@ -1,7 +1,9 @@
 package dev.mergelab.engine;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.format.PageHints;
 import dev.mergelab.format.ShardedWriter;
+import dev.mergelab.method.ChunkedMerge;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
 import java.io.IOException;
@@ -31,14 +33,26 @@ public final class Executor {
     private static final int WRITE_CHUNK = 1 << 20;
     private static final long MIB = 1L << 20;
 
-    /** How to run: worker threads and heap budget for job working sets. */
-    public record Options(int threads, long memoryBudgetBytes) {
+    /**
+     * How to run: worker threads, heap budget for job working sets, and the working-set size above which
+     * a job runs chunked (when its method supports it) instead of holding whole float32 copies.
+     */
+    public record Options(int threads, long memoryBudgetBytes, long chunkAboveBytes, int chunkElements) {
         public Options {
-            if (threads < 1) {
-                throw new IllegalArgumentException("threads must be >= 1");
+            if (threads < 1 || chunkElements < 1) {
+                throw new IllegalArgumentException("threads and chunk size must be >= 1");
             }
         }
+
+        public Options(int threads, long memoryBudgetBytes) {
+            this(threads, memoryBudgetBytes, DEFAULT_CHUNK_ABOVE, CHUNK_ELEMENTS);
+        }
     }
+
+    /** Jobs whose float32 working set exceeds this run chunked when the method allows it. */
+    public static final long DEFAULT_CHUNK_ABOVE = 64L << 20;
+    /** Elements per input per chunk: 4 MB of float32, small enough for caches and the heap budget. */
+    static final int CHUNK_ELEMENTS = 1 << 20;
 
     private Executor() {
     }
@@ -56,10 +70,13 @@ public final class Executor {
         try {
             for (TensorJob job : plan.jobs()) {
                 futures.add(pool.submit(() -> {
-                    int need = (int) Math.min(budgetMib, Math.max(1, (job.workingBytes() + MIB - 1) / MIB));
+                    ChunkedMerge chunked = !job.copy() && job.workingBytes() > opts.chunkAboveBytes() && ChunkReader.canRead(job)
+                            ? compute.chunked(job, progress::warning) : null;
+                    long heap = chunked != null ? (job.inputs().size() + 1L) * opts.chunkElements() * 4 : job.workingBytes();
+                    int need = (int) Math.min(budgetMib, Math.max(1, (heap + MIB - 1) / MIB));
                     budget.acquireUninterruptibly(need);
                     try {
-                        runJob(job, compute, out, progress);
+                        runJob(job, compute, chunked, opts.chunkElements(), out, progress);
                     } finally {
                         budget.release(need);
                     }
@@ -92,23 +109,57 @@ public final class Executor {
         }
     }
 
-    private static void runJob(TensorJob job, TensorCompute compute, ShardedWriter out, ProgressListener progress)
-            throws IOException {
-        if (job.copy()) {
-            copyBytes(job, out);
-            return;
+    private static void runJob(TensorJob job, TensorCompute compute, ChunkedMerge chunked, int chunkElements, ShardedWriter out,
+            ProgressListener progress) throws IOException {
+        for (PlannedInput in : job.inputs()) {
+            PageHints.willNeed(in.ref().data()); // start disk reads now; the kernel reads ahead while we compute
         }
-        float[][] inputs = new float[job.inputs().size()][];
-        for (int i = 0; i < inputs.length; i++) {
-            inputs[i] = decode(job.inputs().get(i).ref());
+        try {
+            if (job.copy()) {
+                copyBytes(job, out);
+                return;
+            }
+            if (chunked != null) {
+                runChunked(job, chunked, chunkElements, out, progress);
+                return;
+            }
+            float[][] inputs = new float[job.inputs().size()][];
+            for (int i = 0; i < inputs.length; i++) {
+                inputs[i] = decode(job.inputs().get(i).ref());
+            }
+            float[] result = compute.compute(job, inputs, progress::warning);
+            if (result.length != job.outNumel()) {
+                throw new IllegalStateException(job.method() + " returned " + result.length + " values for "
+                        + job.outputName() + ", expected " + job.outNumel());
+            }
+            checkFinite(job, result, result.length, inputs, progress);
+            writeFloats(job, result, 0, result.length, 0, out);
+        } finally {
+            for (PlannedInput in : job.inputs()) {
+                PageHints.dontNeed(in.ref().data()); // keep RSS bounded: the bytes stay in the page cache
+            }
         }
-        float[] result = compute.compute(job, inputs, progress::warning);
-        if (result.length != job.outNumel()) {
-            throw new IllegalStateException(job.method() + " returned " + result.length + " values for "
-                    + job.outputName() + ", expected " + job.outNumel());
+    }
+
+    /** Statistics passes then the combine pass, over row chunks decoded straight from the mmapped inputs. */
+    private static void runChunked(TensorJob job, ChunkedMerge merge, int chunkElements, ShardedWriter out,
+            ProgressListener progress) throws IOException {
+        ChunkReader reader = new ChunkReader(job, chunkElements);
+        for (int pass = 0; pass < merge.statisticPasses(); pass++) {
+            for (long r = 0; r < reader.rows(); r += reader.chunkRows()) {
+                int n = reader.read(r);
+                merge.observe(pass, r, n, reader.buffers());
+            }
+            merge.endPass(pass);
         }
-        checkFinite(job, result, inputs, progress);
-        writeFloats(job, result, out);
+        float[] result = new float[reader.chunkRows() * reader.rowLength()];
+        for (long r = 0; r < reader.rows(); r += reader.chunkRows()) {
+            int n = reader.read(r);
+            merge.combine(r, n, reader.buffers(), result);
+            int count = n * reader.rowLength();
+            checkFinite(job, result, count, reader.buffers(), progress);
+            writeFloats(job, result, 0, count, r * reader.rowLength(), out);
+        }
     }
 
     static float[] decode(TensorRef ref) {
@@ -123,12 +174,12 @@ public final class Executor {
     }
 
     /** NaN/Inf in the output is an error unless a parent already had them (then only a warning). */
-    private static void checkFinite(TensorJob job, float[] result, float[][] inputs, ProgressListener progress) {
-        if (allFinite(result)) {
+    private static void checkFinite(TensorJob job, float[] result, int count, float[][] inputs, ProgressListener progress) {
+        if (allFinite(result, result.length == count ? result.length : count)) {
             return;
         }
         for (float[] in : inputs) {
-            if (!allFinite(in)) {
+            if (!allFinite(in, in.length)) {
                 progress.warning(job.outputName() + ": output has NaN/Inf values because a parent already has them");
                 return;
             }
@@ -137,25 +188,27 @@ public final class Executor {
                 "check the method's parameters (weights summing to zero, extreme t or lambda)");
     }
 
-    private static boolean allFinite(float[] v) {
-        for (float x : v) {
-            if (!Float.isFinite(x)) {
+    private static boolean allFinite(float[] v, int count) {
+        for (int i = 0; i < count; i++) {
+            if (!Float.isFinite(v[i])) {
                 return false;
             }
         }
         return true;
     }
 
-    private static void writeFloats(TensorJob job, float[] result, ShardedWriter out) throws IOException {
+    /** Encodes {@code result[from, from+count)} and writes it at element {@code outElement} of the output tensor. */
+    private static void writeFloats(TensorJob job, float[] result, int from, int count, long outElement, ShardedWriter out)
+            throws IOException {
         int size = job.outDtype().size();
-        int chunk = (int) Math.min(WRITE_CHUNK, result.length);
-        ByteBuffer buf = ByteBuffer.allocate(Math.max(1, chunk) * size);
+        int chunk = Math.max(1, Math.min(WRITE_CHUNK, count));
+        ByteBuffer buf = ByteBuffer.allocate(chunk * size);
         MemorySegment seg = MemorySegment.ofBuffer(buf);
-        for (int at = 0; at < result.length; at += chunk) {
-            int c = Math.min(chunk, result.length - at);
-            Codecs.encode(job.outDtype(), result, at, c, seg, 0);
+        for (int at = 0; at < count; at += chunk) {
+            int c = Math.min(chunk, count - at);
+            Codecs.encode(job.outDtype(), result, from + at, c, seg, 0);
             buf.clear().limit(c * size);
-            out.write(job.outputName(), (long) at * size, buf);
+            out.write(job.outputName(), (outElement + at) * size, buf);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.mergelab.engine;
 
+import dev.mergelab.method.ChunkedMerge;
 import dev.mergelab.method.MergeMethod;
 import dev.mergelab.method.MethodRegistry;
 import dev.mergelab.method.Params;
@@ -31,5 +32,17 @@ public final class MethodCompute implements TensorCompute {
         TensorMerge merge = new TensorMerge(job.outputName(), job.isEmbed(), inputs,
                 Params.global(method.spec(), job.globalParams(), job.outputName()), seed, warnings);
         return method.merge(merge);
+    }
+
+    @Override
+    public ChunkedMerge chunked(TensorJob job, Consumer<String> warnings) {
+        MergeMethod method = MethodRegistry.get(job.method());
+        List<TensorInput> inputs = new ArrayList<>(job.inputs().size());
+        for (PlannedInput in : job.inputs()) {
+            inputs.add(new TensorInput(in.model(), null, in.ref().shape(), in.isBase(),
+                    Params.forModel(method.spec(), in.params(), in.model(), in.ref().name())));
+        }
+        return method.chunked(new TensorMerge(job.outputName(), job.isEmbed(), inputs,
+                Params.global(method.spec(), job.globalParams(), job.outputName()), seed, warnings));
     }
 }
