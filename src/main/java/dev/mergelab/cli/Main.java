@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
         description = "Merge, inspect and check Hugging Face models on the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            BenchCommand.class,
             CompatCommand.class,
             DemoCommand.class,
             InspectCommand.class,

@@ -51,11 +51,14 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @Option(names = "--report-json", hidden = true, description = "Write wall time, CPU time and peak RSS of this run as JSON (used by bench).")
+    Path reportJson;
+
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (outDir == null && !dryRun) {
@@ -81,6 +84,9 @@ final class MergeCommand implements Callable<Integer> {
                             seed, force, fsync), progress);
             out.printf("merged %d tensors with %s into %s: %s in %.1f s (%.2f GB/s read+write)%n", plan.jobs().size(), plan.method(),
                     r.outDir(), Bytes.human(r.outputBytes()), r.seconds(), (plan.inputBytes() + plan.outputBytes()) / r.seconds() / 1e9);
+            if (reportJson != null) {
+                dev.mergelab.bench.RunReport.write(reportJson, r.seconds(), plan.inputBytes(), plan.outputBytes());
+            }
             return 0;
         } finally {
             opened.forEach(ModelSource::close);
