@@ -24,10 +24,13 @@ if [[ -z "$jdk" ]]; then
 fi
 export JAVA_HOME="$jdk"
 
+# MERGELAB_BUILD_DIR lets parallel work trees build into their own folder (the pom's mergelab.buildDir).
 build_dir="${MERGELAB_BUILD_DIR:-target}"
-mvn -q test-compile
+mvn_args=(-q)
+if [[ -n "${MERGELAB_BUILD_DIR:-}" ]]; then mvn_args+=("-Dmergelab.buildDir=$(realpath -m "$build_dir")"); fi
+mvn "${mvn_args[@]}" test-compile
 cp_file="$build_dir/bench-classpath.txt"
-mvn -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+mvn "${mvn_args[@]}" dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
 deps="$(cat "$cp_file")"
 
 exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
