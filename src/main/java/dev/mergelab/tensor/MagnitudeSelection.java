@@ -10,14 +10,30 @@ import java.util.Objects;
  * sign): for non-NaN values this is the order of {@code |x|}, {@code +0} and {@code -0} tie, and NaNs
  * rank above infinity, so the answer is defined for every input and uses exact integer comparisons.
  *
- * <p>The algorithm is an introselect on a scratch copy of the keys: quickselect with a deterministic
- * median-of-3 / Tukey ninther pivot and a three-way partition (model weights, especially bf16 ones,
- * repeat values a lot, and a three-way split finishes as soon as the target lands among the copies of
- * the pivot), switching to median-of-medians pivots once the partitioning depth exceeds
- * {@code 2·log2(n)}, which bounds the worst case at O(n). No randomness: the same input always takes
- * the same path.
+ * <p>The algorithm has two stages, both deterministic:
+ * <ol>
+ *   <li>Radix narrowing (for n above {@value #RADIX_MIN}): one pass builds a histogram of the top 11
+ *       key bits (sign-free exponent plus 3 mantissa bits) straight from the floats, the bucket that
+ *       holds the k-th largest is found by walking the histogram from the top, and a second,
+ *       branch-free pass gathers only that bucket's keys into the scratch array. For weight-like data
+ *       this leaves a few percent of the elements, without the unpredictable branches of
+ *       partitioning the whole tensor.</li>
+ *   <li>Introselect on what is left: quickselect with a deterministic median-of-3 / Tukey ninther pivot
+ *       and a three-way partition (model weights, especially bf16 ones, repeat values a lot, and a
+ *       three-way split finishes as soon as the target lands among the copies of the pivot), switching
+ *       to median-of-medians pivots once the partitioning depth exceeds {@code 2·log2(n)}, which bounds
+ *       the worst case at O(n) whatever the bucket holds.</li>
+ * </ol>
+ * Total cost: two linear passes over the input plus a linear selection over one bucket. No sorting, no
+ * randomness: the same input always takes the same path.
  */
 public final class MagnitudeSelection {
+
+    /** Below this size the radix narrowing is not worth its histogram. */
+    static final int RADIX_MIN = 4096;
+    /** Histogram on key bits 30..20. */
+    private static final int RADIX_SHIFT = 20;
+    private static final int BUCKETS = 1 << (31 - RADIX_SHIFT);
 
     /** Below this size a range is finished with insertion sort. */
     private static final int SMALL = 24;
@@ -37,8 +53,39 @@ public final class MagnitudeSelection {
             throw new IllegalArgumentException("k must be in [1, " + n + "], got " + k);
         }
         int[] keys = scratch(scratch, n);
-        FloatKernels.magnitudeKeys(x, off, keys, 0, n);
-        return select(keys, 0, n - 1, n - k, depthBudget(n));
+        if (n < RADIX_MIN) {
+            FloatKernels.magnitudeKeys(x, off, keys, 0, n);
+            return select(keys, 0, n - 1, n - k, depthBudget(n));
+        }
+        // Two interleaved histograms: neighbouring elements often share a bucket, and alternating the
+        // counters keeps those increments from queueing behind each other.
+        int[] hist = new int[2 * BUCKETS];
+        int end = off + n;
+        int i = off;
+        for (; i + 1 < end; i += 2) {
+            hist[(Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) >>> RADIX_SHIFT]++;
+            hist[BUCKETS + ((Float.floatToRawIntBits(x[i + 1]) & 0x7FFFFFFF) >>> RADIX_SHIFT)]++;
+        }
+        if (i < end) {
+            hist[(Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) >>> RADIX_SHIFT]++;
+        }
+        int above = 0;
+        int bucket = BUCKETS - 1;
+        for (; bucket > 0; bucket--) {
+            int c = hist[bucket] + hist[BUCKETS + bucket];
+            if (above + c >= k) {
+                break;
+            }
+            above += c;
+        }
+        int m = 0;
+        for (i = off; i < end; i++) {
+            int key = Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF;
+            keys[m] = key; // always written, kept only if in the bucket: no branch to mispredict
+            m += (key >>> RADIX_SHIFT) == bucket ? 1 : 0;
+        }
+        // Within the bucket we want the (k - above)-th largest.
+        return select(keys, 0, m - 1, m - (k - above), depthBudget(m));
     }
 
     /** The k-th largest {@code |x|} (1 ≤ k ≤ n) as a float: {@code Float.intBitsToFloat(kthLargestKey(...))}. */

@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorCodecSupport implements CodecSupport {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = floatSpecies();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** Same lane count as {@link #F}, half the bits. */
     private static final VectorSpecies<Short> S =
@@ -42,6 +42,19 @@ final class VectorCodecSupport implements CodecSupport {
     @Override
     public String name() {
         return "vector-" + F.vectorBitSize();
+    }
+
+    /**
+     * The preferred float species, or the width in bits given by {@code -Dmergelab.vector.bits=128|256|512}.
+     * The property exists so that tests can run every lane layout on one machine; a width the CPU does
+     * not have runs as plain Java and is very slow, so it is not for production use.
+     */
+    static VectorSpecies<Float> floatSpecies() {
+        String bits = System.getProperty("mergelab.vector.bits");
+        if (bits == null || bits.isBlank()) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits.trim())));
     }
 
     static boolean vectorLoadable(MemorySegment s) {

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernelSupport implements KernelSupport {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = VectorCodecSupport.floatSpecies();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int V = F.length();
     private static final int L = REDUCTION_LANES;

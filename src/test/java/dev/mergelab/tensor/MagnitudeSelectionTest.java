@@ -38,8 +38,9 @@ class MagnitudeSelectionTest {
         return keys;
     }
 
+    /** Sizes on both sides of {@link MagnitudeSelection#RADIX_MIN}, so both stages are exercised. */
     @Property(tries = 400)
-    void kthLargestEqualsSortedAnswer(@ForAll long seed, @ForAll @IntRange(min = 1, max = 3000) int n,
+    void kthLargestEqualsSortedAnswer(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12000) int n,
                                       @ForAll @IntRange(min = 0, max = 40) int distinct, @ForAll @IntRange(min = 0, max = 5) int off) {
         Random r = new Random(seed);
         float[] x = data(r, n + off, distinct);
@@ -91,7 +92,7 @@ class MagnitudeSelectionTest {
     }
 
     @Property(tries = 300)
-    void topKKeepsExactlyTheKLargestLowestIndexFirst(@ForAll long seed, @ForAll @IntRange(min = 0, max = 2000) int n,
+    void topKKeepsExactlyTheKLargestLowestIndexFirst(@ForAll long seed, @ForAll @IntRange(min = 0, max = 6000) int n,
                                                       @ForAll @IntRange(min = 0, max = 12) int distinct) {
         Random r = new Random(seed);
         float[] x = data(r, n, distinct);
@@ -123,6 +124,28 @@ class MagnitudeSelectionTest {
         float[] inPlace = x.clone();
         MagnitudeSelection.keepTopK(inPlace, 0, n, k, new int[n]);
         assertTrue(Arrays.equals(chunked, inPlace));
+    }
+
+    /** Radix stage edge cases: everything in one bucket, the target in bucket 0, NaNs in the top bucket. */
+    @Test
+    void radixStageEdgeCases() {
+        int n = 50_000;
+        float[] same = new float[n];
+        Arrays.fill(same, -0.5f);
+        assertEquals(Float.floatToRawIntBits(0.5f), MagnitudeSelection.kthLargestKey(same, 0, n, 777, null));
+        float[] tiny = new float[n];
+        for (int i = 0; i < n; i++) {
+            tiny[i] = Float.MIN_VALUE * (i % 5000); // all subnormal: bucket 0
+        }
+        int[] sorted = sortedKeys(tiny, 0, n);
+        for (int k : new int[] {1, 2, n / 2, n - 1, n}) {
+            assertEquals(sorted[n - k], MagnitudeSelection.kthLargestKey(tiny, 0, n, k, null));
+        }
+        float[] nans = tiny.clone();
+        nans[17] = Float.intBitsToFloat(0xFFC00001);
+        nans[40_000] = Float.POSITIVE_INFINITY;
+        assertEquals(0x7FC00001, MagnitudeSelection.kthLargestKey(nans, 0, n, 1, null));
+        assertEquals(0x7F800000, MagnitudeSelection.kthLargestKey(nans, 0, n, 2, null));
     }
 
     @Test

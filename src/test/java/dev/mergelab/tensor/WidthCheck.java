@@ -1,0 +1,95 @@
+package dev.mergelab.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+
+/**
+ * Run in a child JVM by {@link VectorWidthsTest} with {@code -Dmergelab.vector.bits=N}: compares the
+ * vector implementation at that width with the scalar reference (every 16-bit pattern for the codecs,
+ * random data for the kernels) and exits non-zero on the first difference.
+ */
+public final class WidthCheck {
+
+    private WidthCheck() {
+    }
+
+    public static void main(String[] args) {
+        CodecSupport vc = Vectorization.vectorCodecs().orElseThrow();
+        KernelSupport vk = Vectorization.vectorKernels().orElseThrow();
+        CodecSupport sc = Vectorization.scalarCodecs();
+        KernelSupport sk = Vectorization.scalarKernels();
+        System.out.println("checking " + vc.name() + " / " + vk.name());
+        int n = 65536;
+        Random r = new Random(11);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment all = arena.allocate(2L * n + 3).asSlice(3);
+            for (int h = 0; h < n; h++) {
+                all.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * h, (short) h);
+            }
+            float[] a = new float[n];
+            float[] b = new float[n];
+            vc.decodeBf16(all, 0, a, 0, n);
+            sc.decodeBf16(all, 0, b, 0, n);
+            same(a, b, "decodeBf16");
+            vc.decodeF16(all, 0, a, 0, n);
+            sc.decodeF16(all, 0, b, 0, n);
+            same(a, b, "decodeF16");
+            float[] xs = new float[n];
+            for (int i = 0; i < n; i++) {
+                xs[i] = r.nextInt(3) == 0 ? Float.intBitsToFloat(r.nextInt()) : (float) r.nextGaussian() * 0.02f;
+            }
+            MemorySegment o1 = arena.allocate(2L * n);
+            MemorySegment o2 = arena.allocate(2L * n);
+            for (int t = 0; t < 200; t++) {
+                int off = r.nextInt(50);
+                int len = r.nextInt(2000);
+                vc.encodeBf16(xs, off, len, o1, 3);
+                sc.encodeBf16(xs, off, len, o2, 3);
+                check(o1.mismatch(o2) == -1, "encodeBf16");
+                vc.encodeF16(xs, off, len, o1, 1);
+                sc.encodeF16(xs, off, len, o2, 1);
+                check(o1.mismatch(o2) == -1, "encodeF16");
+            }
+        }
+        for (int t = 0; t < 200; t++) {
+            int len = r.nextInt(5000);
+            int off = r.nextInt(9);
+            float[] x = new float[len + off];
+            float[] y = new float[len + off];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian();
+                y[i] = (float) r.nextGaussian();
+            }
+            check(vk.dot(x, off, y, 0, len) == sk.dot(x, off, y, 0, len), "dot");
+            check(vk.sumSquares(x, off, len) == sk.sumSquares(x, off, len), "sumSquares");
+            check(vk.l1Norm(x, off, len) == sk.l1Norm(x, off, len), "l1Norm");
+            check(vk.maxAbs(x, off, len) == sk.maxAbs(x, off, len), "maxAbs");
+            float[] p = y.clone();
+            float[] q = y.clone();
+            vk.weightedSum(new float[][] {x, y}, new float[] {0.3f, 0.7f}, off, p, 0, len);
+            sk.weightedSum(new float[][] {x, y}, new float[] {0.3f, 0.7f}, off, q, 0, len);
+            same(p, q, "weightedSum");
+            vk.axpy(0.5f, x, off, p, 0, len);
+            sk.axpy(0.5f, x, off, q, 0, len);
+            same(p, q, "axpy");
+            int key = len == 0 ? 0 : Float.floatToRawIntBits(x[off]) & 0x7FFFFFFF;
+            check(vk.countMagnitudeAbove(x, off, len, key) == sk.countMagnitudeAbove(x, off, len, key), "count");
+        }
+        System.out.println("ok");
+    }
+
+    private static void same(float[] a, float[] b, String what) {
+        for (int i = 0; i < a.length; i++) {
+            check(Float.floatToRawIntBits(a[i]) == Float.floatToRawIntBits(b[i]), what + " at " + i);
+        }
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            System.out.println("MISMATCH " + what);
+            System.exit(1);
+        }
+    }
+}
