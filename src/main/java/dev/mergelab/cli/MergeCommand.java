@@ -51,6 +51,13 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @Option(names = "--chunk-above", hidden = true, defaultValue = "64MiB",
+            description = "Jobs whose float32 working set exceeds this run in row chunks when the method allows (default ${DEFAULT-VALUE}).")
+    String chunkAbove;
+
+    @Option(names = "--chunk-elements", hidden = true, defaultValue = "1048576", description = "Elements per input per chunk.")
+    int chunkElements;
+
     @Option(names = "--report-json", hidden = true, description = "Write wall time, CPU time and peak RSS of this run as JSON (used by bench).")
     Path reportJson;
 
@@ -81,7 +88,7 @@ final class MergeCommand implements Callable<Integer> {
             int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             MergeRun.Result r = MergeRun.execute(recipe, plan, outDir,
                     new MergeRun.Options(t, Sizes.parseBytes(memory, "--memory"), Sizes.parseBytes(shardSize, "--out-shard-size"),
-                            seed, force, fsync), progress);
+                            seed, force, fsync, Sizes.parseBytes(chunkAbove, "--chunk-above"), chunkElements), progress);
             out.printf("merged %d tensors with %s into %s: %s in %.1f s (%.2f GB/s read+write)%n", plan.jobs().size(), plan.method(),
                     r.outDir(), Bytes.human(r.outputBytes()), r.seconds(), (plan.inputBytes() + plan.outputBytes()) / r.seconds() / 1e9);
             if (reportJson != null) {

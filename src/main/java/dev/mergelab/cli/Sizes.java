@@ -32,7 +32,7 @@ final class Sizes {
             default -> 1;
         };
         long bytes = (long) (v * mult);
-        if (bytes < 1) {
+        if (bytes < 0 || (bytes == 0 && v != 0)) {
             throw MergeLabException.input(option + " must be positive", null);
         }
         return bytes;

@@ -52,7 +52,7 @@ public final class Executor {
     /** Jobs whose float32 working set exceeds this run chunked when the method allows it. */
     public static final long DEFAULT_CHUNK_ABOVE = 64L << 20;
     /** Elements per input per chunk: 4 MB of float32, small enough for caches and the heap budget. */
-    static final int CHUNK_ELEMENTS = 1 << 20;
+    public static final int CHUNK_ELEMENTS = 1 << 20;
 
     private Executor() {
     }

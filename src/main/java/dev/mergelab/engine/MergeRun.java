@@ -32,8 +32,16 @@ public final class MergeRun {
 
     public static final String VERSION = "0.1.0";
 
-    /** How to run a merge. */
-    public record Options(int threads, long memoryBudgetBytes, long shardBytes, long seed, boolean force, boolean fsync) {
+    /**
+     * How to run a merge. {@code chunkAboveBytes}: jobs with a larger float32 working set run chunked
+     * (bounded memory) when their method allows; {@code chunkElements}: elements per input per chunk.
+     */
+    public record Options(int threads, long memoryBudgetBytes, long shardBytes, long seed, boolean force, boolean fsync,
+            long chunkAboveBytes, int chunkElements) {
+
+        public Options(int threads, long memoryBudgetBytes, long shardBytes, long seed, boolean force, boolean fsync) {
+            this(threads, memoryBudgetBytes, shardBytes, seed, force, fsync, Executor.DEFAULT_CHUNK_ABOVE, Executor.CHUNK_ELEMENTS);
+        }
     }
 
     /** What a finished merge produced. */
@@ -65,7 +73,7 @@ public final class MergeRun {
         try (OutputFolder folder = OutputFolder.prepare(outDir, opts.force())) {
             List<String> files;
             try (ShardedWriter writer = ShardedWriter.create(folder.temp(), "model", entries, opts.shardBytes(), metadata)) {
-                Executor.run(plan, new MethodCompute(opts.seed()), writer, new Executor.Options(opts.threads(), opts.memoryBudgetBytes()),
+                Executor.run(plan, new MethodCompute(opts.seed()), writer, new Executor.Options(opts.threads(), opts.memoryBudgetBytes(), opts.chunkAboveBytes(), opts.chunkElements()),
                         progress);
                 writer.finish(opts.fsync(), Map.of("mergelab_version", VERSION));
                 files = new ArrayList<>(writer.fileNames());

@@ -42,7 +42,12 @@ public final class MethodCompute implements TensorCompute {
             inputs.add(new TensorInput(in.model(), null, in.ref().shape(), in.isBase(),
                     Params.forModel(method.spec(), in.params(), in.model(), in.ref().name())));
         }
-        return method.chunked(new TensorMerge(job.outputName(), job.isEmbed(), inputs,
-                Params.global(method.spec(), job.globalParams(), job.outputName()), seed, warnings));
+        TensorMerge header = new TensorMerge(job.outputName(), job.isEmbed(), inputs,
+                Params.global(method.spec(), job.globalParams(), job.outputName()), seed, warnings);
+        ChunkedMerge own = method.chunked(header);
+        if (own != null || !method.spec().elementwise()) {
+            return own;
+        }
+        return new ElementwiseChunks(method, header, job.outShape());
     }
 }

@@ -210,4 +210,33 @@ class EndToEndTest {
         assertEquals(0, align.code(), align.err());
         assertTrue(align.out().contains("verdict: align"), align.out());
     }
+
+    @Test
+    void chunkedExecutionWritesTheSameBytesAsWholeTensors() throws Exception {
+        for (String method : new String[] {"linear", "task_arithmetic"}) {
+            Path r = recipe("chunk-" + method, """
+                    merge_method: METHOD
+                    base_model: FAM/base
+                    models:
+                      - model: FAM/base
+                        parameters: {weight: 0.2}
+                      - model: FAM/ft1
+                        parameters: {weight: 0.5}
+                      - model: FAM/ft3
+                        parameters: {weight: [0.1, 0.9]}
+                    dtype: bfloat16
+                    """.replace("METHOD", method));
+            Path whole = tmp.resolve("whole-" + method);
+            Path chunked = tmp.resolve("chunked-" + method);
+            assertEquals(0, cli("merge", r.toString(), whole.toString(), "--quiet").code());
+            Run run = cli("merge", r.toString(), chunked.toString(), "--quiet", "--chunk-above", "0", "--chunk-elements", "700");
+            assertEquals(0, run.code(), run.err());
+            try (var files = Files.list(whole)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+                    assertTrue(java.util.Arrays.equals(Files.readAllBytes(f), Files.readAllBytes(chunked.resolve(f.getFileName()))),
+                            method + " " + f.getFileName());
+                }
+            }
+        }
+    }
 }
