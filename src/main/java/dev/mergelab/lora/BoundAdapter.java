@@ -79,7 +79,7 @@ public record BoundAdapter(Adapter adapter, List<LoraModule> modules, Map<String
             }
             String module = Adapter.moduleOf(name);
             boolean listed = cfg.modulesToSave().stream()
-                    .anyMatch(k -> module.equals(k) || module.endsWith("." + k))
+                    .anyMatch(module::endsWith) // PEFT's rule: a plain suffix test
                     || adapter.file().tensor(Adapter.PREFIX + module + ".base_layer.weight") != null;
             if (!listed) {
                 throw MergeLabException.input(who + " saves whole tensor " + AdapterJson.show(name) + " but modules_to_save does not list "
