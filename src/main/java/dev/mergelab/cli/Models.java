@@ -1,12 +1,15 @@
 package dev.mergelab.cli;
 
-import dev.mergelab.MergeLabException;
+import dev.mergelab.lora.AdaptedModels;
 import dev.mergelab.engine.ModelOpener;
 import dev.mergelab.model.ModelRef;
 import dev.mergelab.model.ModelResolver;
 import dev.mergelab.model.ModelSource;
 
-/** Opens model references offline: local folders and files, or hub ids found in the Hugging Face cache. */
+/**
+ * Opens model references offline: local folders and files, or hub ids found in the Hugging Face cache,
+ * optionally as {@code BASE+ADAPTER} (a PEFT LoRA adapter applied on the fly).
+ */
 final class Models {
 
     private Models() {
@@ -16,12 +19,18 @@ final class Models {
         ModelResolver resolver = ModelResolver.offline();
         return ref -> {
             ModelRef parsed = ModelRef.parse(ref);
-            if (parsed.hasAdapter()) {
-                throw MergeLabException.input("model '" + ref + "' is a BASE+ADAPTER reference",
-                        "LoRA adapters are not supported yet; merge the adapter into its base first");
-            }
             ModelResolver.Resolved r = resolver.resolve(parsed);
-            return ModelSource.open(r.base(), ref);
+            if (!parsed.hasAdapter()) {
+                return ModelSource.open(r.base(), ref);
+            }
+            // BASE+ADAPTER: the base with the LoRA adapter applied lazily, tensor by tensor.
+            ModelSource base = ModelSource.open(r.base(), parsed.base().display());
+            try {
+                return AdaptedModels.apply(base, r.adapter(), ref);
+            } catch (RuntimeException e) {
+                base.close();
+                throw e;
+            }
         };
     }
 }

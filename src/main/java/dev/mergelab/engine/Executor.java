@@ -176,7 +176,7 @@ public final class Executor {
                     "split the tensor or file an issue");
         }
         float[] v = new float[(int) n];
-        Codecs.decode(ref.dtype(), ref.data(), 0, v, 0, (int) n);
+        ref.decodeInto(v); // applies a LoRA patch when the ref carries one
         return v;
     }
 

@@ -350,7 +350,7 @@ public final class Planner {
         PlannedInput first = inputs.stream().filter(PlannedInput::isBase).findFirst().orElse(inputs.getFirst());
         DType srcType = first.ref().dtype();
         DType outType = recipe.outDtype().or(recipe::dtype).map(d -> d.dtype()).orElse(srcType);
-        if (!srcType.isFloating()) {
+        if (!srcType.isFloating() && !first.ref().isPatched()) {
             // Integer buffers (position ids, masks) are never mixed: copy the base's.
             return new TensorJob(outName, "copy", List.of(first), Map.of(), first.ref().shape(), srcType, w.isEmbed(), true);
         }
@@ -363,7 +363,9 @@ public final class Planner {
         TensorMerge probe = new TensorMerge(outName, w.isEmbed(), shapes, Params.global(spec, global, outName), 0L, warnings);
         method.checkParams(probe);
         long[] outShape = method.outputShape(probe);
-        boolean copy = spec.name().equals("passthrough") && inputs.size() == 1 && !global.containsKey("scale")
+        // A patched input (base + LoRA) has no stored bytes to copy: it must be decoded and patched.
+        boolean copy = spec.name().equals("passthrough") && inputs.size() == 1 && !inputs.getFirst().ref().isPatched()
+                && !global.containsKey("scale")
                 && !inputs.getFirst().params().containsKey("scale") && outType == srcType;
         return new TensorJob(outName, spec.name(), inputs, global, outShape, outType, w.isEmbed(), copy);
     }

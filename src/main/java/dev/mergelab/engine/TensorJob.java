@@ -58,10 +58,14 @@ public record TensorJob(
             return 0;
         }
         long floats = outNumel();
+        long extra = 0;
         for (PlannedInput in : inputs) {
             floats += in.ref().numel();
+            if (in.ref().isPatched()) {
+                extra += in.ref().patch().workingBytes();
+            }
         }
-        return floats * 4;
+        return floats * 4 + extra;
     }
 
     /** One line for --dry-run. */
@@ -79,6 +83,9 @@ public record TensorJob(
                 sb.append(", ");
             }
             sb.append(in.model()).append(':').append(in.ref().name());
+            if (in.ref().isPatched()) {
+                sb.append(" + ").append(in.ref().patch().describe());
+            }
             if (in.isBase()) {
                 sb.append(" (base)");
             }

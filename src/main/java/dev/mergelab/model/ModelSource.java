@@ -126,6 +126,18 @@ public final class ModelSource implements AutoCloseable {
         return found;
     }
 
+    /**
+     * This model with some tensors replaced (a base with a LoRA adapter applied on the fly): same folder,
+     * config and tokenizer, the given tensor map, and {@code extraFiles} (the adapter's) added to its
+     * files for hashing and closing. The result takes over this source's files: close only the result.
+     */
+    public ModelSource withTensors(String newDisplayName, Map<String, TensorRef> newTensors, List<SafetensorsFile> extraFiles) {
+        List<SafetensorsFile> all = new ArrayList<>(files);
+        all.addAll(extraFiles);
+        return new ModelSource(newDisplayName, root, singleFile, List.copyOf(all),
+                Collections.unmodifiableMap(new LinkedHashMap<>(newTensors)));
+    }
+
     public String displayName() {
         return displayName;
     }
