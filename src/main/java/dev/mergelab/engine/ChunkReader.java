@@ -34,12 +34,15 @@ final class ChunkReader {
     }
 
     /**
-     * True when every input either has the output shape or is a 2-D tensor at least as large in both
+     * True when no input is LoRA-patched and every input either has the output shape or is a 2-D tensor at least as large in both
      * dimensions (the embedding case); other mismatches are left to the whole-tensor path's errors.
      */
     static boolean canRead(TensorJob job) {
         long[] out = job.outShape();
         for (PlannedInput in : job.inputs()) {
+            if (in.ref().isPatched()) {
+                return false; // a LoRA-patched weight is computed whole (TensorRef.decodeInto), not read from bytes
+            }
             long[] s = in.ref().shape();
             if (Arrays.equals(s, out)) {
                 continue;
