@@ -74,23 +74,28 @@ class GoldenParityTest {
 
     // ---------------------------------------------------------------- deterministic merges
 
+    /** Rows per chunk: the default whole-tensor merge, and 5-row chunks (a 1-D case is always one chunk). */
+    private static final int[] CHUNK_ROWS = {0, 5};
+
     private void checkDeterministicMerge(JsonNode c) {
         String id = c.get("id").asText();
-        List<String> warnings = new ArrayList<>();
-        TensorMerge job = Golden.get().job(c, 0, warnings::add);
-        MergeMethod method = MethodRegistry.get(Golden.methodName(c));
-        float[] ours = method.merge(job);
-        float[] peer = Golden.get().output(c.get("output").asText());
-        long[] shape = toLongs(c.get("shape"));
-        assertArrayEquals(shape, method.outputShape(job), id + ": output shape");
-        assertEquals(peer.length, ours.length, id + ": output size");
+        for (int chunkRows : CHUNK_ROWS) {
+            List<String> warnings = new ArrayList<>();
+            TensorMerge job = Golden.get().job(c, 0, warnings::add);
+            MergeMethod method = MethodRegistry.get(Golden.methodName(c));
+            float[] ours = chunkRows == 0 ? method.merge(job) : Chunking.merge((ChunkedMethod) method, job, chunkRows);
+            float[] peer = Golden.get().output(c.get("output").asText());
+            long[] shape = toLongs(c.get("shape"));
+            assertArrayEquals(shape, method.outputShape(job), id + ": output shape");
+            assertEquals(peer.length, ours.length, id + ": output size");
 
-        if (id.equals(QUIRK_NTOP0)) {
-            checkBreadcrumbsQuirk(c, job, ours, peer, warnings);
-        } else if (c.get("method").asText().equals("arcee_fusion") && c.has("flags")) {
-            checkFragileFusion(c, job, ours, peer);
-        } else {
-            assertClose(id, ours, peer);
+            if (id.equals(QUIRK_NTOP0)) {
+                checkBreadcrumbsQuirk(c, job, ours, peer, warnings);
+            } else if (c.get("method").asText().equals("arcee_fusion") && c.has("flags")) {
+                checkFragileFusion(c, job, ours, peer);
+            } else {
+                assertClose(id + (chunkRows == 0 ? "" : " in " + chunkRows + "-row chunks"), ours, peer);
+            }
         }
     }
 
