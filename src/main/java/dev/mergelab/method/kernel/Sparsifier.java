@@ -120,8 +120,8 @@ public abstract class Sparsifier {
         private int[] keys = new int[0];
         private MagnitudeCut outer;   // top skip + keep
         private MagnitudeCut inner;   // top skip (null when skip = 0)
-        private MagnitudeCut.Cursor outerCursor;
-        private MagnitudeCut.Cursor innerCursor;
+        private long outerTies;       // tie quotas left in the current pass
+        private long innerTies;
         private float factor = 1f;
 
         RankWindow(long skip, long keep, Norm rescale) {
@@ -171,8 +171,8 @@ public abstract class Sparsifier {
             } else {
                 factor = rescale.factor();
             }
-            outerCursor = outer == null ? null : outer.cursor();
-            innerCursor = inner == null ? null : inner.cursor();
+            outerTies = outer == null ? 0 : outer.ties();
+            innerTies = inner == null ? 0 : inner.ties();
         }
 
         @Override
@@ -180,22 +180,29 @@ public abstract class Sparsifier {
             mask(x, n, factor);
         }
 
-        /** Zeroes the dropped entries and scales the kept ones; consumes the cursors' tie quotas. */
+        /**
+         * Zeroes the dropped entries and scales the kept ones, applying the cuts' rule (key above the
+         * threshold, or equal to it while the tie quota lasts, in index order) like
+         * {@link MagnitudeCut.Cursor} but without its data-dependent branch: "key above" is the sign of
+         * (threshold − key), and only the rare equal keys take a branch.
+         */
         private void mask(float[] x, int n, float scale) {
-            MagnitudeCut.Cursor out = outerCursor;
-            MagnitudeCut.Cursor in = innerCursor;
-            if (in == null) {
-                for (int j = 0; j < n; j++) {
-                    float v = x[j];
-                    x[j] = out.keeps(v) ? v * scale : 0f;
+            int outerKey = outer.key();
+            int innerKey = inner == null ? Integer.MAX_VALUE : inner.key();
+            for (int j = 0; j < n; j++) {
+                int bits = Float.floatToRawIntBits(x[j]);
+                int key = bits & 0x7FFFFFFF;
+                int inOuter = (outerKey - key) >> 31;     // −1 when key > outerKey (both in [0, 2^31))
+                int inInner = (innerKey - key) >> 31;
+                if (key == outerKey) {
+                    inOuter = outerTies > 0 ? -1 : 0;
+                    outerTies -= inOuter & 1;
                 }
-            } else {
-                for (int j = 0; j < n; j++) {
-                    float v = x[j];
-                    boolean inOuter = out.keeps(v);   // both cursors see every element (tie quotas)
-                    boolean inInner = in.keeps(v);
-                    x[j] = inOuter && !inInner ? v * scale : 0f;
+                if (key == innerKey && inner != null) {
+                    inInner = innerTies > 0 ? -1 : 0;
+                    innerTies -= inInner & 1;
                 }
+                x[j] = Float.intBitsToFloat(bits & inOuter & ~inInner) * scale;
             }
         }
     }
@@ -248,9 +255,10 @@ public abstract class Sparsifier {
             long k = key;
             long t = threshold;
             for (int j = 0; j < n; j++) {
-                if (!PositionRandom.keep(k, start + j, t)) {
-                    x[j] = 0f;
-                }
+                // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
+                // exactly when the element is kept, so its sign, spread over 32 bits, is the keep mask.
+                int keep = (int) (((PositionRandom.bits(k, start + j) >>> 11) - t) >> 63);
+                x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep);
             }
         }
     }
@@ -331,9 +339,11 @@ public abstract class Sparsifier {
                     lanes.ranks(x, off, inner, c, ranks);
                     for (int k = 0, j = off; k < c; k++, j += inner) {
                         double p = c > 1 ? lowP + span * ranks[k] : density;
-                        if (!(PositionRandom.uniform(key, start + j) < p)) {
-                            x[j] = 0f;
-                        }
+                        // Kept when u < p, i.e. when u − p is negative (u = p gives +0): its sign bit is
+                        // the mask, without a branch that mispredicts about half the time.
+                        double diff = PositionRandom.uniform(key, start + j) - p;
+                        int keep = (int) (Double.doubleToRawLongBits(diff) >> 63);
+                        x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep);
                     }
                 }
             }
