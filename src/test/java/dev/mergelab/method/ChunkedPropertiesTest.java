@@ -244,4 +244,22 @@ class ChunkedPropertiesTest {
             }
         }
     }
+
+    /** arcee_fusion above 10^6 elements: the position-keyed sample and its quantiles do not see the chunking. */
+    @org.junit.jupiter.api.Test
+    void sampledFusionIsIndependentOfChunking() {
+        long[] shape = {1000, 1003};
+        TensorMerge job = job("arcee_fusion", Map.of(), shape, 5);
+        ChunkedMethod m = (ChunkedMethod) MethodRegistry.get("arcee_fusion");
+        float[] whole = Chunking.merge(m, job, Integer.MAX_VALUE);
+        for (int rows : new int[]{1, 37, 999}) {
+            assertArrayEquals(whole, Chunking.run(m.chunked(header(job)), data(job), shape, rows), "by " + rows);
+        }
+        int kept = 0;
+        float[] base = job.base().data();
+        for (int j = 0; j < whole.length; j++) {
+            kept += whole[j] != base[j] ? 1 : 0;
+        }
+        assertTrue(kept > 0 && kept < whole.length / 2, "an upper-outlier mask keeps a minority: " + kept);
+    }
 }
