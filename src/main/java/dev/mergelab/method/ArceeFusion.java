@@ -1,11 +1,12 @@
 package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
-import dev.mergelab.method.kernel.Lanes;
-import dev.mergelab.method.kernel.Selection;
+import dev.mergelab.method.kernel.PositionRandom;
+import dev.mergelab.method.kernel.RadixSelect;
+import dev.mergelab.tensor.FloatKernels;
+import dev.mergelab.tensor.MagnitudeCut;
 
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * arcee_fusion (METHODS.md §2.17): take the other model's change only where it matters most.
@@ -14,9 +15,16 @@ import java.util.SplittableRandom;
  *   thr = Q(.5) + 1.5·(Q(.75) − Q(.25)),  Q(f) = sorted(imp)[⌊f·(n'−1)⌋]
  *   out = θ_b + [imp ≥ thr]·(θ_1 − θ_b)
  * </pre>
- * Above {@value #SAMPLE} elements the quantiles come from a seeded sample without replacement.
+ * Above {@value #SAMPLE} elements the quantiles come from a uniform sample of {@value #SAMPLE} elements
+ * without replacement: those whose position-keyed random key ({@link PositionRandom}) is among the
+ * {@value #SAMPLE} largest.
+ *
+ * <p>Chunked: rows lie inside a chunk, so the row softmaxes and KL are local. The three quantiles are
+ * exact order statistics found by one radix selection (2 passes, O(histogram) state); with sampling,
+ * 2 more passes first select the sample by its keys. The importance is recomputed identically in every
+ * pass.
  */
-public final class ArceeFusion implements MergeMethod {
+public final class ArceeFusion implements ChunkedMethod {
 
     static final int SAMPLE = 1_000_000;
 
@@ -24,15 +32,17 @@ public final class ArceeFusion implements MergeMethod {
             "Keeps the other model's changes whose KL-weighted importance is an upper outlier", "", "",
             BaseRequirement.REQUIRED, List.of(), true, false); // random only above 10^6 elements (sampled quantiles)
 
+    private static final float[] QUANTILES = {0.25f, 0.5f, 0.75f};
+
     @Override
     public MethodSpec spec() {
         return SPEC;
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
+    public ChunkedMerge plan(TensorMerge job) {
         if (job.inputs().size() == 1) {
-            return job.inputs().getFirst().data().clone();
+            return RowMerge.copyOf(job.inputs().getFirst().shape(), 0);
         }
         job.requireBase(SPEC.name());
         int[] others = job.otherIndices();
@@ -40,42 +50,166 @@ public final class ArceeFusion implements MergeMethod {
             throw MergeLabException.input("arcee_fusion: " + job.tensorName() + " has " + others.length
                     + " models besides the base; arcee_fusion needs exactly one", "merge one model at a time");
         }
-        Shapes.Aligned in = Shapes.aligned(SPEC.name(), job);
-        float[] base = in.data()[job.baseIndex()];
-        float[] other = in.data()[others[0]];
-        float[] imp = importance(base, other, in.shape());
-        float thr = threshold(imp, job.random(others[0]));
-        float[] out = base.clone();
-        for (int j = 0; j < out.length; j++) {
-            if (imp[j] >= thr) {
-                out[j] = base[j] + (other[j] - base[j]);
-            }
-        }
-        return out;
+        long[] shape = Shapes.commonShape(SPEC.name(), job);
+        return new Chunk(shape, job.baseIndex(), others[0], job.randomKey(others[0]));
     }
 
-    /** |θ_1 − θ_b| times the row's KL divergence; computed in float64 because the softmaxes are nearly uniform. */
-    static float[] importance(float[] base, float[] other, long[] shape) {
-        Lanes rows = Lanes.along(shape, -1);
-        float[] imp = new float[base.length];
-        double[] p = new double[rows.length()];
-        double[] q = new double[rows.length()];
-        for (int r = 0; r < rows.count(); r++) {
-            int off = rows.offset(r);
-            softmax(other, off, rows.length(), p);
-            softmax(base, off, rows.length(), q);
-            double kl = 0;
-            for (int k = 0; k < p.length; k++) {
-                double pk = p[k] + 1e-8;
-                double qk = q[k] + 1e-8;
-                kl += pk * Math.log(pk / qk);
+    private static final class Chunk extends RowMerge {
+        private final int base;
+        private final int other;
+        private final long randomKey;
+        private final long numel;
+        private final boolean sampled;
+        private RadixSelect sampleSelect;
+        private MagnitudeCut sampleCut;
+        private MagnitudeCut.Cursor sampleCursor;
+        private final RadixSelect quantiles = new RadixSelect();
+        private float threshold;
+        private float[] imp = new float[0];
+        private int[] keys = new int[0];
+        private final double[] p;
+        private final double[] q;
+
+        Chunk(long[] shape, int base, int other, long randomKey) {
+            super(shape);
+            this.base = base;
+            this.other = other;
+            this.randomKey = randomKey;
+            this.numel = Shapes.numel(shape);
+            this.sampled = numel > SAMPLE;
+            this.sampleSelect = sampled ? new RadixSelect() : null;
+            this.p = new double[rowLength];
+            this.q = new double[rowLength];
+        }
+
+        @Override
+        public int statisticPasses() {
+            return sampled ? 4 : 2;
+        }
+
+        private int importance(int rows, float[][] inputs) {
+            int n = rows * rowLength;
+            imp = RowMerge.grow(imp, n);
+            for (int off = 0; off < n; off += rowLength) {
+                rowImportance(inputs[base], inputs[other], off, rowLength, imp, p, q);
             }
-            for (int k = 0; k < p.length; k++) {
-                int j = off + k;
-                imp[j] = (float) (Math.abs((double) other[j] - base[j]) * kl);
+            return n;
+        }
+
+        private int[] keys(int n) {
+            if (keys.length < n) {
+                keys = new int[n];
+            }
+            return keys;
+        }
+
+        /** Sample keys: 30 random bits per position, a finite float's bits so magnitude cuts apply. */
+        private int sampleKeys(long start, int n) {
+            int[] k = keys(n);
+            for (int j = 0; j < n; j++) {
+                k[j] = (int) (PositionRandom.bits(randomKey, start + j) >>> 34);
+            }
+            return n;
+        }
+
+        /** Importance keys of the chunk; with sampling, only those of sampled elements (compacted). */
+        private int importanceKeys(long rowStart, int rows, float[][] inputs) {
+            int n = importance(rows, inputs);
+            int[] k = keys(n);
+            if (!sampled) {
+                FloatKernels.magnitudeKeys(imp, 0, k, 0, n);
+                return n;
+            }
+            long start = position(rowStart);
+            int m = 0;
+            for (int j = 0; j < n; j++) {
+                float s = Float.intBitsToFloat((int) (PositionRandom.bits(randomKey, start + j) >>> 34));
+                if (sampleCursor.keeps(s)) {
+                    k[m++] = FloatKernels.magnitudeKey(imp[j]);
+                }
+            }
+            return m;
+        }
+
+        @Override
+        public void observe(int pass, long rowStart, int rows, float[][] inputs) {
+            int stage = sampled ? pass : pass + 2;
+            // The key helpers may grow the keys buffer: take the count before reading the field.
+            int n = stage < 2 ? sampleKeys(position(rowStart), rows * rowLength) : importanceKeys(rowStart, rows, inputs);
+            switch (stage) {
+                case 0 -> sampleSelect.countHigh(keys, n);
+                case 1 -> sampleSelect.countLow(keys, n);
+                case 2 -> quantiles.countHigh(keys, n);
+                default -> quantiles.countLow(keys, n);
             }
         }
+
+        @Override
+        public void endPass(int pass) {
+            int stage = sampled ? pass : pass + 2;
+            switch (stage) {
+                case 0 -> sampleSelect.resolve(SAMPLE);
+                case 1 -> {
+                    sampleCut = sampleSelect.cut(0);
+                    sampleSelect = null;
+                }
+                case 2 -> {
+                    long n = quantiles.count();
+                    long[] ranks = new long[QUANTILES.length];
+                    for (int i = 0; i < ranks.length; i++) {
+                        long r = (long) (QUANTILES[i] * (float) (n - 1)); // formed in float32 upstream
+                        ranks[i] = n - r;                                  // ascending rank r = (n−r)-th largest
+                    }
+                    quantiles.resolve(ranks);
+                }
+                default -> {
+                    float q25 = Float.intBitsToFloat(quantiles.key(0));
+                    float q50 = Float.intBitsToFloat(quantiles.key(1));
+                    float q75 = Float.intBitsToFloat(quantiles.key(2));
+                    threshold = q50 + 1.5f * (q75 - q25);
+                }
+            }
+            sampleCursor = sampleCut == null ? null : sampleCut.cursor();
+        }
+
+        @Override
+        public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+            int n = importance(rows, inputs);
+            float[] b = inputs[base];
+            float[] x = inputs[other];
+            float thr = threshold;
+            for (int j = 0; j < n; j++) {
+                out[j] = imp[j] >= thr ? b[j] + (x[j] - b[j]) : b[j];
+            }
+        }
+    }
+
+    /** The importance of every element of whole tensors (diagnostics and tests). */
+    static float[] importance(float[] base, float[] other, long[] shape) {
+        int row = Chunking.rowLength(shape);
+        float[] imp = new float[base.length];
+        double[] p = new double[row];
+        double[] q = new double[row];
+        for (int off = 0; off < base.length; off += row) {
+            rowImportance(base, other, off, row, imp, p, q);
+        }
         return imp;
+    }
+
+    /** |θ_1 − θ_b| times the row's KL divergence; in float64 because the softmaxes are nearly uniform. */
+    private static void rowImportance(float[] base, float[] other, int off, int len, float[] imp, double[] p, double[] q) {
+        softmax(other, off, len, p);
+        softmax(base, off, len, q);
+        double kl = 0;
+        for (int k = 0; k < len; k++) {
+            double pk = p[k] + 1e-8;
+            double qk = q[k] + 1e-8;
+            kl += pk * Math.log(pk / qk);
+        }
+        for (int k = 0; k < len; k++) {
+            int j = off + k;
+            imp[j] = (float) (Math.abs((double) other[j] - base[j]) * kl);
+        }
     }
 
     private static void softmax(float[] x, int off, int len, double[] out) {
@@ -91,30 +225,5 @@ public final class ArceeFusion implements MergeMethod {
         for (int k = 0; k < len; k++) {
             out[k] /= sum;
         }
-    }
-
-    /** Median + 1.5·IQR with upstream's index rule; a seeded sample of {@value #SAMPLE} above that size. */
-    static float threshold(float[] imp, SplittableRandom rng) {
-        float[] pool = imp.clone();
-        int n = pool.length;
-        if (n > SAMPLE) {
-            // Partial Fisher–Yates: the first SAMPLE slots become a uniform sample without replacement.
-            for (int i = 0; i < SAMPLE; i++) {
-                int k = i + rng.nextInt(n - i);
-                float tmp = pool[i];
-                pool[i] = pool[k];
-                pool[k] = tmp;
-            }
-            n = SAMPLE;
-        }
-        float q25 = quantile(pool, n, 0.25f);
-        float q50 = quantile(pool, n, 0.5f);
-        float q75 = quantile(pool, n, 0.75f);
-        return q50 + 1.5f * (q75 - q25);
-    }
-
-    private static float quantile(float[] values, int n, float f) {
-        int r = (int) (f * (float) (n - 1)); // formed in float32 upstream
-        return Selection.rankValue(values, n, r);
     }
 }

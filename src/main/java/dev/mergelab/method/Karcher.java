@@ -1,8 +1,8 @@
 package dev.mergelab.method;
 
-import dev.mergelab.method.kernel.Vec;
+import dev.mergelab.method.kernel.Gram;
+import dev.mergelab.tensor.FloatKernels;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,8 +12,13 @@ import java.util.List;
  *   T = Σ ā_i (φ_i / sin φ_i)(û_i − cos φ_i·u),   u ← cos‖T‖·u + sin‖T‖·T/‖T‖
  *   out = (Σ a_i ‖θ_i‖)·u,   a_i = 1/N
  * </pre>
+ *
+ * <p>Chunked: every iterate u, every tangent T and the result are linear combinations of the inputs, and
+ * every quantity the iteration reads (‖θ_i‖, ⟨u, û_i⟩, ‖T‖, ‖u‖) is a quadratic form in the Gram matrix
+ * G_ik = ⟨θ_i, θ_k⟩. So one statistics pass accumulates G (O(N²) state), the iteration runs on the
+ * N coefficients of u, and the combine pass writes Σ c_i θ_i.
  */
-public final class Karcher implements MergeMethod {
+public final class Karcher implements ChunkedMethod {
 
     private static final MethodSpec SPEC = new MethodSpec("karcher",
             "Riemannian mean of the inputs on the sphere, scaled by their mean norm",
@@ -31,75 +36,114 @@ public final class Karcher implements MergeMethod {
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
-        Shapes.Aligned in = Shapes.aligned(SPEC.name(), job);
-        float[][] x = in.data();
-        if (x.length == 1) {
-            return x[0].clone();
+    public ChunkedMerge plan(TensorMerge job) {
+        long[] shape = Shapes.commonShape(SPEC.name(), job);
+        if (job.inputs().size() == 1) {
+            return RowMerge.copyOf(shape, 0);
         }
         long maxIter = job.global().integer("max_iter");
         double tol = job.global().number("tol");
-        int len = in.numel();
-        int count = x.length;
+        int count = job.inputs().size();
+        return new RowMerge(shape) {
+            private final double[][] gram = new double[count][count];
+            private final float[] weights = new float[count];
 
-        // Scale from every input with its original weight 1/N, zero vectors included.
-        double meanNorm = 0;
-        List<float[]> units = new ArrayList<>();
-        for (float[] xi : x) {
-            double norm = Vec.norm(xi);
-            meanNorm += norm / count;
-            if (norm > tol) {
-                units.add(Vec.scaled(xi, (float) (1 / norm)));
+            @Override
+            public int statisticPasses() {
+                return 1;
+            }
+
+            @Override
+            public void observe(int pass, long rowStart, int rows, float[][] inputs) {
+                Gram.accumulate(inputs, rows * rowLength, gram);
+            }
+
+            @Override
+            public void endPass(int pass) {
+                Gram.symmetrize(gram);
+                double[] u = iterate(gram, maxIter, tol);
+                for (int i = 0; i < count; i++) {
+                    weights[i] = (float) u[i];
+                }
+            }
+
+            @Override
+            public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+                FloatKernels.weightedSum(inputs, weights, 0, out, 0, rows * rowLength);
+            }
+        };
+    }
+
+    /** The coefficients of the result (Σ a_i ‖θ_i‖)·u over the inputs, from their Gram matrix. */
+    static double[] iterate(double[][] g, long maxIter, double tol) {
+        int count = g.length;
+        double[] norm = new double[count];
+        double meanNorm = 0;   // every input with its original weight 1/N, zero vectors included
+        int valid = 0;
+        int first = -1;
+        for (int i = 0; i < count; i++) {
+            norm[i] = Math.sqrt(Math.max(0, g[i][i]));
+            meanNorm += norm[i] / count;
+            if (norm[i] > tol) {
+                valid++;
+                first = first < 0 ? i : first;
             }
         }
-        if (units.isEmpty()) {
-            return new float[len];
+        double[] u = new double[count];
+        if (valid == 0) {
+            return u;
         }
-        double a = 1.0 / units.size();
-
-        float[] u = new float[len];
-        for (float[] ui : units) {
-            Vec.axpy((float) a, ui, u);
+        double a = 1.0 / valid;
+        for (int i = 0; i < count; i++) {
+            u[i] = norm[i] > tol ? a / norm[i] : 0;   // Σ ā_i û_i with û_i = θ_i/‖θ_i‖
         }
-        double un = Vec.norm(u);
-        u = un < tol ? units.getFirst().clone() : Vec.scaled(u, (float) (1 / un));
-
-        float[] tangent = new float[len];
+        double un = Gram.norm(g, u);
+        if (un < tol) {
+            java.util.Arrays.fill(u, 0);
+            u[first] = 1 / norm[first];
+        } else {
+            scale(u, 1 / un);
+        }
+        double[] tangent = new double[count];
         for (long iter = 0; iter < maxIter; iter++) {
-            java.util.Arrays.fill(tangent, 0f);
-            for (float[] ui : units) {
-                double cos = Math.clamp(Vec.dot(u, ui), -1.0, 1.0);
+            java.util.Arrays.fill(tangent, 0);
+            double[] gu = Gram.times(g, u);
+            for (int i = 0; i < count; i++) {
+                if (!(norm[i] > tol)) {
+                    continue;
+                }
+                double cos = Math.clamp(gu[i] / norm[i], -1.0, 1.0);   // ⟨u, û_i⟩
                 double phi = Math.acos(cos);
                 if (phi < tol) {
                     continue;
                 }
-                float coef = (float) (a * phi / Math.sin(phi));
-                float c = (float) cos;
-                for (int j = 0; j < len; j++) {
-                    tangent[j] += coef * (ui[j] - c * u[j]);
+                double coef = a * phi / Math.sin(phi);
+                tangent[i] += coef / norm[i];                      // + coef·û_i
+                for (int k = 0; k < count; k++) {
+                    tangent[k] -= coef * cos * u[k];               // − coef·cos φ_i·u
                 }
             }
-            double tn = Vec.norm(tangent);
+            double tn = Gram.norm(g, tangent);
             if (tn < tol) {
                 break;
             }
-            float cs = (float) Math.cos(tn);
-            float sn = (float) (Math.sin(tn) / tn);
-            for (int j = 0; j < len; j++) {
-                u[j] = cs * u[j] + sn * tangent[j];
+            double cs = Math.cos(tn);
+            double sn = Math.sin(tn) / tn;
+            for (int k = 0; k < count; k++) {
+                u[k] = cs * u[k] + sn * tangent[k];
             }
-            double norm = Vec.norm(u);
-            if (norm > tol) {
-                float inv = (float) (1 / norm);
-                for (int j = 0; j < len; j++) {
-                    u[j] *= inv;
-                }
+            double n = Gram.norm(g, u);
+            if (n > tol) {
+                scale(u, 1 / n);
             }
         }
-        float scale = (float) meanNorm;
-        for (int j = 0; j < len; j++) {
-            u[j] *= scale;
-        }
+        scale(u, meanNorm);
         return u;
+    }
+
+    private static void scale(double[] x, double s) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= s;
+        }
     }
 }

@@ -1,14 +1,18 @@
 package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.tensor.FloatKernels;
 
 import java.util.List;
 
 /**
  * linear (METHODS.md §2.1): out = Σ w_i θ_i, divided by Σ w_i when {@code normalize}. The base is an
  * ordinary input here and needs its own weight.
+ *
+ * <p>Chunked: element-wise, no statistics pass. The normalisation is folded into the weights
+ * (w_i / Σw), so each chunk is one vectorised weighted sum that reads every input once.
  */
-public final class Linear implements MergeMethod {
+public final class Linear implements ChunkedMethod {
 
     private static final MethodSpec SPEC = new MethodSpec("linear",
             "Weighted average of all inputs",
@@ -25,9 +29,9 @@ public final class Linear implements MergeMethod {
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
-        Shapes.Aligned in = Shapes.aligned(SPEC.name(), job);
-        float[] w = new float[in.data().length];
+    public ChunkedMerge plan(TensorMerge job) {
+        long[] shape = Shapes.commonShape(SPEC.name(), job);
+        float[] w = new float[job.inputs().size()];
         float sumW = 0;
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) job.inputs().get(i).params().number("weight");
@@ -38,14 +42,16 @@ public final class Linear implements MergeMethod {
             throw MergeLabException.input("linear: weights sum to 0 for " + job.tensorName() + " with normalize",
                     "change the weights or set normalize: false");
         }
-        float[] out = new float[in.numel()];
-        for (int j = 0; j < out.length; j++) {
-            float s = 0;
+        if (normalize) {
             for (int i = 0; i < w.length; i++) {
-                s += w[i] * in.data()[i][j];
+                w[i] = (float) ((double) w[i] / sumW);
             }
-            out[j] = normalize ? s / sumW : s;
         }
-        return out;
+        return new RowMerge(shape) {
+            @Override
+            public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+                FloatKernels.weightedSum(inputs, w, 0, out, 0, rows * rowLength);
+            }
+        };
     }
 }

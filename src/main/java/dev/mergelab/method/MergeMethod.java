@@ -3,7 +3,7 @@ package dev.mergelab.method;
 /**
  * A merge method: a pure function of the aligned inputs of one output weight plus resolved parameters.
  * Implementations never mutate the input arrays, never print, and draw randomness only from
- * {@link TensorMerge#random(int)}.
+ * {@link TensorMerge#randomKey(int)}, one draw per element position.
  */
 public interface MergeMethod {
 

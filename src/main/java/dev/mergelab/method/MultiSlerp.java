@@ -1,7 +1,8 @@
 package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
-import dev.mergelab.method.kernel.Vec;
+import dev.mergelab.method.kernel.Gram;
+import dev.mergelab.tensor.FloatKernels;
 
 import java.util.List;
 
@@ -12,8 +13,12 @@ import java.util.List;
  *   û_i = v_i/(‖v_i‖+ε),  m = normalise(Σ w_i û_i),  T = Σ w_i (û_i − ⟨û_i,m⟩m),  L = ‖T‖ + ε
  *   out = (m·cos L + T·sin L / L)·Σ w_i ‖v_i‖
  * </pre>
+ *
+ * <p>Chunked: m, T and the result are linear combinations of the v_i, and their norms and projections
+ * are quadratic forms in the Gram matrix ⟨v_i, v_k⟩. One statistics pass accumulates it (O(N²) state);
+ * the combine pass writes Σ c_i v_i (+ θ_b).
  */
-public final class MultiSlerp implements MergeMethod {
+public final class MultiSlerp implements ChunkedMethod {
 
     private static final MethodSpec SPEC = new MethodSpec("multislerp",
             "Weighted spherical mean of two or more models, optionally relative to a base",
@@ -30,15 +35,15 @@ public final class MultiSlerp implements MergeMethod {
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
+    public ChunkedMerge plan(TensorMerge job) {
         int[] others = job.otherIndices();
         if (job.inputs().size() == 1) {
-            return job.inputs().getFirst().data().clone();
+            return RowMerge.copyOf(job.inputs().getFirst().shape(), 0);
         }
-        Shapes.Aligned in = Shapes.aligned(SPEC.name(), job);
+        long[] shape = Shapes.commonShape(SPEC.name(), job);
         if (others.length == 1) {
             // A lone model is returned as is, not relative to the base.
-            return in.data()[others[0]].clone();
+            return RowMerge.copyOf(shape, others[0]);
         }
         if (others.length == 0) {
             throw MergeLabException.input("multislerp: " + job.tensorName() + " has no model besides the base",
@@ -60,60 +65,122 @@ public final class MultiSlerp implements MergeMethod {
                 w[i] /= sumW;
             }
         }
-        double eps = job.global().number("eps");
-        int b = job.baseIndex();
-        float[] base = b < 0 ? null : in.data()[b];
-        int len = in.numel();
+        return new Chunk(shape, job.baseIndex(), others, w, job.global().number("eps"), job.tensorName());
+    }
 
-        float[][] v = new float[n][];
-        float[][] unit = new float[n][];
-        double scale = 0;
-        for (int i = 0; i < n; i++) {
-            v[i] = base == null ? in.data()[others[i]] : Vec.sub(in.data()[others[i]], base);
-            double r = Vec.norm(v[i]);
-            unit[i] = Vec.scaled(v[i], (float) (1 / (r + eps)));
-            scale += w[i] * r;
+    private static final class Chunk extends RowMerge {
+        private final int base;
+        private final int[] others;
+        private final double[] w;
+        private final double eps;
+        private final String tensor;
+        private final double[][] gram;
+        private final float[][] v;
+        /** The combine pass's operands: θ_b (when there is one) then the v_i, with their weights. */
+        private final float[][] terms;
+        private final float[] coef;
+
+        Chunk(long[] shape, int base, int[] others, double[] w, double eps, String tensor) {
+            super(shape);
+            this.base = base;
+            this.others = others;
+            this.w = w;
+            this.eps = eps;
+            this.tensor = tensor;
+            int n = others.length;
+            this.gram = new double[n][n];
+            this.v = new float[n][];
+            int extra = base < 0 ? 0 : 1;
+            this.terms = new float[n + extra][];
+            this.coef = new float[n + extra];
+            if (base >= 0) {
+                coef[0] = 1f;
+            }
         }
 
-        float[] m = new float[len];
-        for (int i = 0; i < n; i++) {
-            Vec.axpy((float) w[i], unit[i], m);
+        @Override
+        public int statisticPasses() {
+            return 1;
         }
-        double mNorm = Vec.norm(m);
-        float[] out = new float[len];
-        if (mNorm < eps) {
-            if (n != 2) {
-                throw MergeLabException.input("multislerp: the weighted directions of " + job.tensorName()
-                        + " cancel out (mean norm " + mNorm + ")", "change the weights");
-            }
-            for (int i = 0; i < n; i++) {
-                Vec.axpy((float) w[i], v[i], out);
-            }
-        } else {
-            float inv = (float) (1 / mNorm);
-            for (int j = 0; j < len; j++) {
-                m[j] *= inv;
-            }
-            float[] tangent = new float[len];
-            for (int i = 0; i < n; i++) {
-                float proj = (float) Vec.dot(unit[i], m);
-                float wi = (float) w[i];
-                for (int j = 0; j < len; j++) {
-                    tangent[j] += wi * (unit[i][j] - proj * m[j]);
+
+        /** v_i for the chunk: the models, or their offsets from the base. */
+        private int prepare(int rows, float[][] inputs) {
+            int len = rows * rowLength;
+            for (int i = 0; i < others.length; i++) {
+                if (base < 0) {
+                    v[i] = inputs[others[i]];
+                } else {
+                    v[i] = grow(v[i], len);
+                    FloatKernels.sub(inputs[others[i]], 0, inputs[base], 0, v[i], 0, len);
                 }
             }
-            double l = Vec.norm(tangent) + eps;
-            float a = (float) (Math.cos(l) * scale);
-            float c = (float) (Math.sin(l) / l * scale);
-            for (int j = 0; j < len; j++) {
-                out[j] = a * m[j] + c * tangent[j];
+            return len;
+        }
+
+        @Override
+        public void observe(int pass, long rowStart, int rows, float[][] inputs) {
+            Gram.accumulate(v, prepare(rows, inputs), gram);
+        }
+
+        @Override
+        public void endPass(int pass) {
+            Gram.symmetrize(gram);
+            int n = others.length;
+            int extra = base < 0 ? 0 : 1;
+            double[] unit = new double[n];     // û_i = unit_i·v_i
+            double scale = 0;
+            for (int i = 0; i < n; i++) {
+                double r = Math.sqrt(Math.max(0, gram[i][i]));
+                unit[i] = 1 / (r + eps);
+                scale += w[i] * r;
+            }
+            double[] m = new double[n];
+            for (int i = 0; i < n; i++) {
+                m[i] = w[i] * unit[i];
+            }
+            double mNorm = Gram.norm(gram, m);
+            if (mNorm < eps) {
+                if (n != 2) {
+                    throw MergeLabException.input("multislerp: the weighted directions of " + tensor
+                            + " cancel out (mean norm " + mNorm + ")", "change the weights");
+                }
+                for (int i = 0; i < n; i++) {
+                    coef[extra + i] = (float) w[i];
+                }
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                m[i] /= mNorm;
+            }
+            // T = Σ w_i (û_i − ⟨û_i, m⟩ m)
+            double[] gm = Gram.times(gram, m);
+            double along = 0;
+            double[] tangent = new double[n];
+            for (int i = 0; i < n; i++) {
+                along += w[i] * unit[i] * gm[i];
+                tangent[i] = w[i] * unit[i];
+            }
+            for (int i = 0; i < n; i++) {
+                tangent[i] -= along * m[i];
+            }
+            double l = Gram.norm(gram, tangent) + eps;
+            double a = Math.cos(l) * scale;
+            double c = Math.sin(l) / l * scale;
+            for (int i = 0; i < n; i++) {
+                coef[extra + i] = (float) (a * m[i] + c * tangent[i]);
             }
         }
-        if (base != null) {
-            for (int j = 0; j < len; j++) {
-                out[j] += base[j];
+
+        @Override
+        public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+            int len = prepare(rows, inputs);
+            int extra = 0;
+            if (base >= 0) {
+                terms[0] = inputs[base];
+                extra = 1;
             }
+            System.arraycopy(v, 0, terms, extra, v.length);
+            FloatKernels.weightedSum(terms, coef, 0, out, 0, len);
         }
-        return out;
     }
 }

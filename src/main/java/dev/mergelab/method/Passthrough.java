@@ -1,11 +1,15 @@
 package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.tensor.FloatKernels;
 
 import java.util.List;
 
-/** passthrough (METHODS.md §2.18): exactly one input, out = θ·scale. Used for layer stacking. */
-public final class Passthrough implements MergeMethod {
+/**
+ * passthrough (METHODS.md §2.18): exactly one input, out = θ·scale. Used for layer stacking.
+ * Chunked: element-wise, no statistics pass.
+ */
+public final class Passthrough implements ChunkedMethod {
 
     private static final MethodSpec SPEC = new MethodSpec("passthrough",
             "Copies the single input tensor, optionally scaled", "", "",
@@ -19,19 +23,21 @@ public final class Passthrough implements MergeMethod {
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
+    public ChunkedMerge plan(TensorMerge job) {
         if (job.inputs().size() != 1) {
             throw MergeLabException.input("passthrough: " + job.tensorName() + " has " + job.inputs().size()
                     + " inputs, expected exactly one", "give each slice a single source model");
         }
         TensorInput x = job.inputs().getFirst();
         float scale = (float) x.params().number("scale");
-        float[] out = x.data().clone();
-        if (x.params().has("scale")) {
-            for (int j = 0; j < out.length; j++) {
-                out[j] *= scale;
-            }
+        if (!x.params().has("scale")) {
+            return RowMerge.copyOf(x.shape(), 0);
         }
-        return out;
+        return new RowMerge(x.shape()) {
+            @Override
+            public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+                FloatKernels.scale(scale, inputs[0], 0, out, 0, rows * rowLength);
+            }
+        };
     }
 }

@@ -2,8 +2,8 @@ package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
 import dev.mergelab.method.kernel.SignConsensus;
-import dev.mergelab.method.kernel.Sparsify;
-import dev.mergelab.method.kernel.Vec;
+import dev.mergelab.method.kernel.Sparsifier;
+import dev.mergelab.tensor.FloatKernels;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +18,11 @@ import java.util.List;
  * </pre>
  * Unlike mergekit: signs are elected before weighting, the divisor is a count, density is global, each
  * DARE element is divided by exactly density, and there is no λ or normalisation.
+ *
+ * <p>Chunked: magnitude pruning needs 2 statistics passes (radix selection of each model's top-k cut,
+ * O(models × histogram) state); the others are element-wise given the position-keyed DARE masks.
  */
-public final class PeftMerge implements MergeMethod {
+public final class PeftMerge implements ChunkedMethod {
 
     enum Prune { NONE, MAGNITUDE, RANDOM }
 
@@ -68,15 +71,15 @@ public final class PeftMerge implements MergeMethod {
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
+    public ChunkedMerge plan(TensorMerge job) {
         String name = spec.name();
         job.requireBase(name);
-        Shapes.Aligned in = Shapes.aligned(name, job);
-        float[] base = in.data()[job.baseIndex()];
+        long[] shape = Shapes.commonShape(name, job);
+        int b = job.baseIndex();
         int[] others = job.otherIndices();
         int n = others.length;
         if (n == 0) {
-            return base.clone();
+            return RowMerge.copyOf(shape, b);
         }
         double density = prune == Prune.NONE ? 1 : job.global().number("density");
         if (prune != Prune.NONE && density > 1) {
@@ -86,40 +89,111 @@ public final class PeftMerge implements MergeMethod {
             throw MergeLabException.input(name + ": density 0 drops every element of " + job.tensorName()
                     + " and the 1/density rescale is undefined", "use a density in (0, 1]");
         }
-        float[][] tau = new float[n][];
+        long numel = Shapes.numel(shape);
+        Sparsifier[] thin = new Sparsifier[n];
         float[] w = new float[n];
         for (int i = 0; i < n; i++) {
-            TensorInput x = job.inputs().get(others[i]);
-            w[i] = (float) x.params().number("weight");
-            float[] t = Vec.sub(in.data()[others[i]], base);
-            tau[i] = switch (prune) {
-                case NONE -> t;
-                case MAGNITUDE -> Sparsify.magnitude(t, density, null);
-                case RANDOM -> Sparsify.bernoulliDivide(t, density, true, job.random(others[i]));
+            w[i] = (float) job.inputs().get(others[i]).params().number("weight");
+            thin[i] = switch (prune) {
+                case NONE -> Sparsifier.identity();
+                case MAGNITUDE -> Sparsifier.magnitude(numel, density, null);
+                case RANDOM -> Sparsifier.bernoulliDivide(job.randomKey(others[i]), density, true);
             };
         }
         SignConsensus.Vote vote = elect
                 ? SignConsensus.Vote.parse(job.global().string("majority_sign_method")) : null;
-        float[] out = new float[base.length];
-        for (int j = 0; j < out.length; j++) {
-            float mix = 0;
-            if (elect) {
+        return new Chunk(shape, b, others, thin, w, vote);
+    }
+
+    /** Per chunk: τ_i = θ_i − θ_b in scratch rows, pruned by its sparsifier, then combined. */
+    private static final class Chunk extends RowMerge {
+        private final int base;
+        private final int[] others;
+        private final Sparsifier[] thin;
+        private final float[] w;
+        private final SignConsensus.Vote vote;
+        private final int passes;
+        private final float[][] tau;
+        private final float[][] terms;
+        private final float[] termWeights;
+
+        Chunk(long[] shape, int base, int[] others, Sparsifier[] thin, float[] w, SignConsensus.Vote vote) {
+            super(shape);
+            this.base = base;
+            this.others = others;
+            this.thin = thin;
+            this.w = w;
+            this.vote = vote;
+            int p = 0;
+            for (Sparsifier s : thin) {
+                p = Math.max(p, s.passes());
+            }
+            this.passes = p;
+            this.tau = new float[others.length][];
+            this.terms = new float[others.length + 1][];
+            this.termWeights = new float[others.length + 1];
+            termWeights[0] = 1f;
+            System.arraycopy(w, 0, termWeights, 1, w.length);
+        }
+
+        @Override
+        public int statisticPasses() {
+            return passes;
+        }
+
+        private int taus(int rows, float[][] inputs) {
+            int n = rows * rowLength;
+            for (int i = 0; i < others.length; i++) {
+                tau[i] = grow(tau[i], n);
+                FloatKernels.sub(inputs[others[i]], 0, inputs[base], 0, tau[i], 0, n);
+            }
+            return n;
+        }
+
+        @Override
+        public void observe(int pass, long rowStart, int rows, float[][] inputs) {
+            int n = taus(rows, inputs);
+            for (int i = 0; i < others.length; i++) {
+                if (pass < thin[i].passes()) {
+                    thin[i].observe(pass, position(rowStart), tau[i], n);
+                }
+            }
+        }
+
+        @Override
+        public void endPass(int pass) {
+            for (Sparsifier s : thin) {
+                if (pass < s.passes()) {
+                    s.endPass(pass);
+                }
+            }
+        }
+
+        @Override
+        public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+            int n = taus(rows, inputs);
+            for (int i = 0; i < others.length; i++) {
+                thin[i].apply(position(rowStart), tau[i], n);
+            }
+            float[] b = inputs[base];
+            if (vote == null) {
+                terms[0] = b;
+                System.arraycopy(tau, 0, terms, 1, tau.length);
+                FloatKernels.weightedSum(terms, termWeights, 0, out, 0, n);
+                return;
+            }
+            for (int j = 0; j < n; j++) {
                 int s = SignConsensus.elect(tau, j, vote);
+                float mix = 0;
                 int agreeing = 0;
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; i < tau.length; i++) {
                     if (SignConsensus.agrees(tau[i][j], s)) {
                         mix += w[i] * tau[i][j];
                         agreeing++;
                     }
                 }
-                mix /= Math.max(agreeing, 1);
-            } else {
-                for (int i = 0; i < n; i++) {
-                    mix += w[i] * tau[i][j];
-                }
+                out[j] = b[j] + mix / Math.max(agreeing, 1);
             }
-            out[j] = base[j] + mix;
         }
-        return out;
     }
 }

@@ -1,8 +1,9 @@
 package dev.mergelab.method;
 
-import dev.mergelab.method.kernel.Vec;
+import dev.mergelab.tensor.FloatKernels;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,8 +15,11 @@ import java.util.List;
  *               λ_i = 1 + r·clamp(shared_i / max(unique_i, ε), 0, α)
  * </pre>
  * ramplus_tl boosts a model's unique contributions by how much it otherwise shares.
+ *
+ * <p>Chunked: ram is element-wise (no statistics pass); ramplus_tl counts each model's shared and
+ * unique entries over the whole tensor in one statistics pass (O(models) state).
  */
-public final class Ram implements MergeMethod {
+public final class Ram implements ChunkedMethod {
 
     public static final List<MergeMethod> ALL = List.of(new Ram(false), new Ram(true));
 
@@ -43,65 +47,117 @@ public final class Ram implements MergeMethod {
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
+    public ChunkedMerge plan(TensorMerge job) {
         job.requireBase(spec.name());
-        Shapes.Aligned in = Shapes.aligned(spec.name(), job);
-        float[] base = in.data()[job.baseIndex()];
+        long[] shape = Shapes.commonShape(spec.name(), job);
+        int b = job.baseIndex();
         int[] others = job.otherIndices();
-        int n = others.length;
-        if (n == 0) {
-            return base.clone();
+        if (others.length == 0) {
+            return RowMerge.copyOf(shape, b);
         }
         float eps = (float) job.global().number("epsilon");
-        float[][] delta = new float[n][];
-        for (int i = 0; i < n; i++) {
-            delta[i] = Vec.sub(in.data()[others[i]], base);
+        float r = plus ? (float) job.global().number("r") : 0;
+        float alpha = plus ? (float) job.global().number("alpha") : 0;
+        return new Chunk(shape, b, others, eps, r, alpha);
+    }
+
+    private final class Chunk extends RowMerge {
+        private final int base;
+        private final int[] others;
+        private final float eps;
+        private final float r;
+        private final float alpha;
+        private final long[] shared;
+        private final long[] unique;
+        private final float[] boost;
+        private float[][] delta;
+        private int[] count = new int[0];
+
+        Chunk(long[] shape, int base, int[] others, float eps, float r, float alpha) {
+            super(shape);
+            this.base = base;
+            this.others = others;
+            this.eps = eps;
+            this.r = r;
+            this.alpha = alpha;
+            this.shared = new long[others.length];
+            this.unique = new long[others.length];
+            this.boost = new float[others.length];
+            Arrays.fill(boost, 1f);
+            this.delta = new float[others.length][];
         }
-        int len = base.length;
-        short[] count = new short[len];
-        for (float[] d : delta) {
-            for (int j = 0; j < len; j++) {
-                if (Math.abs(d[j]) > eps) {
-                    count[j]++;
+
+        @Override
+        public int statisticPasses() {
+            return plus ? 1 : 0;
+        }
+
+        /** δ_i = θ_i − θ_b for the chunk, and c_j, the number of active models per position. */
+        private int prepare(int rows, float[][] inputs) {
+            int n = rows * rowLength;
+            if (count.length < n) {
+                count = new int[n];
+            } else {
+                Arrays.fill(count, 0, n, 0);
+            }
+            for (int i = 0; i < others.length; i++) {
+                delta[i] = grow(delta[i], n);
+                FloatKernels.sub(inputs[others[i]], 0, inputs[base], 0, delta[i], 0, n);
+                float[] d = delta[i];
+                for (int j = 0; j < n; j++) {
+                    count[j] += Math.abs(d[j]) > eps ? 1 : 0;
                 }
             }
+            return n;
         }
-        float[] boost = new float[n];
-        java.util.Arrays.fill(boost, 1f);
-        if (plus) {
-            float r = (float) job.global().number("r");
-            float alpha = (float) job.global().number("alpha");
-            for (int i = 0; i < n; i++) {
-                long shared = 0;
-                long unique = 0;
-                for (int j = 0; j < len; j++) {
-                    if (Math.abs(delta[i][j]) > eps) {
+
+        @Override
+        public void observe(int pass, long rowStart, int rows, float[][] inputs) {
+            int n = prepare(rows, inputs);
+            for (int i = 0; i < others.length; i++) {
+                float[] d = delta[i];
+                long u = 0;
+                long s = 0;
+                for (int j = 0; j < n; j++) {
+                    if (Math.abs(d[j]) > eps) {
                         if (count[j] == 1) {
-                            unique++;
+                            u++;
                         } else {
-                            shared++;
+                            s++;
                         }
                     }
                 }
+                unique[i] += u;
+                shared[i] += s;
+            }
+        }
+
+        @Override
+        public void endPass(int pass) {
+            for (int i = 0; i < others.length; i++) {
                 // With no unique entries λ multiplies nothing; 1 avoids upstream's 0/0 at ε = 0.
-                if (unique > 0) {
-                    float rho = shared / Math.max((float) unique, eps);
+                if (unique[i] > 0) {
+                    float rho = shared[i] / Math.max((float) unique[i], eps);
                     boost[i] = 1 + r * Math.clamp(rho, 0f, alpha);
                 }
             }
         }
-        float[] out = new float[len];
-        for (int j = 0; j < len; j++) {
-            int c = count[j];
-            float sum = 0;
-            for (int i = 0; i < n; i++) {
-                float d = delta[i][j];
-                if (Math.abs(d) > eps) {
-                    sum += c == 1 ? boost[i] * d : d;
+
+        @Override
+        public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+            int n = prepare(rows, inputs);
+            float[] theta = inputs[base];
+            for (int j = 0; j < n; j++) {
+                int c = count[j];
+                float sum = 0;
+                for (int i = 0; i < others.length; i++) {
+                    float d = delta[i][j];
+                    if (Math.abs(d) > eps) {
+                        sum += c == 1 ? boost[i] * d : d;
+                    }
                 }
+                out[j] = theta[j] + (c > 1 ? sum / c : sum);
             }
-            out[j] = base[j] + (c > 1 ? sum / c : sum);
         }
-        return out;
     }
 }

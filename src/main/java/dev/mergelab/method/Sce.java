@@ -1,8 +1,9 @@
 package dev.mergelab.method;
 
-import dev.mergelab.method.kernel.Selection;
+import dev.mergelab.method.kernel.RadixSelect;
 import dev.mergelab.method.kernel.SignConsensus;
-import dev.mergelab.method.kernel.Vec;
+import dev.mergelab.tensor.FloatKernels;
+import dev.mergelab.tensor.MagnitudeCut;
 
 import java.util.List;
 
@@ -15,8 +16,13 @@ import java.util.List;
  *   c_i = mean(τ_i²) / Σ_j mean(τ_j²)     (1/N when that sum &lt; 1e-6)
  *   out = θ_b + Σ c_i m_i τ_i / max(Σ c_i m_i, 1e-6)
  * </pre>
+ *
+ * <p>Chunked, with κ &lt; 1: pass 0 counts the nonzero variances (which fixes k) and histograms the
+ * high bits of their keys, pass 1 the low bits (exact radix selection of the k-th largest variance),
+ * pass 2 sums each model's selected τ_i²; with κ ≥ 1 only that last pass. State is O(models +
+ * histogram); the variance of a position is recomputed identically in every pass.
  */
-public final class Sce implements MergeMethod {
+public final class Sce implements ChunkedMethod {
 
     private static final MethodSpec SPEC = new MethodSpec("sce",
             "Variance-selected, energy-weighted, sign-elected task vectors",
@@ -36,82 +42,156 @@ public final class Sce implements MergeMethod {
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
+    public ChunkedMerge plan(TensorMerge job) {
         job.requireBase(SPEC.name());
-        Shapes.Aligned in = Shapes.aligned(SPEC.name(), job);
-        float[] base = in.data()[job.baseIndex()];
+        long[] shape = Shapes.commonShape(SPEC.name(), job);
         int[] others = job.otherIndices();
-        int n = others.length;
-        if (n == 0) {
-            return base.clone();
-        }
-        float[][] tau = new float[n][];
-        for (int i = 0; i < n; i++) {
-            tau[i] = Vec.sub(in.data()[others[i]], base);
+        if (others.length == 0) {
+            return RowMerge.copyOf(shape, job.baseIndex());
         }
         double kappa = job.global().number("select_topk");
         job.global().bool("int8_mask");
-        if (kappa < 1) {
-            select(tau, kappa);
-        }
-
-        double[] energy = new double[n];
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            energy[i] = Vec.sumSquares(tau[i]) / tau[i].length;
-            total += energy[i];
-        }
-        float[] c = new float[n];
-        for (int i = 0; i < n; i++) {
-            c[i] = (float) (total < 1e-6 ? 1.0 / n : energy[i] / total);
-        }
-
-        float[] out = new float[base.length];
-        for (int j = 0; j < out.length; j++) {
-            int s = SignConsensus.elect(tau, j, SignConsensus.Vote.SUM);
-            float num = 0;
-            float den = 0;
-            for (int i = 0; i < n; i++) {
-                if (SignConsensus.agrees(tau[i][j], s)) {
-                    num += c[i] * tau[i][j];
-                    den += c[i];
-                }
-            }
-            out[j] = base[j] + num / Math.max(den, 1e-6f);
-        }
-        return out;
+        return new Chunk(shape, job.baseIndex(), others, kappa);
     }
 
-    /** Zeroes every τ outside the top-k positions by population variance across models (in place). */
-    private static void select(float[][] tau, double kappa) {
-        int n = tau.length;
-        int len = tau[0].length;
-        float[] variance = new float[len];
-        int nonzero = 0;
-        for (int j = 0; j < len; j++) {
-            double mean = 0;
-            for (float[] t : tau) {
-                mean += t[j];
+    private static final class Chunk extends RowMerge {
+        private final int base;
+        private final int[] others;
+        private final double kappa;
+        private final boolean select;
+        private final long numel;
+        private final RadixSelect radix = new RadixSelect();
+        private long nonzero;
+        private MagnitudeCut cut;
+        private MagnitudeCut.Cursor cursor;
+        private final double[] energy;
+        private final float[] c;
+        private final float[][] tau;
+        private float[] variance = new float[0];
+        private int[] keys = new int[0];
+
+        Chunk(long[] shape, int base, int[] others, double kappa) {
+            super(shape);
+            this.base = base;
+            this.others = others;
+            this.kappa = kappa;
+            this.select = kappa < 1;
+            this.numel = Shapes.numel(shape);
+            this.energy = new double[others.length];
+            this.c = new float[others.length];
+            this.tau = new float[others.length][];
+        }
+
+        @Override
+        public int statisticPasses() {
+            return select ? 3 : 1;
+        }
+
+        /** τ_i for the chunk, and (when selecting) the population variance over models per position. */
+        private int prepare(int rows, float[][] inputs) {
+            int n = rows * rowLength;
+            for (int i = 0; i < others.length; i++) {
+                tau[i] = grow(tau[i], n);
+                FloatKernels.sub(inputs[others[i]], 0, inputs[base], 0, tau[i], 0, n);
             }
-            mean /= n;
-            double ss = 0;
-            for (float[] t : tau) {
-                double dev = t[j] - mean;
-                ss += dev * dev;
+            if (select) {
+                variance = grow(variance, n);
+                int m = tau.length;
+                for (int j = 0; j < n; j++) {
+                    double mean = 0;
+                    for (float[] t : tau) {
+                        mean += t[j];
+                    }
+                    mean /= m;
+                    double ss = 0;
+                    for (float[] t : tau) {
+                        double dev = t[j] - mean;
+                        ss += dev * dev;
+                    }
+                    variance[j] = (float) (ss / m);
+                }
+                if (keys.length < n) {
+                    keys = new int[n];
+                }
+                FloatKernels.magnitudeKeys(variance, 0, keys, 0, n);
             }
-            variance[j] = (float) (ss / n);
-            if (variance[j] != 0) {
-                nonzero++;
+            return n;
+        }
+
+        /** Zeroes every τ outside the selected positions (consumes the cut's tie quota in order). */
+        private void erase(int n) {
+            for (int j = 0; j < n; j++) {
+                if (!cursor.keeps(variance[j])) {
+                    for (float[] t : tau) {
+                        t[j] = 0;
+                    }
+                }
             }
         }
-        // Upstream forms count·κ in float32 before truncating.
-        int k = kappa <= 0 ? 0 : (int) ((float) nonzero * (float) kappa);
-        boolean[] keep = Selection.topKMask(variance, k);
-        for (int j = 0; j < len; j++) {
-            if (!keep[j]) {
-                for (float[] t : tau) {
-                    t[j] = 0;
+
+        @Override
+        public void observe(int pass, long rowStart, int rows, float[][] inputs) {
+            int n = prepare(rows, inputs);
+            if (select && pass == 0) {
+                radix.countHigh(keys, n);
+                for (int j = 0; j < n; j++) {
+                    nonzero += keys[j] != 0 ? 1 : 0;
                 }
+            } else if (select && pass == 1) {
+                radix.countLow(keys, n);
+            } else {
+                if (select) {
+                    erase(n);
+                }
+                for (int i = 0; i < others.length; i++) {
+                    energy[i] += FloatKernels.sumSquares(tau[i], 0, n);
+                }
+            }
+        }
+
+        @Override
+        public void endPass(int pass) {
+            if (select && pass == 0) {
+                // Upstream forms count·κ in float32 before truncating.
+                long k = kappa <= 0 ? 0 : (long) ((float) nonzero * (float) kappa);
+                if (!radix.resolve(k)) {
+                    cut = MagnitudeCut.NONE;
+                }
+            } else if (select && pass == 1) {
+                if (cut == null) {
+                    cut = radix.cut(0);
+                }
+            } else {
+                double total = 0;
+                for (int i = 0; i < others.length; i++) {
+                    energy[i] /= numel;
+                    total += energy[i];
+                }
+                for (int i = 0; i < others.length; i++) {
+                    c[i] = (float) (total < 1e-6 ? 1.0 / others.length : energy[i] / total);
+                }
+            }
+            cursor = cut == null ? null : cut.cursor();
+        }
+
+        @Override
+        public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+            int n = prepare(rows, inputs);
+            if (select) {
+                erase(n);
+            }
+            float[] b = inputs[base];
+            for (int j = 0; j < n; j++) {
+                int s = SignConsensus.elect(tau, j, SignConsensus.Vote.SUM);
+                float num = 0;
+                float den = 0;
+                for (int i = 0; i < tau.length; i++) {
+                    if (SignConsensus.agrees(tau[i][j], s)) {
+                        num += c[i] * tau[i][j];
+                        den += c[i];
+                    }
+                }
+                out[j] = b[j] + num / Math.max(den, 1e-6f);
             }
         }
     }

@@ -2,9 +2,8 @@ package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
 import dev.mergelab.method.kernel.Norm;
-import dev.mergelab.method.kernel.SignConsensus;
-import dev.mergelab.method.kernel.Sparsify;
-import dev.mergelab.method.kernel.Vec;
+import dev.mergelab.method.kernel.Sparsifier;
+import dev.mergelab.tensor.FloatKernels;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,11 +20,17 @@ import java.util.List;
  *   otherwise:  mix = Σ W_i,  D = Σ w_i  (|D| &lt; 1e-8 → 1)
  *   out  = θ_b + λ·(normalize ? mix / D : mix)
  * </pre>
+ *
+ * <p>Chunked: the statistics passes are those of the sparsifiers ({@link Sparsifier}), run side by side
+ * for all models: none for task_arithmetic and un-rescaled dare; 1 for rescaled dare and della (both L1
+ * norms in one pass, since their masks are functions of position); 2 for ties and breadcrumbs (radix
+ * selection of the cut points), 3 with rescale. State is O(models × histogram). della on tensors of rank
+ * ≥ 3 ranks along dim 1 across rows, so it needs the whole tensor ({@link #wholeTensorOnly}).
  */
-public final class TaskArithmeticFamily implements MergeMethod {
+public final class TaskArithmeticFamily implements ChunkedMethod {
 
     /** Which §4 primitive thins each task vector. */
-    enum Sparsifier { NONE, MAGNITUDE, BERNOULLI, MAGNITUDE_OUTLIERS, DELLA_MAGPRUNE }
+    enum Thinning { NONE, MAGNITUDE, BERNOULLI, MAGNITUDE_OUTLIERS, DELLA_MAGPRUNE }
 
     private static final String TIES = "TIES-Merging: Resolving Interference When Merging Models";
     private static final String TIES_URL = "https://arxiv.org/abs/2306.01708";
@@ -38,45 +43,45 @@ public final class TaskArithmeticFamily implements MergeMethod {
 
     //                 name                sparsifier                     consensus normalize rescale
     public static final List<MergeMethod> ALL = List.of(
-            of("task_arithmetic", Sparsifier.NONE, false, false, false,
+            of("task_arithmetic", Thinning.NONE, false, false, false,
                     "Adds the weighted task vectors to the base",
                     "Editing Models with Task Arithmetic", "https://arxiv.org/abs/2212.04089"),
-            of("ties", Sparsifier.MAGNITUDE, true, true, false,
+            of("ties", Thinning.MAGNITUDE, true, true, false,
                     "Top-k magnitude pruning, sign election, disjoint mean of the agreeing task vectors", TIES, TIES_URL),
-            of("dare_ties", Sparsifier.BERNOULLI, true, false, true,
+            of("dare_ties", Thinning.BERNOULLI, true, false, true,
                     "Random drop with L1 rescale, then the TIES sign election", DARE, DARE_URL),
-            of("dare_linear", Sparsifier.BERNOULLI, false, false, true,
+            of("dare_linear", Thinning.BERNOULLI, false, false, true,
                     "Random drop with L1 rescale, then task arithmetic", DARE, DARE_URL),
-            of("breadcrumbs", Sparsifier.MAGNITUDE_OUTLIERS, false, false, false,
+            of("breadcrumbs", Thinning.MAGNITUDE_OUTLIERS, false, false, false,
                     "Drops the smallest and the largest-magnitude entries, then task arithmetic", CRUMBS, CRUMBS_URL),
-            of("breadcrumbs_ties", Sparsifier.MAGNITUDE_OUTLIERS, true, false, false,
+            of("breadcrumbs_ties", Thinning.MAGNITUDE_OUTLIERS, true, false, false,
                     "Breadcrumbs pruning followed by the TIES sign election", CRUMBS, CRUMBS_URL),
-            of("della", Sparsifier.DELLA_MAGPRUNE, true, true, true,
+            of("della", Thinning.DELLA_MAGPRUNE, true, true, true,
                     "Magnitude-ranked random drop with L1 rescale, then the TIES sign election", DELLA, DELLA_URL),
-            of("della_linear", Sparsifier.DELLA_MAGPRUNE, false, false, true,
+            of("della_linear", Thinning.DELLA_MAGPRUNE, false, false, true,
                     "Magnitude-ranked random drop with L1 rescale, then task arithmetic", DELLA, DELLA_URL));
 
     private final MethodSpec spec;
-    private final Sparsifier sparsifier;
+    private final Thinning sparsifier;
     private final boolean consensus;
 
-    private TaskArithmeticFamily(MethodSpec spec, Sparsifier sparsifier, boolean consensus) {
+    private TaskArithmeticFamily(MethodSpec spec, Thinning sparsifier, boolean consensus) {
         this.spec = spec;
         this.sparsifier = sparsifier;
         this.consensus = consensus;
     }
 
-    private static TaskArithmeticFamily of(String name, Sparsifier sparsifier, boolean consensus, boolean normalize,
+    private static TaskArithmeticFamily of(String name, Thinning sparsifier, boolean consensus, boolean normalize,
                                            boolean rescale, String description, String paper, String url) {
         List<ParamSpec> params = new ArrayList<>(List.of(
                 ParamSpec.number("weight", Scope.PER_MODEL, null, "scale of this model's task vector", null),
                 ParamSpec.number("density", Scope.PER_MODEL, 1.0, "fraction of the task vector kept",
                         ParamSpec.atLeast(0))));
-        if (sparsifier == Sparsifier.MAGNITUDE_OUTLIERS) {
+        if (sparsifier == Thinning.MAGNITUDE_OUTLIERS) {
             params.add(ParamSpec.number("gamma", Scope.PER_MODEL, 0.01, "fraction of largest-magnitude entries dropped",
                     ParamSpec.atLeast(0)));
         }
-        if (sparsifier == Sparsifier.DELLA_MAGPRUNE) {
+        if (sparsifier == Thinning.DELLA_MAGPRUNE) {
             params.add(ParamSpec.number("epsilon", Scope.PER_MODEL, 0.15,
                     "keep probabilities span density ± epsilon by magnitude rank", ParamSpec.atLeast(0)));
         }
@@ -85,9 +90,9 @@ public final class TaskArithmeticFamily implements MergeMethod {
                 ParamSpec.bool("rescale", Scope.GLOBAL, rescale, "match each pruned task vector's L1 norm to the original"),
                 ParamSpec.number("lambda", Scope.GLOBAL, 1.0, "scale of the merged task vector", null),
                 ParamSpec.bool("int8_mask", Scope.GLOBAL, false, "upstream memory option; no numeric effect")));
-        boolean random = sparsifier == Sparsifier.BERNOULLI || sparsifier == Sparsifier.DELLA_MAGPRUNE;
+        boolean random = sparsifier == Thinning.BERNOULLI || sparsifier == Thinning.DELLA_MAGPRUNE;
         MethodSpec spec = new MethodSpec(name, description, paper, url, BaseRequirement.REQUIRED, params, random,
-                sparsifier == Sparsifier.NONE);
+                sparsifier == Thinning.NONE);
         return new TaskArithmeticFamily(spec, sparsifier, consensus);
     }
 
@@ -102,25 +107,32 @@ public final class TaskArithmeticFamily implements MergeMethod {
     }
 
     @Override
-    public float[] merge(TensorMerge job) {
+    public boolean wholeTensorOnly(TensorMerge header) {
+        // della ranks along dim 1; from rank 3 on such a lane spans several rows (METHODS.md §4.4).
+        return sparsifier == Thinning.DELLA_MAGPRUNE && header.requireBase(spec.name()).shape().length > 2;
+    }
+
+    @Override
+    public ChunkedMerge plan(TensorMerge job) {
         String name = spec.name();
         TensorInput base = job.requireBase(name);
+        long[] shape = base.shape().clone();
+        long n = Shapes.numel(shape);
         Params g = job.global();
         boolean normalize = g.bool("normalize");
         Norm rescale = g.bool("rescale") ? Norm.L1 : null;
         float lambda = (float) g.number("lambda");
         g.bool("int8_mask"); // validated, deliberately unused
 
-        List<float[]> kept = new ArrayList<>();
+        List<Integer> models = new ArrayList<>();
+        List<Sparsifier> thin = new ArrayList<>();
         List<Float> weights = new ArrayList<>();
         boolean warnedNTop = false;
         for (int i : job.otherIndices()) {
             TensorInput x = job.inputs().get(i);
-            float[] theta = alignToBase(job, base, x);
-            if (theta == null) {
+            if (!alignsToBase(job, base, x)) {
                 continue;
             }
-            float[] delta = Vec.sub(theta, base.data());
             Params p = x.params();
             float w = (float) p.number("weight");
             double density = p.number("density");
@@ -128,26 +140,26 @@ public final class TaskArithmeticFamily implements MergeMethod {
                 job.warn(name + ": density " + density + " > 1 for model " + x.model() + " at " + job.tensorName()
                         + " keeps everything");
             }
-            float[] sparse = switch (sparsifier) {
-                case NONE -> delta;
+            thin.add(switch (sparsifier) {
+                case NONE -> Sparsifier.identity();
                 case MAGNITUDE -> {
-                    if (density < 1 && Sparsify.keepCount(density, delta.length) == 0) {
+                    if (density < 1 && Sparsifier.keepCount(density, n) == 0) {
                         throw MergeLabException.input(name + ": density " + density + " keeps no element of "
-                                        + job.tensorName() + " (n=" + delta.length + ") for model " + x.model(),
+                                        + job.tensorName() + " (n=" + n + ") for model " + x.model(),
                                 "raise density to at least 1/n or use a method without top-k pruning");
                     }
-                    yield Sparsify.magnitude(delta, density, rescale);
+                    yield Sparsifier.magnitude(n, density, rescale);
                 }
-                case BERNOULLI -> Sparsify.bernoulli(delta, density, rescale, job.random(i));
+                case BERNOULLI -> Sparsifier.bernoulli(job.randomKey(i), density, rescale);
                 case MAGNITUDE_OUTLIERS -> {
                     double gamma = p.number("gamma");
-                    if (density < 1 && Sparsify.keepCount(gamma, delta.length) == 0 && !warnedNTop) {
+                    if (density < 1 && Sparsifier.keepCount(gamma, n) == 0 && !warnedNTop) {
                         warnedNTop = true;
                         job.warn(name + ": gamma " + gamma + " removes no top outliers of " + job.tensorName()
-                                + " (n=" + delta.length + "); keeping the " + Sparsify.keepCount(density, delta.length)
+                                + " (n=" + n + "); keeping the " + Sparsifier.keepCount(density, n)
                                 + " largest entries (upstream would drop the whole task vector)");
                     }
-                    yield Sparsify.magnitudeOutliers(delta, density, gamma, rescale);
+                    yield Sparsifier.magnitudeOutliers(n, density, gamma, rescale);
                 }
                 case DELLA_MAGPRUNE -> {
                     double eps = p.number("epsilon");
@@ -157,70 +169,149 @@ public final class TaskArithmeticFamily implements MergeMethod {
                                         + " at " + job.tensorName(),
                                 "need 0 < density - epsilon and density + epsilon < 1");
                     }
-                    yield Sparsify.dellaMagprune(delta, base.shape(), density, eps, rescale, job.random(i));
+                    yield Sparsifier.della(shape, job.randomKey(i), density, eps, rescale);
                 }
-            };
-            kept.add(sparse);
+            });
+            models.add(i);
             weights.add(w);
         }
-        if (kept.isEmpty()) {
-            return base.data().clone();
+        if (models.isEmpty()) {
+            return RowMerge.copyOf(shape, job.baseIndex());
         }
-        float[][] d = kept.toArray(new float[0][]);
         float[] w = new float[weights.size()];
         for (int i = 0; i < w.length; i++) {
             w[i] = weights.get(i);
         }
-        return combine(base.data(), d, w, normalize, lambda);
-    }
-
-    /** Steps 2–6 of the pipeline, element by element. */
-    private float[] combine(float[] base, float[][] d, float[] w, boolean normalize, float lambda) {
-        float sumW = 0;
-        for (float wi : w) {
-            sumW += wi;
-        }
-        float plainDivisor = Math.abs(sumW) < 1e-8f ? 1f : sumW;
-        float[] out = new float[base.length];
-        for (int j = 0; j < out.length; j++) {
-            float mix = 0;
-            float divisor;
-            if (consensus) {
-                float vote = 0;
-                for (int i = 0; i < d.length; i++) {
-                    vote += w[i] * d[i][j];
-                }
-                int s = vote >= 0 ? 1 : -1;
-                float agreeing = 0;
-                for (int i = 0; i < d.length; i++) {
-                    float wd = w[i] * d[i][j];
-                    if (SignConsensus.agrees(wd, s)) {
-                        mix += wd;
-                        agreeing += w[i];
-                    }
-                }
-                divisor = agreeing == 0 ? 1f : agreeing;
-            } else {
-                for (int i = 0; i < d.length; i++) {
-                    mix += w[i] * d[i][j];
-                }
-                divisor = plainDivisor;
-            }
-            if (normalize) {
-                mix /= divisor;
-            }
-            out[j] = base[j] + lambda * mix;
-        }
-        return out;
+        return new Chunk(shape, job.baseIndex(), models.stream().mapToInt(Integer::intValue).toArray(),
+                thin.toArray(new Sparsifier[0]), w, normalize, lambda);
     }
 
     /**
-     * Model x's tensor at the base's shape: an embedding is cut to the base's top-left block; any other
-     * mismatch skips the model with a warning (upstream's behaviour); null means skipped.
+     * Steps 1–6 per chunk: each model's task vector δ_i = θ_i − θ_b is formed in a scratch row block and
+     * thinned by its sparsifier (whose statistics passes ran over the same blocks), then mixed.
      */
-    private float[] alignToBase(TensorMerge job, TensorInput base, TensorInput x) {
+    private final class Chunk extends RowMerge {
+        private final int base;
+        private final int[] models;
+        private final Sparsifier[] thin;
+        private final float[] w;
+        private final boolean normalize;
+        private final float lambda;
+        private final int passes;
+        private final float[][] delta;
+        /** Without consensus: θ_b then the δ'_i, weighted 1 and w_i·λ/D (one fused weighted sum). */
+        private final float[][] terms;
+        private final float[] termWeights;
+
+        Chunk(long[] shape, int base, int[] models, Sparsifier[] thin, float[] w,
+              boolean normalize, float lambda) {
+            super(shape);
+            this.base = base;
+            this.models = models;
+            this.thin = thin;
+            this.w = w;
+            this.normalize = normalize;
+            this.lambda = lambda;
+            int p = 0;
+            for (Sparsifier s : thin) {
+                p = Math.max(p, s.passes());
+            }
+            this.passes = p;
+            this.delta = new float[models.length][];
+            this.terms = new float[models.length + 1][];
+            this.termWeights = new float[models.length + 1];
+            float sumW = 0;
+            for (float wi : w) {
+                sumW += wi;
+            }
+            float divisor = normalize ? (Math.abs(sumW) < 1e-8f ? 1f : sumW) : 1f;
+            termWeights[0] = 1f;
+            for (int i = 0; i < w.length; i++) {
+                termWeights[i + 1] = w[i] * lambda / divisor;
+            }
+        }
+
+        @Override
+        public int statisticPasses() {
+            return passes;
+        }
+
+        private int deltas(int rows, float[][] inputs) {
+            int n = rows * rowLength;
+            for (int i = 0; i < models.length; i++) {
+                delta[i] = grow(delta[i], n);
+                FloatKernels.sub(inputs[models[i]], 0, inputs[base], 0, delta[i], 0, n);
+            }
+            return n;
+        }
+
+        @Override
+        public void observe(int pass, long rowStart, int rows, float[][] inputs) {
+            int n = deltas(rows, inputs);
+            for (int i = 0; i < models.length; i++) {
+                if (pass < thin[i].passes()) {
+                    thin[i].observe(pass, position(rowStart), delta[i], n);
+                }
+            }
+        }
+
+        @Override
+        public void endPass(int pass) {
+            for (Sparsifier s : thin) {
+                if (pass < s.passes()) {
+                    s.endPass(pass);
+                }
+            }
+        }
+
+        @Override
+        public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
+            int n = deltas(rows, inputs);
+            for (int i = 0; i < models.length; i++) {
+                thin[i].apply(position(rowStart), delta[i], n);
+            }
+            float[] b = inputs[base];
+            if (!consensus) {
+                terms[0] = b;
+                System.arraycopy(delta, 0, terms, 1, delta.length);
+                FloatKernels.weightedSum(terms, termWeights, 0, out, 0, n);
+                return;
+            }
+            float[][] d = delta;
+            int count = d.length;
+            for (int j = 0; j < n; j++) {
+                float vote = 0;
+                for (int i = 0; i < count; i++) {
+                    vote += w[i] * d[i][j];
+                }
+                // m_i = [sign W_i = s] with s = +1 where vote ≥ 0: W_i agrees when it is nonzero and its
+                // sign bit equals s's. Written as a bit mask because the signs are close to coin flips,
+                // so branches would mispredict; masked-out terms add +0.
+                int electedSign = vote >= 0 ? 0 : 0x80000000;
+                float mix = 0;
+                float agreeing = 0;
+                for (int i = 0; i < count; i++) {
+                    int wd = Float.floatToRawIntBits(w[i] * d[i][j]);
+                    int agree = ~(((wd ^ electedSign) | ((wd & 0x7FFFFFFF) - 1)) >> 31);
+                    mix += Float.intBitsToFloat(wd & agree);
+                    agreeing += Float.intBitsToFloat(Float.floatToRawIntBits(w[i]) & agree);
+                }
+                if (normalize) {
+                    mix /= agreeing == 0 ? 1f : agreeing;
+                }
+                out[j] = b[j] + lambda * mix;
+            }
+        }
+    }
+
+    /**
+     * Whether model x takes part at the base's shape: an embedding is cut to the base's top-left block
+     * (by the engine, or {@link Chunking#merge}); any other mismatch skips the model with a warning
+     * (upstream's behaviour), and its chunk slot is then ignored.
+     */
+    private boolean alignsToBase(TensorMerge job, TensorInput base, TensorInput x) {
         if (Arrays.equals(x.shape(), base.shape())) {
-            return x.data();
+            return true;
         }
         boolean fits = x.shape().length == base.shape().length;
         for (int dim = 0; fits && dim < base.shape().length; dim++) {
@@ -229,7 +320,7 @@ public final class TaskArithmeticFamily implements MergeMethod {
         if (job.isEmbed() && fits) {
             job.warn(spec.name() + ": using the top-left " + Arrays.toString(base.shape()) + " block of "
                     + x.model() + ":" + job.tensorName() + " " + Arrays.toString(x.shape()));
-            return Shapes.cut(x.data(), x.shape(), base.shape());
+            return true;
         }
         if (job.isEmbed()) {
             throw MergeLabException.input(spec.name() + ": " + x.model() + ":" + job.tensorName() + " "
@@ -238,6 +329,6 @@ public final class TaskArithmeticFamily implements MergeMethod {
         }
         job.warn(spec.name() + ": skipping " + x.model() + ":" + job.tensorName() + " due to size mismatch "
                 + Arrays.toString(x.shape()) + " vs base " + Arrays.toString(base.shape()));
-        return null;
+        return false;
     }
 }

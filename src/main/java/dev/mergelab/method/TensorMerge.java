@@ -1,11 +1,10 @@
 package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
-import dev.mergelab.method.kernel.SeededRandom;
+import dev.mergelab.method.kernel.PositionRandom;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -70,11 +69,12 @@ public record TensorMerge(String tensorName, boolean isEmbed, List<TensorInput> 
     }
 
     /**
-     * The generator for input {@code inputIndex}: a function of (seed, tensor name, index) only, so the
-     * output bytes never depend on thread count or scheduling.
+     * The random stream key of input {@code inputIndex} ({@link PositionRandom}): a function of (seed,
+     * tensor name, index) only, and each draw a function of that key and the element's position, so the
+     * output bytes never depend on chunking, thread count or scheduling.
      */
-    public SplittableRandom random(int inputIndex) {
-        return SeededRandom.of(seed, tensorName, inputIndex);
+    public long randomKey(int inputIndex) {
+        return PositionRandom.key(seed, tensorName, inputIndex);
     }
 
     public void warn(String message) {

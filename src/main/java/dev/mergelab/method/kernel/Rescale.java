@@ -1,32 +1,37 @@
 package dev.mergelab.method.kernel;
 
 /**
- * mergekit's {@code rescaled_masked_tensor} (METHODS.md §4.5): scale the sparsified y so that its norm
- * matches the original x. One factor for the whole tensor, so DARE's rescale is ‖x‖₁/‖y‖₁ (about
- * 1/density), not the paper's per-element 1/p.
+ * mergekit's {@code rescaled_masked_tensor} (METHODS.md §4.5) as a streaming statistic: the norms of x
+ * and of the masked y accumulate over chunks, and the one factor N(x)/N(y) for the whole tensor is
+ * known after the pass. So DARE's rescale is ‖x‖₁/‖y‖₁ (about 1/density), not the paper's 1/p.
  */
 public final class Rescale {
 
     /** Below this either norm is treated as zero and y is returned unscaled (upstream's guard). */
     public static final double NORM_FLOOR = 1e-7;
 
-    private Rescale() {
+    private final Norm norm;
+    private double before;
+    private double after;
+
+    public Rescale(Norm norm) {
+        this.norm = norm;
     }
 
-    /** y·N(x)/N(y), in place on y (which the caller owns); y unchanged when norm is null or a norm is tiny. */
-    public static float[] matchNorm(float[] x, float[] y, Norm norm) {
-        if (norm == null) {
-            return y;
-        }
-        double before = norm.of(x);
-        double after = norm.of(y);
-        if (before < NORM_FLOOR || after < NORM_FLOOR) {
-            return y;
-        }
-        float factor = (float) (before / after);
-        for (int j = 0; j < y.length; j++) {
-            y[j] *= factor;
-        }
-        return y;
+    /** Adds a chunk of the original x. */
+    public void addBefore(float[] x, int n) {
+        before = norm.add(before, norm.partial(x, n));
+    }
+
+    /** Adds the same chunk after masking. */
+    public void addAfter(float[] y, int n) {
+        after = norm.add(after, norm.partial(y, n));
+    }
+
+    /** N(x)/N(y) in float32, or 1 when either norm is below the floor. */
+    public float factor() {
+        double b = norm.finish(before);
+        double a = norm.finish(after);
+        return b < NORM_FLOOR || a < NORM_FLOOR ? 1f : (float) (b / a);
     }
 }

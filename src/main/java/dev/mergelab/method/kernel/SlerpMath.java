@@ -1,29 +1,20 @@
 package dev.mergelab.method.kernel;
 
-/** Spherical interpolation coefficients and the combine step shared by slerp and nuslerp. */
+/** Spherical interpolation coefficients shared by slerp and nuslerp. */
 public final class SlerpMath {
 
     private SlerpMath() {
     }
 
     /**
-     * out[lane] = a·v0 + b·v1 with (a, b) = (sin((1−t)Ω)/sin Ω, sin(tΩ)/sin Ω), or the lerp weights
-     * (1−t, t) when {@code lerp}.
+     * (a, b) with out = a·v0 + b·v1: (sin((1−t)Ω)/sin Ω, sin(tΩ)/sin Ω), or the lerp weights (1−t, t)
+     * when {@code lerp}; rounded once to float32.
      */
-    public static void combine(float[] v0, float[] v1, float[] out, int off, int stride, int len,
-                               double t, double omega, boolean lerp) {
-        float a;
-        float b;
+    public static float[] coefficients(double t, double omega, boolean lerp) {
         if (lerp) {
-            a = (float) (1 - t);
-            b = (float) t;
-        } else {
-            double sin = Math.sin(omega);
-            a = (float) (Math.sin((1 - t) * omega) / sin);
-            b = (float) (Math.sin(t * omega) / sin);
+            return new float[]{(float) (1 - t), (float) t};
         }
-        for (int k = 0, j = off; k < len; k++, j += stride) {
-            out[j] = a * v0[j] + b * v1[j];
-        }
+        double sin = Math.sin(omega);
+        return new float[]{(float) (Math.sin((1 - t) * omega) / sin), (float) (Math.sin(t * omega) / sin)};
     }
 }

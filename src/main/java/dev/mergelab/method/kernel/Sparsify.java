@@ -1,11 +1,10 @@
 package dev.mergelab.method.kernel;
 
-import java.util.SplittableRandom;
-
 /**
- * The sparsification primitives of METHODS.md §4, on one task vector. Each returns x itself when
- * density ≥ 1 (callers treat results as read-only) and a new array otherwise. Parameter errors are the
- * calling method's business: these kernels only compute.
+ * The sparsification primitives of METHODS.md §4 on one whole task vector, for unit-level use (golden
+ * §4 cases, properties): each drives the same {@link Sparsifier} the chunked merges use over the array
+ * as one chunk, so there is one implementation. Each returns x itself when density ≥ 1 (callers treat
+ * results as read-only) and a new array otherwise; x is never modified.
  */
 public final class Sparsify {
 
@@ -14,100 +13,58 @@ public final class Sparsify {
 
     /** k = int(density·n) as the spec pins it: the double product truncated toward zero. */
     public static long keepCount(double density, long n) {
-        return (long) (density * (double) n);
+        return Sparsifier.keepCount(density, n);
     }
 
     /** §4.1: keep the k = int(density·n) largest |x|, then rescale. k = 0 gives zeros. */
     public static float[] magnitude(float[] x, double density, Norm rescale) {
-        if (density >= 1) {
-            return x;
-        }
-        int k = (int) Math.max(0, keepCount(density, x.length));
-        return Rescale.matchNorm(x, Selection.topKByMagnitude(x, k), rescale);
+        return density >= 1 ? x : run(Sparsifier.magnitude(x.length, density, rescale), x, x.length);
     }
 
     /** §4.2: keep each element with probability density, then rescale (norm matching). */
-    public static float[] bernoulli(float[] x, double density, Norm rescale, SplittableRandom rng) {
-        if (density >= 1) {
-            return x;
-        }
-        float[] y = new float[x.length];
-        for (int j = 0; j < x.length; j++) {
-            if (rng.nextDouble() < density) {
-                y[j] = x[j];
-            }
-        }
-        return Rescale.matchNorm(x, y, rescale);
+    public static float[] bernoulli(float[] x, double density, Norm rescale, long randomKey) {
+        return density >= 1 ? x : run(Sparsifier.bernoulli(randomKey, density, rescale), x, x.length);
     }
 
     /** PEFT {@code random_pruning}: Bernoulli(density) then, if asked, exactly ÷density per element. */
-    public static float[] bernoulliDivide(float[] x, double density, boolean rescale, SplittableRandom rng) {
-        if (density >= 1) {
-            return x;
-        }
-        float[] y = new float[x.length];
-        float p = (float) density;
-        for (int j = 0; j < x.length; j++) {
-            if (rng.nextDouble() < density) {
-                y[j] = rescale ? x[j] / p : x[j];
-            }
-        }
-        return y;
+    public static float[] bernoulliDivide(float[] x, double density, boolean rescale, long randomKey) {
+        return density >= 1 ? x : run(Sparsifier.bernoulliDivide(randomKey, density, rescale), x, x.length);
     }
 
-    /**
-     * §4.3 with MergeLab's n_top = 0 rule: drop the n_bot smallest and the n_top largest |x|, keeping
-     * exactly target = int(density·n) entries. When int(γ·n) = 0 no top outliers are removed (upstream
-     * would drop everything there; see METHODS.md §2.6).
-     */
+    /** §4.3 with MergeLab's n_top = 0 rule (see {@link Sparsifier#magnitudeOutliers}). */
     public static float[] magnitudeOutliers(float[] x, double density, double gamma, Norm rescale) {
-        if (density >= 1) {
-            return x;
-        }
-        long n = x.length;
-        long target = Math.max(0, keepCount(density, n));
-        long nTop = Math.max(0, keepCount(gamma, n));
-        long nBot = n - target - nTop;
-        if (nBot < 0) {
-            nTop += nBot;
-            nBot = 0;
-        }
-        float[] y = Selection.keepMagnitudeRanks(x, (int) nBot, (int) (n - nTop));
-        return Rescale.matchNorm(x, y, rescale);
+        return density >= 1 ? x : run(Sparsifier.magnitudeOutliers(x.length, density, gamma, rescale), x, x.length);
+    }
+
+    /** §4.4 della_magprune (see {@link Sparsifier#della}). */
+    public static float[] dellaMagprune(float[] x, long[] shape, double density, double epsilon, Norm rescale,
+                                        long randomKey) {
+        return density >= 1 ? x : run(Sparsifier.della(shape, randomKey, density, epsilon, rescale), x, x.length);
     }
 
     /**
-     * §4.4 della_magprune: within each lane along dim 1 (a 1-D tensor is one lane), the element of stable
-     * ascending magnitude rank r (0-based) of C is kept with p = density − ε + 2ε·r/(C−1), so small
-     * entries are dropped more often and the mean keep rate is density. C = 1 uses p = density (upstream
-     * divides 0 by 0 there). Rescale uses whole-tensor norms.
+     * Drives {@code s} over x in chunks of {@code chunk} elements (which must respect the sparsifier's
+     * row alignment); a new array, x untouched.
      */
-    public static float[] dellaMagprune(float[] x, long[] shape, double density, double epsilon, Norm rescale,
-                                        SplittableRandom rng) {
-        if (density >= 1) {
-            return x;
-        }
-        float[] y = new float[x.length];
-        if (density <= 0) {
-            return y;
-        }
-        Lanes lanes = shape.length <= 1 ? Lanes.flat(x.length) : Lanes.along(shape, 1);
-        int c = lanes.length();
-        long[] scratch = new long[c];
-        int[] ranks = new int[c];
-        double lowP = density - epsilon;
-        double span = c > 1 ? 2 * epsilon / (c - 1) : 0;
-        for (int lane = 0; lane < lanes.count(); lane++) {
-            Selection.laneRanks(x, lanes, lane, scratch, ranks);
-            int off = lanes.offset(lane);
-            for (int k = 0; k < c; k++) {
-                double p = c > 1 ? lowP + span * ranks[k] : density;
-                int j = off + k * lanes.stride();
-                if (rng.nextDouble() < p) {
-                    y[j] = x[j];
-                }
+    public static float[] run(Sparsifier s, float[] x, int chunk) {
+        int n = x.length;
+        int step = Math.max(1, chunk);
+        float[] buf = new float[Math.min(step, Math.max(n, 1))];
+        for (int pass = 0; pass < s.passes(); pass++) {
+            for (int at = 0; at < n; at += step) {
+                int len = Math.min(step, n - at);
+                System.arraycopy(x, at, buf, 0, len);
+                s.observe(pass, at, buf, len);
             }
+            s.endPass(pass);
         }
-        return Rescale.matchNorm(x, y, rescale);
+        float[] out = new float[n];
+        for (int at = 0; at < n; at += step) {
+            int len = Math.min(step, n - at);
+            System.arraycopy(x, at, buf, 0, len);
+            s.apply(at, buf, len);
+            System.arraycopy(buf, 0, out, at, len);
+        }
+        return out;
     }
 }

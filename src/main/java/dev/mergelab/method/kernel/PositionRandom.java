@@ -1,0 +1,70 @@
+package dev.mergelab.method.kernel;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * Counter-based randomness: every draw is a pure function of (recipe seed, tensor name, input index,
+ * element position), so masks do not depend on chunk size, chunk order, thread count or scheduling.
+ * Upstream draws from torch's global generator, whose masks depend on call order and cannot be
+ * reproduced anyway (METHODS.md §1 Randomness); the golden random cases check statistics only.
+ *
+ * <p>The per-(seed, tensor, input) key is a SHA-256 digest, which spreads near-identical keys
+ * (layer.0 / layer.1) over unrelated streams. Element j's 64 random bits are the j-th output of
+ * SplitMix64 started at that key: the Weyl step {@code key + (j+1)·γ} through the SplitMix64 finaliser,
+ * a well-tested generator whose j-th output can be computed without the previous ones.
+ */
+public final class PositionRandom {
+
+    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
+    private PositionRandom() {
+    }
+
+    /** The stream key of input {@code inputIndex} of tensor {@code tensorName} under {@code seed}. */
+    public static long key(long seed, String tensorName, int inputIndex) {
+        byte[] name = tensorName.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate(8 + 4 + name.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        // Length-prefix the name so (name, index) pairs can never collide by concatenation.
+        buf.putLong(seed).putInt(name.length).put(name).putInt(inputIndex);
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(buf.array());
+            return ByteBuffer.wrap(digest).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+
+    /** The 64 random bits of element {@code position} of stream {@code key}. */
+    public static long bits(long key, long position) {
+        long z = key + (position + 1) * GOLDEN_GAMMA;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** A uniform double in [0, 1) with 53 random bits. */
+    public static double uniform(long key, long position) {
+        return (bits(key, position) >>> 11) * 0x1p-53;
+    }
+
+    /**
+     * The integer threshold t with {@code uniform < p  ⇔  (bits >>> 11) < t}: for an integer m,
+     * m·2^-53 &lt; p exactly when m &lt; ⌈p·2^53⌉ (p·2^53 is exact in double). Lets Bernoulli(p) masks
+     * compare integers instead of converting every draw to double.
+     */
+    public static long threshold(double p) {
+        if (!(p > 0)) {
+            return 0;
+        }
+        return p >= 1 ? 1L << 53 : (long) Math.ceil(p * 0x1p53);
+    }
+
+    /** Bernoulli draw: true with probability p, where {@code t = threshold(p)}. */
+    public static boolean keep(long key, long position, long t) {
+        return (bits(key, position) >>> 11) < t;
+    }
+}

@@ -1,0 +1,352 @@
+package dev.mergelab.method.kernel;
+
+import dev.mergelab.tensor.FloatKernels;
+import dev.mergelab.tensor.MagnitudeCut;
+
+/**
+ * One task vector's sparsification (METHODS.md §4) in the chunked form: {@link #passes()} statistics
+ * passes over the task vector's chunks in row order ({@link #observe}, {@link #endPass}), then
+ * {@link #apply} turns each chunk into its sparsified, rescaled values. Chunks are given by the flat
+ * position of their first element and are row-aligned. State is O(histograms), never O(n).
+ *
+ * <p>Per-primitive passes: magnitude and magnitude_outliers need 2 (radix selection of the cut
+ * points) plus 1 when rescaling (the norm of the kept entries needs the cut); bernoulli and della need 1
+ * when rescaling (their masks are pure functions of position, so both norms come from one pass) and 0
+ * otherwise.
+ */
+public abstract class Sparsifier {
+
+    /** Statistics passes this sparsifier needs before {@link #apply}. */
+    public abstract int passes();
+
+    /** Statistics pass {@code pass} over {@code x[0..n)}, the elements at positions [start, start+n); may overwrite x. */
+    public void observe(int pass, long start, float[] x, int n) {
+    }
+
+    public void endPass(int pass) {
+    }
+
+    /** In place: {@code x[0..n)}, the elements at positions [start, start+n), become the sparsified values. */
+    public abstract void apply(long start, float[] x, int n);
+
+    /** k = int(density·n) as the spec pins it: the double product truncated toward zero. */
+    public static long keepCount(double density, long n) {
+        return (long) (density * (double) n);
+    }
+
+    /** density ≥ 1: the task vector unchanged (and not rescaled). */
+    public static Sparsifier identity() {
+        return Identity.INSTANCE;
+    }
+
+    /** §4.1: keep the k = int(density·n) largest |x|, then rescale. k = 0 gives zeros. */
+    public static Sparsifier magnitude(long n, double density, Norm rescale) {
+        if (density >= 1) {
+            return identity();
+        }
+        return new RankWindow(0, Math.max(0, keepCount(density, n)), rescale);
+    }
+
+    /**
+     * §4.3 with MergeLab's n_top = 0 rule: drop the n_top largest |x| and keep the next target =
+     * int(density·n), i.e. the ascending ranks [n_bot, n − n_top). When int(γ·n) = 0 no top outliers are
+     * removed (upstream would drop everything there; METHODS.md §2.6).
+     */
+    public static Sparsifier magnitudeOutliers(long n, double density, double gamma, Norm rescale) {
+        if (density >= 1) {
+            return identity();
+        }
+        long target = Math.max(0, keepCount(density, n));
+        long nTop = Math.max(0, keepCount(gamma, n));
+        long nBot = n - target - nTop;
+        if (nBot < 0) {
+            nTop += nBot;
+        }
+        return new RankWindow(nTop, target, rescale);
+    }
+
+    /** §4.2: keep each element with probability density (a draw keyed by its position), then rescale. */
+    public static Sparsifier bernoulli(long randomKey, double density, Norm rescale) {
+        if (density >= 1) {
+            return identity();
+        }
+        return new Bernoulli(randomKey, density, rescale, false);
+    }
+
+    /** PEFT {@code random_pruning}: Bernoulli(density) then, if asked, exactly ÷density per element. */
+    public static Sparsifier bernoulliDivide(long randomKey, double density, boolean divide) {
+        if (density >= 1) {
+            return identity();
+        }
+        return new Bernoulli(randomKey, density, null, divide);
+    }
+
+    /**
+     * §4.4 della_magprune: within each lane along dim 1 (a 1-D tensor is one lane), the element of stable
+     * ascending magnitude rank r (0-based) of C is kept with p = density − ε + 2ε·r/(C−1), so small
+     * entries are dropped more often and the mean keep rate is density. C = 1 uses p = density (upstream
+     * divides 0 by 0 there). Rescale uses whole-tensor norms. For rank ≥ 3 a lane spans several rows, so
+     * every chunk must hold whole dim-0 slabs.
+     */
+    public static Sparsifier della(long[] shape, long randomKey, double density, double epsilon, Norm rescale) {
+        if (density >= 1) {
+            return identity();
+        }
+        return new Della(shape, randomKey, density, epsilon, rescale);
+    }
+
+    private static final class Identity extends Sparsifier {
+        static final Identity INSTANCE = new Identity();
+
+        @Override
+        public int passes() {
+            return 0;
+        }
+
+        @Override
+        public void apply(long start, float[] x, int n) {
+        }
+    }
+
+    /**
+     * Keeps the descending magnitude ranks [skip, skip + keep): inside the top (skip + keep) and outside
+     * the top skip, both by the cut rule (magnitude descending, ties by ascending index).
+     */
+    private static final class RankWindow extends Sparsifier {
+        private final long skip;
+        private final long keep;
+        private final Rescale rescale;
+        private final RadixSelect select = new RadixSelect();
+        private int[] keys = new int[0];
+        private MagnitudeCut outer;   // top skip + keep
+        private MagnitudeCut inner;   // top skip (null when skip = 0)
+        private long outerTies;       // tie quotas left in the current pass
+        private long innerTies;
+        private float factor = 1f;
+
+        RankWindow(long skip, long keep, Norm rescale) {
+            this.skip = skip;
+            this.keep = keep;
+            this.rescale = rescale == null ? null : new Rescale(rescale);
+        }
+
+        @Override
+        public int passes() {
+            return rescale == null ? 2 : 3;
+        }
+
+        @Override
+        public void observe(int pass, long start, float[] x, int n) {
+            switch (pass) {
+                case 0 -> select.countHigh(keys(x, n), n);
+                case 1 -> select.countLow(keys(x, n), n);
+                default -> {
+                    rescale.addBefore(x, n);
+                    mask(x, n, 1f);
+                    rescale.addAfter(x, n);
+                }
+            }
+        }
+
+        private int[] keys(float[] x, int n) {
+            if (keys.length < n) {
+                keys = new int[n];
+            }
+            FloatKernels.magnitudeKeys(x, 0, keys, 0, n);
+            return keys;
+        }
+
+        @Override
+        public void endPass(int pass) {
+            if (pass == 0) {
+                if (!select.resolve(skip + keep, skip)) {
+                    outer = MagnitudeCut.NONE;
+                }
+            } else if (pass == 1) {
+                if (outer == null) {
+                    outer = select.cut(0);
+                }
+                inner = skip == 0 ? null : select.cut(1);
+                keys = null;
+            } else {
+                factor = rescale.factor();
+            }
+            outerTies = outer == null ? 0 : outer.ties();
+            innerTies = inner == null ? 0 : inner.ties();
+        }
+
+        @Override
+        public void apply(long start, float[] x, int n) {
+            mask(x, n, factor);
+        }
+
+        /**
+         * Zeroes the dropped entries and scales the kept ones, applying the cuts' rule (key above the
+         * threshold, or equal to it while the tie quota lasts, in index order) like
+         * {@link MagnitudeCut.Cursor} but without its data-dependent branch: "key above" is the sign of
+         * (threshold − key), and only the rare equal keys take a branch.
+         */
+        private void mask(float[] x, int n, float scale) {
+            int outerKey = outer.key();
+            int innerKey = inner == null ? Integer.MAX_VALUE : inner.key();
+            for (int j = 0; j < n; j++) {
+                int bits = Float.floatToRawIntBits(x[j]);
+                int key = bits & 0x7FFFFFFF;
+                int inOuter = (outerKey - key) >> 31;     // −1 when key > outerKey (both in [0, 2^31))
+                int inInner = (innerKey - key) >> 31;
+                if (key == outerKey) {
+                    inOuter = outerTies > 0 ? -1 : 0;
+                    outerTies -= inOuter & 1;
+                }
+                if (key == innerKey && inner != null) {
+                    inInner = innerTies > 0 ? -1 : 0;
+                    innerTies -= inInner & 1;
+                }
+                x[j] = Float.intBitsToFloat(bits & inOuter & ~inInner) * scale;
+            }
+        }
+    }
+
+    private static final class Bernoulli extends Sparsifier {
+        private final long key;
+        private final long threshold;
+        private final Rescale rescale;
+        private final float divisor;
+        private float factor = 1f;
+
+        Bernoulli(long key, double density, Norm rescale, boolean divide) {
+            this.key = key;
+            this.threshold = PositionRandom.threshold(density);
+            this.rescale = rescale == null ? null : new Rescale(rescale);
+            this.divisor = divide ? (float) density : 1f;
+        }
+
+        @Override
+        public int passes() {
+            return rescale == null ? 0 : 1;
+        }
+
+        @Override
+        public void observe(int pass, long start, float[] x, int n) {
+            rescale.addBefore(x, n);
+            mask(start, x, n);
+            rescale.addAfter(x, n);
+        }
+
+        @Override
+        public void endPass(int pass) {
+            factor = rescale.factor();
+        }
+
+        @Override
+        public void apply(long start, float[] x, int n) {
+            mask(start, x, n);
+            if (divisor != 1f) {
+                for (int j = 0; j < n; j++) {
+                    x[j] /= divisor;
+                }
+            }
+            if (factor != 1f) {
+                FloatKernels.scale(factor, x, 0, n);
+            }
+        }
+
+        private void mask(long start, float[] x, int n) {
+            long k = key;
+            long t = threshold;
+            for (int j = 0; j < n; j++) {
+                // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
+                // exactly when the element is kept, so its sign, spread over 32 bits, is the keep mask.
+                int keep = (int) (((PositionRandom.bits(k, start + j) >>> 11) - t) >> 63);
+                x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep);
+            }
+        }
+    }
+
+    private static final class Della extends Sparsifier {
+        private final long key;
+        private final double density;
+        private final double lowP;
+        private final double span;
+        private final int laneLength;   // C
+        private final int inner;        // stride of a lane: the product of the dims after dim 1
+        private final Rescale rescale;
+        private final LaneRanks lanes = new LaneRanks();
+        private int[] ranks = new int[0];
+        private float factor = 1f;
+
+        Della(long[] shape, long key, double density, double epsilon, Norm rescale) {
+            this.key = key;
+            this.density = density;
+            long c;
+            long in = 1;
+            if (shape.length <= 1) {
+                c = shape.length == 0 ? 1 : shape[0];
+            } else {
+                c = shape[1];
+                for (int d = 2; d < shape.length; d++) {
+                    in *= shape[d];
+                }
+            }
+            this.laneLength = Math.toIntExact(c);
+            this.inner = Math.toIntExact(in);
+            this.lowP = density - epsilon;
+            this.span = c > 1 ? 2 * epsilon / (c - 1) : 0;
+            this.rescale = rescale == null ? null : new Rescale(rescale);
+        }
+
+        @Override
+        public int passes() {
+            return rescale == null ? 0 : 1;
+        }
+
+        @Override
+        public void observe(int pass, long start, float[] x, int n) {
+            rescale.addBefore(x, n);
+            mask(start, x, n);
+            rescale.addAfter(x, n);
+        }
+
+        @Override
+        public void endPass(int pass) {
+            factor = rescale.factor();
+        }
+
+        @Override
+        public void apply(long start, float[] x, int n) {
+            mask(start, x, n);
+            if (factor != 1f) {
+                FloatKernels.scale(factor, x, 0, n);
+            }
+        }
+
+        private void mask(long start, float[] x, int n) {
+            if (density <= 0) {
+                java.util.Arrays.fill(x, 0, n, 0f);
+                return;
+            }
+            int c = laneLength;
+            if (c == 0 || n == 0) {
+                return;
+            }
+            int slab = c * inner;
+            if (ranks.length < c) {
+                ranks = new int[c];
+            }
+            for (int s = 0; s < n; s += slab) {
+                for (int i = 0; i < inner; i++) {
+                    int off = s + i;
+                    lanes.ranks(x, off, inner, c, ranks);
+                    for (int k = 0, j = off; k < c; k++, j += inner) {
+                        double p = c > 1 ? lowP + span * ranks[k] : density;
+                        // Kept when u < p, i.e. when u − p is negative (u = p gives +0): its sign bit is
+                        // the mask, without a branch that mispredicts about half the time.
+                        double diff = PositionRandom.uniform(key, start + j) - p;
+                        int keep = (int) (Double.doubleToRawLongBits(diff) >> 63);
+                        x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep);
+                    }
+                }
+            }
+        }
+    }
+}
