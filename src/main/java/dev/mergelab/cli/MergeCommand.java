@@ -36,7 +36,7 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Worker threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--memory", defaultValue = "1GB", description = "Heap budget for tensors being merged (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory", defaultValue = "512MiB", description = "Heap budget for tensors being merged (default: ${DEFAULT-VALUE}).")
     String memory;
 
     @Option(names = "--out-shard-size", defaultValue = "5GB", description = "Largest output shard (default: ${DEFAULT-VALUE}).")

@@ -44,10 +44,6 @@ public final class MethodCompute implements TensorCompute {
         }
         TensorMerge header = new TensorMerge(job.outputName(), job.isEmbed(), inputs,
                 Params.global(method.spec(), job.globalParams(), job.outputName()), seed, warnings);
-        ChunkedMerge own = method.chunked(header);
-        if (own != null || !method.spec().elementwise()) {
-            return own;
-        }
-        return new ElementwiseChunks(method, header, job.outShape());
+        return method.chunked(header);
     }
 }
