@@ -13,7 +13,11 @@ final class Models {
     }
 
     static ModelOpener opener() {
-        ModelResolver resolver = ModelResolver.offline();
+        return opener(ModelResolver.offline());
+    }
+
+    /** Opens references through {@code resolver} (tests give it a cache folder of their own). */
+    static ModelOpener opener(ModelResolver resolver) {
         return ref -> {
             ModelRef parsed = ModelRef.parse(ref);
             if (parsed.hasAdapter()) {

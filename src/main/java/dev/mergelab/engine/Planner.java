@@ -133,7 +133,7 @@ public final class Planner {
         for (ModuleLayout module : resolver.layout().modules()) {
             outLayers += planModule(module, refModel);
         }
-        DType outDtype = recipe.outDtype().or(recipe::dtype).map(d -> d.dtype()).orElse(null);
+        warnUnread();
         long vocab = -1;
         for (TensorJob j : jobs) {
             WeightInfo w = archs.get(refModel).classify(j.outputName()).orElse(null);
@@ -143,6 +143,44 @@ public final class Planner {
         }
         return new MergePlan(method.spec().name(), List.copyOf(jobs), List.copyOf(models.values()), reference, tokenizer,
                 outLayers, vocab, flat);
+    }
+
+    /**
+     * The output's tensor list comes from each slice's reference model, so a tensor only another parent
+     * has (a bias, an extra head) would be dropped without a word. Warn about those: names outside the
+     * layers the output lacks, and layer tensors of layers the plan reads from that parent that no job reads.
+     */
+    private void warnUnread() {
+        Map<String, Set<String>> read = new LinkedHashMap<>();
+        Map<String, Set<Integer>> layersRead = new LinkedHashMap<>();
+        for (TensorJob j : jobs) {
+            for (PlannedInput in : j.inputs()) {
+                read.computeIfAbsent(in.model(), k -> new java.util.HashSet<>()).add(in.ref().name());
+                archs.get(in.model()).classify(in.ref().name()).filter(w -> w.section() == Section.LAYER)
+                        .ifPresent(w -> layersRead.computeIfAbsent(in.model(), k -> new java.util.HashSet<>()).add(w.layerIndex()));
+            }
+        }
+        for (Map.Entry<String, ModelSource> e : models.entrySet()) {
+            String ref = e.getKey();
+            List<String> unread = new ArrayList<>();
+            for (String name : e.getValue().tensors().keySet()) {
+                if (read.getOrDefault(ref, Set.of()).contains(name)) {
+                    continue;
+                }
+                WeightInfo w = classify(ref, name);
+                boolean layerInUse = w.section() == Section.LAYER && layersRead.getOrDefault(ref, Set.of()).contains(w.layerIndex());
+                // Outside the layers a parent's tensor may be unread because another slice provides it
+                // (stacking); it is only lost when the output has no tensor of that name at all.
+                if (w.section() == Section.LAYER ? layerInUse : !outputNames.contains(name)) {
+                    unread.add(name);
+                }
+            }
+            if (!unread.isEmpty()) {
+                warnings.accept(ref + " has " + unread.size() + " tensor(s) the output does not include, e.g. " + unread.getFirst()
+                        + " (the output's tensor names come from " + (recipe.baseModel().isPresent() ? "the base model" : "the first model")
+                        + ", which lacks them)");
+            }
+        }
     }
 
     private ModelConfig readConfig(ModelSource m) {

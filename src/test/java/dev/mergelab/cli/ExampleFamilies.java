@@ -152,8 +152,14 @@ final class ExampleFamilies {
      * tensor given more rows by {@code reshape} keeps its old rows and gets new N(0, 0.02) rows.
      */
     static void rewrite(Path model, Predicate<String> drop, Reshape reshape) throws IOException {
+        rewrite(model, drop, reshape, Map.of());
+    }
+
+    /** {@link #rewrite} that also adds new N(0, 0.02) tensors of the given shapes. */
+    static void rewrite(Path model, Predicate<String> drop, Reshape reshape, Map<String, long[]> add) throws IOException {
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
         List<float[]> data = new ArrayList<>();
+        DType dtype = null;
         try (ModelSource src = ModelSource.open(model, "src")) {
             for (Map.Entry<String, TensorRef> e : src.tensors().entrySet()) {
                 if (drop.test(e.getKey())) {
@@ -174,7 +180,17 @@ final class ExampleFamilies {
                 }
                 entries.add(new SafetensorsWriter.Entry(e.getKey(), t.dtype(), shape));
                 data.add(v);
+                dtype = t.dtype();
             }
+        }
+        for (Map.Entry<String, long[]> e : add.entrySet()) {
+            float[] v = new float[(int) Reference.numel(e.getValue())];
+            SplittableRandom r = new SplittableRandom(e.getKey().hashCode());
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (0.02 * r.nextGaussian());
+            }
+            entries.add(new SafetensorsWriter.Entry(e.getKey(), dtype, e.getValue()));
+            data.add(v);
         }
         try (Stream<Path> s = Files.list(model)) {
             for (Path p : s.toList()) {

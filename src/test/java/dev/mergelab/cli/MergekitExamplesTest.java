@@ -34,7 +34,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -642,7 +641,224 @@ class MergekitExamplesTest {
         }
     }
 
-    static Set<String> set(String... s) {
-        return new LinkedHashSet<>(List.of(s));
+
+    // ---------------------------------------------------------------- engine behaviours the issue names
+
+    static Family fam(String name) {
+        return families.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
     }
+
+    static Path writeRecipe(String name, String yaml, Family f) throws IOException {
+        Path dir = tmp.resolve("recipes");
+        Files.createDirectories(dir);
+        String text = yaml;
+        for (String ph : List.of("BASE", "FT1", "FT2", "FT3")) {
+            text = text.replaceAll("\\b" + ph + "\\b", f.model(ph).toString());
+        }
+        Path p = dir.resolve(name + ".yml");
+        Files.writeString(p, text);
+        return p;
+    }
+
+    /** Parses "path:tensor (base) {k=v, ...}" entries of a --dry-run input list. */
+    static Map<String, Map<String, String>> dryRunInputs(String line) {
+        String list = line.substring(line.indexOf(" [") + 2, line.length() - 1);
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        var m = java.util.regex.Pattern.compile("([^ ,:]+):([^ ,]+)( \\(base\\))?( \\{([^}]*)\\})?").matcher(list);
+        while (m.find()) {
+            Map<String, String> params = new LinkedHashMap<>();
+            if (m.group(5) != null) {
+                for (String kv : m.group(5).split(", ")) {
+                    params.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+                }
+            }
+            if (m.group(3) != null) {
+                params.put("(base)", "true");
+            }
+            params.put("(tensor)", m.group(2));
+            out.put(m.group(1), params);
+        }
+        return out;
+    }
+
+    @Test
+    void dryRunNamesEveryTensorsInputsMethodAndResolvedParameters() throws Exception {
+        Family f = fam("f32-sharded");
+        Path recipe = tmp.resolve("dry-ties.yml");
+        Files.writeString(recipe, recipeText("ties.yml", f));
+        Path out = tmp.resolve("dry-out");
+        Run run = cli("merge", recipe.toString(), "--dry-run");
+        assertEquals(0, run.code(), run.err());
+        assertFalse(Files.exists(out));
+        List<String> lines = run.out().lines().toList();
+        List<String> expected = names(L, true);
+        assertEquals(expected.size() + 1, lines.size(), run.out());
+        for (String name : expected) {
+            assertEquals(1, lines.stream().filter(l -> l.startsWith(name + " ")).count(), name);
+        }
+        String[] fts = {f.model("FT1").toString(), f.model("FT2").toString(), f.model("FT3").toString()};
+        for (String name : List.of("model.layers.7.mlp.up_proj.weight", "model.layers.0.self_attn.q_proj.weight", "model.embed_tokens.weight")) {
+            String line = lines.stream().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow();
+            long[] shape = OPEN.get(f.name()).get("BASE").tensor(name).shape();
+            assertTrue(line.startsWith(name + " F16" + Arrays.toString(shape) + " <- ties {int8_mask=true, normalize=true} ["), line);
+            Map<String, Map<String, String>> ins = dryRunInputs(line);
+            assertEquals(List.of(fts[0], fts[1], fts[2], f.model("BASE").toString()), new ArrayList<>(ins.keySet()), line);
+            double t = tAll(name);
+            double[] w = {1.0, Reference.gradient(t, 0, 0.3, 0.7, 1), name.contains("mlp") ? 0.5 : 0};
+            double[] d = {Reference.gradient(t, 1, 0.7, 0.1), 0.5, 0.33};
+            for (int i = 0; i < 3; i++) {
+                Map<String, String> p = ins.get(fts[i]);
+                assertEquals(name, p.get("(tensor)"));
+                assertEquals(w[i], Double.parseDouble(p.get("weight")), 1e-12, line);
+                assertEquals(d[i], Double.parseDouble(p.get("density")), 1e-12, line);
+                assertFalse(p.containsKey("(base)"), line);
+            }
+            assertEquals(Map.of("(base)", "true", "(tensor)", name), ins.get(f.model("BASE").toString()), line);
+        }
+        String plan = lines.getLast();
+        long params = 0;
+        for (String name : expected) {
+            params += Reference.numel(OPEN.get(f.name()).get("BASE").tensor(name).shape());
+        }
+        assertTrue(plan.startsWith("plan: ties, " + expected.size() + " tensors, " + String.format("%,d", params) + " parameters, "), plan);
+        assertTrue(plan.contains(" to write (") && plan.endsWith(L + " layers"), plan);
+    }
+
+    @Test
+    void layerRangeOutsideAModelNamesTheRecipeLine() throws Exception {
+        Path r = writeRecipe("range", """
+                slices:
+                  - sources:
+                      - model: FT1
+                        layer_range: [0, 12]
+                merge_method: passthrough
+                """, fam("f32-sharded"));
+        Run run = cli("merge", r.toString(), tmp.resolve("out-range").toString(), "--quiet");
+        assertEquals(2, run.code(), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains(r + ":4: layer_range [0, 12]") && run.err().contains(L + " layers"), run.err());
+        assertFalse(Files.exists(tmp.resolve("out-range")));
+    }
+
+    @Test
+    void shapeMismatchBetweenParentsNamesTensorAndModels() throws Exception {
+        Path other = tmp.resolve("wider");
+        dev.mergelab.synth.FamilyGenerator.generate(new dev.mergelab.synth.FamilySpec(L, 64, 192, 4, 2, 256, DType.F32, 1, 1L << 30, false, 3),
+                other, 2);
+        Family f = fam("f32-sharded");
+        // Task arithmetic methods would skip the model silently upstream; MergeLab refuses, like every other method.
+        for (String method : List.of("linear", "ties")) {
+            Path r = writeRecipe("shape-" + method, """
+                    merge_method: %s
+                    %s
+                    models:
+                      - model: FT1
+                        parameters: {weight: 0.5%s}
+                      - model: %s
+                        parameters: {weight: 0.5}
+                    """.formatted(method, method.equals("ties") ? "base_model: BASE" : "", method.equals("ties") ? ", density: 0.5" : "",
+                    other.resolve("ft1")), f);
+            Run run = cli("merge", r.toString(), tmp.resolve("out-shape").toString(), "--quiet");
+            assertEquals(2, run.code(), run.err());
+            assertEquals(1, run.err().strip().lines().count(), run.err());
+            String e = run.err();
+            assertTrue(e.contains("model.layers.0.mlp.down_proj.weight") && e.contains("[64, 160]") && e.contains("[64, 192]")
+                    && e.contains(other.resolve("ft1").toString()) && (e.contains(f.model("BASE").toString()) || e.contains(f.model("FT1").toString())), e);
+            assertFalse(Files.exists(tmp.resolve("out-shape")));
+        }
+    }
+
+    @Test
+    void parentMissingARequiredTensorIsAnErrorNamingModelTensorAndLine() throws Exception {
+        Family f = fam("f32-sharded");
+        Path broken = tmp.resolve("broken-ft3");
+        ExampleFamilies.copyModel(f.model("FT3"), broken);
+        ExampleFamilies.dropTensors(broken, n -> n.equals("model.layers.3.mlp.up_proj.weight"), false);
+        Path r = writeRecipe("missing", """
+                merge_method: linear
+                models:
+                  - model: FT1
+                    parameters: {weight: 0.5}
+                  - model: %s
+                    parameters: {weight: 0.5}
+                """.formatted(broken), f);
+        Run run = cli("merge", r.toString(), tmp.resolve("out-missing").toString(), "--quiet");
+        assertEquals(2, run.code(), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains(r + ":5:") && run.err().contains(broken + " has no tensor model.layers.3.mlp.up_proj.weight"), run.err());
+    }
+
+    @Test
+    void aTensorOnlyAnotherParentHasIsReportedNotSilentlyDropped() throws Exception {
+        Family f = fam("f32-sharded");
+        Path extra = tmp.resolve("extra-ft2");
+        ExampleFamilies.copyModel(f.model("FT2"), extra);
+        ExampleFamilies.rewrite(extra, n -> false, (n, s) -> s, Map.of("model.layers.2.self_attn.q_proj.bias", new long[] {64}));
+        Path r = writeRecipe("extra", """
+                merge_method: linear
+                models:
+                  - model: FT1
+                    parameters: {weight: 0.5}
+                  - model: %s
+                    parameters: {weight: 0.5}
+                """.formatted(extra), f);
+        Path out = tmp.resolve("out-extra");
+        Run run = cli("merge", r.toString(), out.toString(), "--quiet");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.err().lines().anyMatch(l -> l.contains(extra.toString()) && l.contains("model.layers.2.self_attn.q_proj.bias")), run.err());
+        // Stacking leaves other slices' embeddings and heads unread on purpose: no warning there.
+        Path stack = writeRecipe("stack", recipeText("orcamini-platy-passthrough.yml", f), f);
+        Run quiet = cli("merge", stack.toString(), tmp.resolve("out-stack").toString(), "--quiet");
+        assertEquals(0, quiet.code(), quiet.err());
+        assertFalse(quiet.err().contains("does not include"), quiet.err());
+    }
+
+    @Test
+    void modelAtRevisionReadsThatRevisionFromTheHubCache() throws Exception {
+        Family f = fam("f32-sharded");
+        Path cache = tmp.resolve("hub");
+        Path repo = cache.resolve("models--org--tiny");
+        String hashA = "a".repeat(40);
+        String hashB = "b".repeat(40);
+        ExampleFamilies.copyModel(f.model("FT1"), repo.resolve("snapshots").resolve(hashA));
+        ExampleFamilies.copyModel(f.model("FT2"), repo.resolve("snapshots").resolve(hashB));
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), hashA);
+        Files.writeString(repo.resolve("refs/v2"), hashB);
+        String yaml = """
+                merge_method: linear
+                models:
+                  - model: org/tiny@v2
+                    parameters: {weight: 0.25}
+                  - model: org/tiny
+                    parameters: {weight: 0.75}
+                  - model: org/tiny@%s
+                    parameters: {weight: 0.0}
+                dtype: float32
+                """.formatted(hashB.substring(0, 10));
+        dev.mergelab.recipe.Recipe recipe = dev.mergelab.recipe.Recipe.parse(yaml, "rev.yml");
+        List<ModelSource> opened = new ArrayList<>();
+        Path out = tmp.resolve("out-rev");
+        try {
+            var opener = Models.opener(new dev.mergelab.model.ModelResolver(new dev.mergelab.model.HubCache(cache)));
+            var plan = dev.mergelab.engine.MergeRun.plan(recipe, opener, opened, w -> { });
+            dev.mergelab.engine.MergeRun.execute(recipe, plan, out, new dev.mergelab.engine.MergeRun.Options(2, 64L << 20, 1L << 30, 0, false, false),
+                    dev.mergelab.engine.ProgressListener.NONE);
+        } finally {
+            opened.forEach(ModelSource::close);
+        }
+        Ctx c = new Ctx(f);
+        try (ModelSource o = ModelSource.open(out, "out")) {
+            for (String name : names(L, true)) {
+                float[] got = new float[(int) o.tensor(name).numel()];
+                Codecs.decode(o.tensor(name).dtype(), o.tensor(name).data(), 0, got, 0, got.length);
+                double[] want = Reference.linear(List.of(c.data("FT2", name), c.data("FT1", name), c.data("FT2", name)),
+                        new double[] {0.25, 0.75, 0.0}, true);
+                compare(name, Want.of(o.tensor(name).shape(), want), got, DType.F32);
+            }
+        }
+        String card = Files.readString(out.resolve("README.md"));
+        assertTrue(card.contains("- org/tiny@v2\n- org/tiny\n"), card);
+    }
+
 }
