@@ -126,6 +126,7 @@ public final class Planner {
                 if (w.isEmbed() && w.section() == Section.PRE && e.getValue().shape().length == 2) {
                     vocabTarget = e.getValue().shape()[0];
                     vocabSource = tokRef;
+                    break;
                 }
             }
         }
