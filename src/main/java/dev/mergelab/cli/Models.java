@@ -16,7 +16,11 @@ final class Models {
     }
 
     static ModelOpener opener() {
-        ModelResolver resolver = ModelResolver.offline();
+        return opener(ModelResolver.offline());
+    }
+
+    /** Opens references through {@code resolver} (tests give it a cache folder of their own). */
+    static ModelOpener opener(ModelResolver resolver) {
         return ref -> {
             ModelRef parsed = ModelRef.parse(ref);
             ModelResolver.Resolved r = resolver.resolve(parsed);

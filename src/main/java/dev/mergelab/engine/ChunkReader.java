@@ -38,6 +38,9 @@ final class ChunkReader {
      * dimensions (the embedding case); other mismatches are left to the whole-tensor path's errors.
      */
     static boolean canRead(TensorJob job) {
+        if (job.vocabRows() >= 0) {
+            return false; // rows a parent lacks are filled by VocabularyRows on whole tensors
+        }
         long[] out = job.outShape();
         for (PlannedInput in : job.inputs()) {
             if (in.ref().isPatched()) {

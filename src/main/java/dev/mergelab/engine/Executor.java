@@ -134,6 +134,9 @@ public final class Executor {
             for (int i = 0; i < inputs.length; i++) {
                 inputs[i] = decode(job.inputs().get(i).ref());
             }
+            if (job.vocabRows() >= 0) {
+                inputs = VocabularyRows.resize(job, inputs);
+            }
             float[] result = compute.compute(job, inputs, progress::warning);
             if (result.length != job.outNumel()) {
                 throw new IllegalStateException(job.method() + " returned " + result.length + " values for "

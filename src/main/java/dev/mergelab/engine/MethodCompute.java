@@ -26,7 +26,7 @@ public final class MethodCompute implements TensorCompute {
         List<TensorInput> inputs = new ArrayList<>(data.length);
         for (int i = 0; i < data.length; i++) {
             PlannedInput in = job.inputs().get(i);
-            inputs.add(new TensorInput(in.model(), data[i], in.ref().shape(), in.isBase(),
+            inputs.add(new TensorInput(in.model(), data[i], job.inputShape(i), in.isBase(),
                     Params.forModel(method.spec(), in.params(), in.model(), in.ref().name())));
         }
         TensorMerge merge = new TensorMerge(job.outputName(), job.isEmbed(), inputs,

@@ -54,6 +54,9 @@ public final class Planner {
     private final Consumer<String> warnings;
     private final List<TensorJob> jobs = new ArrayList<>();
     private final Set<String> outputNames = new LinkedHashSet<>();
+    /** The tokenizer source's vocabulary rows when the recipe names one (embeddings follow it), else -1. */
+    private long vocabTarget = -1;
+    private String vocabSource;
 
     private Planner(Recipe recipe, MergeMethod method, Map<String, ModelSource> models, Consumer<String> warnings) {
         this.recipe = recipe;
@@ -113,11 +116,25 @@ public final class Planner {
                     ? dev.mergelab.model.InferredLayout.infer(e.getValue().tensors().keySet(), "no config.json")
                     : Architectures.builtIn().forModel(cfg, e.getValue().tensors().keySet()));
         }
+        ModelSource tokenizer = tokenizerSource(reference);
+        if (recipe.effectiveTokenizerSource().isPresent()) {
+            // As in mergekit, a named tokenizer source fixes the output vocabulary: every parent's
+            // embeddings are brought to its size (VocabularyRows). We count it in embedding rows.
+            String tokRef = models.entrySet().stream().filter(e -> e.getValue() == tokenizer).findFirst().orElseThrow().getKey();
+            for (Map.Entry<String, TensorRef> e : tokenizer.tensors().entrySet()) {
+                WeightInfo w = classify(tokRef, e.getKey());
+                if (w.isEmbed() && w.section() == Section.PRE && e.getValue().shape().length == 2) {
+                    vocabTarget = e.getValue().shape()[0];
+                    vocabSource = tokRef;
+                    break;
+                }
+            }
+        }
         int outLayers = 0;
         for (ModuleLayout module : resolver.layout().modules()) {
             outLayers += planModule(module, refModel);
         }
-        DType outDtype = recipe.outDtype().or(recipe::dtype).map(d -> d.dtype()).orElse(null);
+        warnUnread();
         long vocab = -1;
         for (TensorJob j : jobs) {
             WeightInfo w = archs.get(refModel).classify(j.outputName()).orElse(null);
@@ -125,9 +142,46 @@ public final class Planner {
                 vocab = j.outShape()[0];
             }
         }
-        ModelSource tokenizer = tokenizerSource(reference);
         return new MergePlan(method.spec().name(), List.copyOf(jobs), List.copyOf(models.values()), reference, tokenizer,
                 outLayers, vocab, flat);
+    }
+
+    /**
+     * The output's tensor list comes from each slice's reference model, so a tensor only another parent
+     * has (a bias, an extra head) would be dropped without a word. Warn about those: names outside the
+     * layers the output lacks, and layer tensors of layers the plan reads from that parent that no job reads.
+     */
+    private void warnUnread() {
+        Map<String, Set<String>> read = new LinkedHashMap<>();
+        Map<String, Set<Integer>> layersRead = new LinkedHashMap<>();
+        for (TensorJob j : jobs) {
+            for (PlannedInput in : j.inputs()) {
+                read.computeIfAbsent(in.model(), k -> new java.util.HashSet<>()).add(in.ref().name());
+                archs.get(in.model()).classify(in.ref().name()).filter(w -> w.section() == Section.LAYER)
+                        .ifPresent(w -> layersRead.computeIfAbsent(in.model(), k -> new java.util.HashSet<>()).add(w.layerIndex()));
+            }
+        }
+        for (Map.Entry<String, ModelSource> e : models.entrySet()) {
+            String ref = e.getKey();
+            List<String> unread = new ArrayList<>();
+            for (String name : e.getValue().tensors().keySet()) {
+                if (read.getOrDefault(ref, Set.of()).contains(name)) {
+                    continue;
+                }
+                WeightInfo w = classify(ref, name);
+                boolean layerInUse = w.section() == Section.LAYER && layersRead.getOrDefault(ref, Set.of()).contains(w.layerIndex());
+                // Outside the layers a parent's tensor may be unread because another slice provides it
+                // (stacking); it is only lost when the output has no tensor of that name at all.
+                if (w.section() == Section.LAYER ? layerInUse : !outputNames.contains(name)) {
+                    unread.add(name);
+                }
+            }
+            if (!unread.isEmpty()) {
+                warnings.accept(ref + " has " + unread.size() + " tensor(s) the output does not include, e.g. " + unread.getFirst()
+                        + " (the output's tensor names come from " + (recipe.baseModel().isPresent() ? "the base model" : "the first model")
+                        + ", which lacks them)");
+            }
+        }
     }
 
     private ModelConfig readConfig(ModelSource m) {
@@ -352,21 +406,78 @@ public final class Planner {
         DType outType = recipe.outDtype().or(recipe::dtype).map(d -> d.dtype()).orElse(srcType);
         if (!srcType.isFloating() && !first.ref().isPatched()) {
             // Integer buffers (position ids, masks) are never mixed: copy the base's.
-            return new TensorJob(outName, "copy", List.of(first), Map.of(), first.ref().shape(), srcType, w.isEmbed(), true);
+            return new TensorJob(outName, "copy", List.of(first), Map.of(), first.ref().shape(), srcType, w.isEmbed(), -1, true);
+        }
+        boolean shapesDiffer = checkShapes(outName, w, inputs);
+        long vocabRows = -1;
+        if (w.isEmbed() && vocabTarget >= 0 && first.ref().shape().length == 2) {
+            vocabRows = vocabTarget;
         }
         // Validate parameters now so a bad value fails before any work starts.
         List<TensorInput> shapes = new ArrayList<>();
         for (PlannedInput in : inputs) {
-            shapes.add(new TensorInput(in.model(), null, in.ref().shape(), in.isBase(),
+            long[] shape = in.ref().shape();
+            if (vocabRows >= 0 && shape.length == 2) {
+                shape = new long[] {vocabRows, shape[1]};
+            }
+            shapes.add(new TensorInput(in.model(), null, shape, in.isBase(),
                     Params.forModel(spec, in.params(), in.model(), in.ref().name())));
         }
         TensorMerge probe = new TensorMerge(outName, w.isEmbed(), shapes, Params.global(spec, global, outName), 0L, warnings);
         method.checkParams(probe);
         long[] outShape = method.outputShape(probe);
+        boolean resized = vocabRows >= 0 && inputs.stream().anyMatch(in -> in.ref().shape()[0] != vocabTarget);
+        if (shapesDiffer || resized) {
+            warnVocabulary(outName, inputs, outShape, vocabRows);
+        }
         // A patched input (base + LoRA) has no stored bytes to copy: it must be decoded and patched.
         boolean copy = spec.name().equals("passthrough") && inputs.size() == 1 && !inputs.getFirst().ref().isPatched()
-                && !global.containsKey("scale")
-                && !inputs.getFirst().params().containsKey("scale") && outType == srcType;
-        return new TensorJob(outName, spec.name(), inputs, global, outShape, outType, w.isEmbed(), copy);
+                && !global.containsKey("scale") && !inputs.getFirst().params().containsKey("scale") && outType == srcType
+                && vocabRows < 0;
+        return new TensorJob(outName, spec.name(), inputs, global, outShape, outType, w.isEmbed(), vocabRows, copy);
+    }
+
+    /**
+     * Parents must agree on every tensor's shape, except embeddings (is_embed), whose vocabulary rows may
+     * differ; any other mismatch is an error naming the tensor and both models. Returns whether the
+     * shapes differ (then only for embeddings).
+     */
+    private boolean checkShapes(String outName, WeightInfo w, List<PlannedInput> inputs) {
+        PlannedInput a = inputs.getFirst();
+        boolean differ = false;
+        for (PlannedInput b : inputs) {
+            long[] sa = a.ref().shape();
+            long[] sb = b.ref().shape();
+            if (java.util.Arrays.equals(sa, sb)) {
+                continue;
+            }
+            boolean vocabOnly = w.isEmbed() && sa.length == 2 && sb.length == 2 && sa[1] == sb[1];
+            if (!vocabOnly) {
+                throw MergeLabException.input("tensor " + outName + " has shape " + java.util.Arrays.toString(sa) + " in " + a.model()
+                        + " but " + java.util.Arrays.toString(sb) + " in " + b.model(),
+                        "the parents are different architectures or sizes; run ./mergelab compat on them");
+            }
+            differ = true;
+        }
+        return differ;
+    }
+
+    /** Parents' vocabularies differ: say what the output keeps (mergekit only logs this). */
+    private void warnVocabulary(String outName, List<PlannedInput> inputs, long[] outShape, long vocabRows) {
+        StringBuilder sb = new StringBuilder(outName).append(": the parents' vocabularies differ (");
+        for (int i = 0; i < inputs.size(); i++) {
+            sb.append(i > 0 ? ", " : "").append(java.util.Arrays.toString(inputs.get(i).ref().shape())).append(" in ")
+                    .append(inputs.get(i).model());
+        }
+        sb.append("); ");
+        if (vocabRows >= 0) {
+            sb.append("the output follows the tokenizer source ").append(vocabSource).append(" with ").append(vocabRows)
+                    .append(" rows; a row a parent lacks takes the embedding of the parents that have it (the only one, else the base,"
+                            + " else their mean), assuming shared token ids mean the same token");
+        } else {
+            sb.append("merging the top-left ").append(java.util.Arrays.toString(outShape))
+                    .append(" block, as mergekit does (name a tokenizer_source to keep a parent's extra tokens)");
+        }
+        warnings.accept(sb.toString());
     }
 }

@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * Pure data for one output tensor: its name and shape, the method and resolved global parameters, its
  * inputs, and the dtype to write. {@code copy} marks tensors written verbatim from the single input
- * (non-float tensors, passthrough without scale) without decoding.
+ * (non-float tensors, passthrough without scale) without decoding. {@code vocabRows} is -1, or for an
+ * embedding when the recipe names a tokenizer source, the row count every input is brought to before
+ * the method runs ({@link VocabularyRows}).
  */
 public record TensorJob(
         String outputName,
@@ -18,6 +20,7 @@ public record TensorJob(
         long[] outShape,
         DType outDtype,
         boolean isEmbed,
+        long vocabRows,
         boolean copy) {
 
     public TensorJob {
@@ -43,6 +46,12 @@ public record TensorJob(
         return Math.multiplyExact(outNumel(), (long) outDtype.size());
     }
 
+    /** The shape input {@code i} has when the method sees it (after {@link VocabularyRows#resize}). */
+    public long[] inputShape(int i) {
+        long[] s = inputs.get(i).ref().shape();
+        return vocabRows >= 0 && s.length == 2 ? new long[] {vocabRows, s[1]} : s;
+    }
+
     /** Bytes of input tensors this job reads. */
     public long inputBytes() {
         long b = 0;
@@ -59,13 +68,22 @@ public record TensorJob(
         }
         long floats = outNumel();
         long extra = 0;
-        for (PlannedInput in : inputs) {
-            floats += in.ref().numel();
+        for (int i = 0; i < inputs.size(); i++) {
+            PlannedInput in = inputs.get(i);
+            floats += Math.max(in.ref().numel(), numel(inputShape(i)));
             if (in.ref().isPatched()) {
                 extra += in.ref().patch().workingBytes();
             }
         }
         return floats * 4 + extra;
+    }
+
+    private static long numel(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
     }
 
     /** One line for --dry-run. */

@@ -104,7 +104,7 @@ class ChunkedExecutionTest {
             for (TensorRef t : base.tensors().values()) {
                 TensorRef other = ft.tensor(t.name());
                 jobs.add(new TensorJob(t.name(), "test", List.of(new PlannedInput("base", t, true, Map.of()),
-                        new PlannedInput("ft", other, false, Map.of())), Map.of(), t.shape(), DType.F32, false, false));
+                        new PlannedInput("ft", other, false, Map.of())), Map.of(), t.shape(), DType.F32, false, -1, false));
             }
             MergePlan plan = new MergePlan("test", jobs, List.of(base, ft), base, base, 4, 256, false);
             byte[] whole = run(plan, Long.MAX_VALUE, "whole");
