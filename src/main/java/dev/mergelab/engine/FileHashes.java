@@ -2,8 +2,7 @@ package dev.mergelab.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +16,7 @@ import java.util.regex.Pattern;
 public final class FileHashes {
 
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
-    private static final long CHUNK = 16L << 20;
+    private static final int CHUNK = 4 << 20;
 
     private FileHashes() {
     }
@@ -34,13 +33,11 @@ public final class FileHashes {
                 }
             }
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
-                long size = ch.size();
-                if (size > 0) {
-                    MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-                    for (long at = 0; at < size; at += CHUNK) {
-                        md.update(map.asSlice(at, Math.min(CHUNK, size - at)).asByteBuffer());
-                    }
+            // Plain reads, not a mapping: mapped pages would count in our resident set for the whole file.
+            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                while (ch.read(buf.clear()) > 0) {
+                    md.update(buf.flip());
                 }
             }
             return HexFormat.of().formatHex(md.digest());
