@@ -100,7 +100,14 @@ public final class Executor {
         }
         float[][] inputs = new float[job.inputs().size()][];
         for (int i = 0; i < inputs.length; i++) {
-            inputs[i] = decode(job.inputs().get(i).ref());
+            TensorRef ref = job.inputs().get(i).ref();
+            try {
+                inputs[i] = decode(ref);
+            } catch (InternalError e) {
+                // SIGBUS on a mapping (the input was truncated meanwhile) arrives as InternalError: name the file.
+                ref.file().checkUnchanged(e);
+                throw e;
+            }
         }
         float[] result = compute.compute(job, inputs, progress::warning);
         if (result.length != job.outNumel()) {
@@ -160,12 +167,19 @@ public final class Executor {
     }
 
     private static void copyBytes(TensorJob job, ShardedWriter out) throws IOException {
-        MemorySegment src = job.inputs().get(0).ref().data();
+        TensorRef ref = job.inputs().get(0).ref();
+        MemorySegment src = ref.data();
         long total = src.byteSize();
         long chunk = 8L * WRITE_CHUNK;
-        for (long at = 0; at < total; at += chunk) {
-            long c = Math.min(chunk, total - at);
-            out.write(job.outputName(), at, src.asSlice(at, c).asByteBuffer());
+        try {
+            for (long at = 0; at < total; at += chunk) {
+                long c = Math.min(chunk, total - at);
+                out.write(job.outputName(), at, src.asSlice(at, c).asByteBuffer());
+            }
+        } catch (IOException e) {
+            // The kernel copies from the mapping: a truncated input fails the write with EFAULT ("Bad address").
+            ref.file().checkUnchanged(e);
+            throw e;
         }
     }
 }
