@@ -10,7 +10,6 @@ import dev.mergelab.tensor.Codecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of the safetensors reader ({@link SafetensorsFile#open}, which runs
@@ -22,7 +21,6 @@ class SafetensorsFuzzTest {
 
     private static final Path DIR = FuzzProperty.scratch("mergelab-fuzz-safetensors-");
 
-    @Timeout(10)
     @FuzzTest(maxDuration = "5m")
     void file(byte[] data) throws Exception {
         Path f = DIR.resolve("fuzz.safetensors");

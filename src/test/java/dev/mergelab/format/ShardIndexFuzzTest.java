@@ -10,7 +10,6 @@ import dev.mergelab.fuzz.FuzzSeeds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of {@link ShardIndex#read}. Besides the parse-or-INPUT property, every shard
@@ -21,7 +20,6 @@ class ShardIndexFuzzTest {
 
     private static final Path DIR = FuzzProperty.scratch("mergelab-fuzz-index-");
 
-    @Timeout(10)
     @FuzzTest(maxDuration = "5m")
     void index(byte[] data) throws Exception {
         Path f = DIR.resolve(ShardIndex.FILE_NAME);

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of config.json ({@link ModelConfig#read}). An accepted config must also
@@ -26,7 +25,6 @@ class ModelConfigFuzzTest {
 
     private static final Path DIR = FuzzProperty.scratch("mergelab-fuzz-config-");
 
-    @Timeout(10)
     @FuzzTest(maxDuration = "5m")
     void config(byte[] data) throws Exception {
         Path f = DIR.resolve("config.json");

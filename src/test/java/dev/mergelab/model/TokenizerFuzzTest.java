@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of the tokenizer summary ({@link TokenizerInfo#of}): vocabulary counting over
@@ -22,7 +21,6 @@ class TokenizerFuzzTest {
 
     private static final Path DIR = FuzzProperty.scratch("mergelab-fuzz-tokenizer-");
 
-    @Timeout(10)
     @FuzzTest(maxDuration = "5m")
     void summary(byte[] data) throws Exception {
         FuzzProperty.clear(DIR);

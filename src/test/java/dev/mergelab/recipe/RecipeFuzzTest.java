@@ -11,7 +11,6 @@ import dev.mergelab.fuzz.FuzzSeeds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of {@link Recipe#parse(Path)} (UTF-8 decoding, SnakeYAML composition under its
@@ -22,7 +21,6 @@ class RecipeFuzzTest {
 
     private static final Path DIR = FuzzProperty.scratch("mergelab-fuzz-recipe-");
 
-    @Timeout(10)
     @FuzzTest(maxDuration = "5m")
     void recipe(byte[] data) throws Exception {
         Path f = DIR.resolve("recipe.yml");
