@@ -72,7 +72,45 @@ public final class ModelConfig {
             throw MergeLabException.input("config " + source + " must be a JSON object",
                     "repair or re-download config.json");
         }
+        checkNoLoneSurrogates(obj, source);
         return new ModelConfig(obj, source);
+    }
+
+    /**
+     * Found by fuzzing: Jackson accepts an escaped unpaired surrogate ("\udbbb") in a string, but such a
+     * string has no UTF-8 form, so the config.json written into the output folder came out different from the
+     * input (the round trip changed the value). Refuse it up front; no real config holds one.
+     */
+    private static void checkNoLoneSurrogates(JsonNode node, String source) {
+        if (node.isTextual() && hasLoneSurrogate(node.textValue())) {
+            throw MergeLabException.input("config " + source + " holds a string with an unpaired UTF-16 surrogate escape",
+                    "repair or re-download config.json");
+        }
+        if (node.isObject()) {
+            for (var e : node.properties()) {
+                if (hasLoneSurrogate(e.getKey())) {
+                    throw MergeLabException.input("config " + source + " holds a key with an unpaired UTF-16 surrogate escape",
+                            "repair or re-download config.json");
+                }
+                checkNoLoneSurrogates(e.getValue(), source);
+            }
+        } else if (node.isArray()) {
+            for (JsonNode child : node) {
+                checkNoLoneSurrogates(child, source);
+            }
+        }
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Where this config came from (a path or a label), for messages. */
