@@ -47,12 +47,33 @@ final class Cli {
         return cmd;
     }
 
-    /** Starts {@code mergelab ARGS} in a child JVM; stdout and stderr go to files beside {@code logPrefix}. */
+    /**
+     * Starts {@code mergelab ARGS} in a child JVM; stdout and stderr go to files beside {@code logPrefix}. When
+     * the tests themselves run in a background job, SIGINT is ignored and children inherit that (and the JVM
+     * then keeps it ignored), so the child is started through {@code env --default-signal=INT} where available.
+     */
     static Process start(Path logPrefix, String... args) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(javaCommand(Main.class.getName(), args));
+        List<String> cmd = new ArrayList<>();
+        if (DEFAULT_SIGNAL) {
+            cmd.addAll(List.of("env", "--default-signal=INT"));
+        }
+        cmd.addAll(javaCommand(Main.class.getName(), args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectOutput(logPrefix.resolveSibling(logPrefix.getFileName() + ".out").toFile());
         pb.redirectError(logPrefix.resolveSibling(logPrefix.getFileName() + ".err").toFile());
         return pb.start();
+    }
+
+    private static final boolean DEFAULT_SIGNAL = supportsDefaultSignal();
+
+    private static boolean supportsDefaultSignal() {
+        try {
+            Process p = new ProcessBuilder("env", "--default-signal=INT", "true").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
     }
 
     static String err(Path logPrefix) throws IOException {
