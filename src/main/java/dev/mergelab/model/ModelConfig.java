@@ -82,6 +82,12 @@ public final class ModelConfig {
      * input (the round trip changed the value). Refuse it up front; no real config holds one.
      */
     private static void checkNoLoneSurrogates(JsonNode node, String source) {
+        // Also found by fuzzing: a number beyond double range (1e400) became Infinity, which Jackson writes back
+        // as the string "Infinity", so the output's config changed type. No real config holds such a number.
+        if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            throw MergeLabException.input("config " + source + " holds a number beyond the range of a double",
+                    "repair or re-download config.json");
+        }
         if (node.isTextual() && hasLoneSurrogate(node.textValue())) {
             throw MergeLabException.input("config " + source + " holds a string with an unpaired UTF-16 surrogate escape",
                     "repair or re-download config.json");
