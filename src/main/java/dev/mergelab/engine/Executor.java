@@ -144,6 +144,12 @@ public final class Executor {
             }
             checkFinite(job, result, result.length, inputs, progress);
             writeFloats(job, result, 0, result.length, 0, out);
+        } catch (InternalError e) {
+            // SIGBUS on a mapping (an input truncated meanwhile) arrives as InternalError: name the file.
+            for (PlannedInput in : job.inputs()) {
+                in.ref().file().checkUnchanged(e);
+            }
+            throw e;
         } finally {
             for (PlannedInput in : job.inputs()) {
                 PageHints.dontNeed(in.ref().data()); // keep RSS bounded: the bytes stay in the page cache
@@ -223,12 +229,19 @@ public final class Executor {
     }
 
     private static void copyBytes(TensorJob job, ShardedWriter out) throws IOException {
-        MemorySegment src = job.inputs().get(0).ref().data();
+        TensorRef ref = job.inputs().get(0).ref();
+        MemorySegment src = ref.data();
         long total = src.byteSize();
         long chunk = 8L * WRITE_CHUNK;
-        for (long at = 0; at < total; at += chunk) {
-            long c = Math.min(chunk, total - at);
-            out.write(job.outputName(), at, src.asSlice(at, c).asByteBuffer());
+        try {
+            for (long at = 0; at < total; at += chunk) {
+                long c = Math.min(chunk, total - at);
+                out.write(job.outputName(), at, src.asSlice(at, c).asByteBuffer());
+            }
+        } catch (IOException e) {
+            // The kernel copies from the mapping: a truncated input fails the write with EFAULT ("Bad address").
+            ref.file().checkUnchanged(e);
+            throw e;
         }
     }
 }

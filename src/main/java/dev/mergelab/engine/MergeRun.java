@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /**
@@ -93,9 +94,14 @@ public final class MergeRun {
                 }
                 String card = ModelCard.render(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
                         plan.method(), spec.paper() + (spec.paperUrl() == null ? "" : " (" + spec.paperUrl() + ")"), recipe.text(),
-                        hashes.join(), VERSION);
+                        inputHashes(plan, hashes), VERSION);
                 Files.writeString(folder.temp().resolve("README.md"), card);
                 verifyOutput(folder.temp(), plan);
+                // The inputs were read lazily through their mappings: one rewritten or truncated meanwhile would
+                // leave an output mixing old and new bytes (or one whose card hashes other bytes).
+                checkInputsUnchanged(plan, null);
+                // Last: the SHA-256 of every output file, which `mergelab verify` re-checks.
+                ModelFolderCheck.writeManifest(folder.temp(), VERSION, opts.threads());
             } catch (IOException e) {
                 throw writeFailure(outDir, e);
             }
@@ -111,6 +117,25 @@ public final class MergeRun {
         boolean full = msg.contains("No space left");
         return MergeLabException.input("writing " + outDir + " failed: " + msg,
                 full ? "free disk space and rerun; nothing was left at the output path" : "nothing was left at the output path");
+    }
+
+    /** The input hashes, with a fault of the hashing thread (SIGBUS on a truncated input) reported by file. */
+    private static Map<String, String> inputHashes(MergePlan plan, CompletableFuture<Map<String, String>> hashes) {
+        try {
+            return hashes.join();
+        } catch (CompletionException e) {
+            checkInputsUnchanged(plan, e.getCause());
+            throw e;
+        }
+    }
+
+    /** Throws a one-line INPUT error naming the first input file that changed on disk since it was opened. */
+    private static void checkInputsUnchanged(MergePlan plan, Throwable fault) {
+        for (ModelSource m : plan.models()) {
+            for (SafetensorsFile f : m.files()) {
+                f.checkUnchanged(fault);
+            }
+        }
     }
 
     private static Map<String, String> hashInputs(MergePlan plan) {
@@ -181,6 +206,11 @@ public final class MergeRun {
         }
         if (!expected.isEmpty()) {
             throw new IllegalStateException("output is missing " + expected.size() + " tensors, e.g. " + expected.keySet().iterator().next());
+        }
+        // Index consistent with the shards (each tensor once, in the shard the index names; total_size right).
+        List<String> problems = ModelFolderCheck.weightProblems(dir, false);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("output check failed: " + problems.getFirst());
         }
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
@@ -18,6 +19,12 @@ import java.util.stream.Stream;
  * and renamed into place only when complete, so a failed, interrupted or killed merge never leaves a
  * folder that looks finished. Temporary folders of dead processes (a SIGKILL) are removed by the next
  * run into the same parent; a clean failure or Ctrl-C removes its own.
+ *
+ * <p>Publishing and the Ctrl-C hook exclude each other through {@link #lock}: a SIGINT that arrives while the
+ * folder is being renamed waits for the rename, so it can neither delete files out of a folder that then
+ * becomes OUT_DIR nor leave OUT_DIR missing between the two renames of a --force replace. On Linux the replace
+ * is one {@code renameat2(RENAME_EXCHANGE)} ({@link Renames}), so even SIGKILL finds OUT_DIR old or new, never
+ * absent; elsewhere it is two renames, and a later run puts back an old folder a killed run had moved aside.
  */
 public final class OutputFolder implements AutoCloseable {
 
@@ -28,14 +35,32 @@ public final class OutputFolder implements AutoCloseable {
     private final Path temp;
     private final boolean force;
     private final Thread cleanupHook;
+    /** Guards {@link #published} and {@link #cancelled}: publish and the shutdown hook never interleave. */
+    private final Object lock = new Object();
     private boolean published;
+    private boolean cancelled;
 
     private OutputFolder(Path target, Path temp, boolean force) {
         this.target = target;
         this.temp = temp;
         this.force = force;
-        this.cleanupHook = new Thread(() -> deleteQuietly(temp), "mergelab-cleanup");
+        this.cleanupHook = new Thread(this::cancel, "mergelab-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanupHook);
+    }
+
+    /** Shutdown hook (Ctrl-C, SIGTERM): unless already published, refuse to publish and remove the temp folder. */
+    private void cancel() {
+        synchronized (lock) {
+            if (published) {
+                return;
+            }
+            cancelled = true;
+        }
+        // Worker threads may still be writing: a file created after one pass is removed by the next. Once the
+        // folder itself is gone nothing can recreate it (every write creates files inside it).
+        for (int pass = 0; pass < 50 && Files.exists(temp, LinkOption.NOFOLLOW_LINKS); pass++) {
+            deleteQuietly(temp);
+        }
     }
 
     /** Checks OUT_DIR can be written and creates the temporary folder beside it. */
@@ -74,6 +99,20 @@ public final class OutputFolder implements AutoCloseable {
 
     /** Moves the finished temporary folder to OUT_DIR (replacing an old one only with --force). */
     public void publish() {
+        synchronized (lock) {
+            if (cancelled) {
+                throw MergeLabException.input("merge into " + target + " was interrupted", "nothing was written; rerun the merge");
+            }
+            publishLocked();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupHook);
+        } catch (IllegalStateException ignored) {
+            // JVM already shutting down
+        }
+    }
+
+    private void publishLocked() {
         Path old = null;
         try {
             if (Files.exists(target)) {
@@ -81,12 +120,25 @@ public final class OutputFolder implements AutoCloseable {
                     throw MergeLabException.input(target + " appeared while merging (another merge into the same folder?)",
                             "nothing was overwritten; choose another OUT_DIR or retry with --force");
                 }
+                if (Renames.rename(temp, target, Renames.RENAME_EXCHANGE)) {
+                    // One atomic step: OUT_DIR is now the new folder and the old one sits at the temp name.
+                    published = true;
+                    deleteQuietly(temp);
+                    return;
+                }
                 old = target.resolveSibling("." + target.getFileName() + OLD_TAG + ProcessHandle.current().pid());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            // rename(2) would silently replace an empty folder another process just created; NOREPLACE cannot.
+            if (!Renames.rename(temp, target, Renames.RENAME_NOREPLACE)) {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
             published = true;
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+            if (old != null) {
+                restore(old, target);
+                old = null;
+            }
             throw MergeLabException.input(target + " was created by another process while merging",
                     "nothing was overwritten; choose another OUT_DIR or retry");
         } catch (AtomicMoveNotSupportedException e) {
@@ -96,20 +148,34 @@ public final class OutputFolder implements AutoCloseable {
             throw new UncheckedIOException(e);
         } finally {
             if (old != null) {
-                deleteQuietly(old);
+                if (published) {
+                    deleteQuietly(old);
+                } else {
+                    restore(old, target); // the new folder could not be moved in: put the old one back
+                }
             }
         }
+    }
+
+    /** Moves a folder set aside by a replace back to OUT_DIR, if OUT_DIR is free. */
+    private static void restore(Path old, Path target) {
         try {
-            Runtime.getRuntime().removeShutdownHook(cleanupHook);
-        } catch (IllegalStateException ignored) {
-            // JVM already shutting down
+            if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException ignored) {
+            // left as .NAME.mergelab-old-PID: the next run restores it (see removeStaleTemps)
         }
     }
 
     /** Removes the temporary folder unless it was published. */
     @Override
     public void close() {
-        if (!published) {
+        boolean done;
+        synchronized (lock) {
+            done = published;
+        }
+        if (!done) {
             deleteQuietly(temp);
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanupHook);
@@ -138,6 +204,12 @@ public final class OutputFolder implements AutoCloseable {
                         continue; // another merge is running right now
                     }
                 } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (f.startsWith(oldPrefix) && !Files.exists(parent.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+                    // A run killed between the two renames of a non-atomic --force replace: the old folder is
+                    // the only complete one, so it goes back to OUT_DIR instead of being deleted.
+                    restore(p, parent.resolve(name));
                     continue;
                 }
                 deleteQuietly(p);

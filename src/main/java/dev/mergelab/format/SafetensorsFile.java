@@ -8,9 +8,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +25,12 @@ import java.util.Map;
  *
  * <p>Thread-safe for reads: the mapping lives in a shared arena so workers on every core can read it.
  *
- * <p>Limitation: like any mmap reader, if another process truncates the file while it is mapped, touching
- * the lost pages raises {@link InternalError} (SIGBUS) rather than a {@link MergeLabException}.
+ * <p>If another process truncates the file while it is mapped, touching the lost pages raises SIGBUS, which
+ * Java reports as an {@link InternalError} from {@code MemorySegment.copy} (the codecs read mappings only that
+ * way, because a SIGBUS in JIT-compiled code kills the JVM). Readers pass such a fault to
+ * {@link #checkUnchanged(Throwable)}, which turns it into a one-line {@link MergeLabException} naming the file;
+ * a merge also calls {@link #checkUnchanged(Throwable)} before publishing, so an input rewritten in place
+ * (same size, new bytes) is refused rather than merged half old, half new.
  */
 public final class SafetensorsFile implements AutoCloseable {
 
@@ -35,9 +42,13 @@ public final class SafetensorsFile implements AutoCloseable {
     private final long dataStart;
     private final SafetensorsHeader header;
     private final Map<String, TensorInfo> byName;
+    /** The file as it was when mapped, for {@link #checkUnchanged(Throwable)}. */
+    private final BasicFileAttributes opened;
 
-    private SafetensorsFile(Path path, Arena arena, MemorySegment mapping, long dataStart, SafetensorsHeader header) {
+    private SafetensorsFile(Path path, Arena arena, MemorySegment mapping, long dataStart, SafetensorsHeader header,
+            BasicFileAttributes opened) {
         this.path = path;
+        this.opened = opened;
         this.arena = arena;
         this.mapping = mapping;
         this.dataStart = dataStart;
@@ -52,7 +63,7 @@ public final class SafetensorsFile implements AutoCloseable {
     public static SafetensorsFile open(Path file) {
         String where = file.toString();
         // Before opening: a FIFO would block the open forever, a directory or device fails obscurely later.
-        Untrusted.regularFile(file, Untrusted.path(file), "point MergeLab at a .safetensors file");
+        BasicFileAttributes attrs = Untrusted.regularFile(file, Untrusted.path(file), "point MergeLab at a .safetensors file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -74,7 +85,7 @@ public final class SafetensorsFile implements AutoCloseable {
             byte[] json = map.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
             long dataStart = 8 + headerLen;
             SafetensorsHeader header = SafetensorsHeader.parse(json, size - dataStart, where);
-            return new SafetensorsFile(file, arena, map, dataStart, header);
+            return new SafetensorsFile(file, arena, map, dataStart, header, attrs);
         } catch (NoSuchFileException e) {
             arena.close();
             throw MergeLabException.input(Untrusted.path(file) + ": no such file", "check the path");
@@ -90,6 +101,32 @@ public final class SafetensorsFile implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /**
+     * Throws a one-line INPUT error naming the file if it is no longer the file that was mapped: another size
+     * (truncated or grown), another modification time (rewritten in place) or another file (replaced).
+     * {@code fault} is what reading the mapping threw, if anything (kept as the cause); when the file is
+     * unchanged this returns normally and the caller rethrows its fault.
+     */
+    public void checkUnchanged(Throwable fault) {
+        String what;
+        try {
+            BasicFileAttributes now = Files.readAttributes(path, BasicFileAttributes.class);
+            if (now.size() < mapping.byteSize()) {
+                what = "was truncated to " + now.size() + " of its " + mapping.byteSize() + " bytes";
+            } else if (now.size() != mapping.byteSize() || !now.lastModifiedTime().equals(opened.lastModifiedTime())
+                    || !Objects.equals(now.fileKey(), opened.fileKey())) {
+                what = "was changed";
+            } else {
+                return;
+            }
+        } catch (IOException e) {
+            what = "disappeared or became unreadable (" + Untrusted.firstLine(e.getMessage()) + ")";
+        }
+        throw new MergeLabException(MergeLabException.Kind.INPUT, Untrusted.path(path) + ": input file " + what
+                + " while MergeLab was reading it", "do not modify or re-download models during a merge; rerun when it is complete",
+                fault);
     }
 
     /** The {@code __metadata__} map (empty if absent). */

@@ -72,7 +72,51 @@ public final class ModelConfig {
             throw MergeLabException.input("config " + source + " must be a JSON object",
                     "repair or re-download config.json");
         }
+        checkNoLoneSurrogates(obj, source);
         return new ModelConfig(obj, source);
+    }
+
+    /**
+     * Found by fuzzing: Jackson accepts an escaped unpaired surrogate ("\udbbb") in a string, but such a
+     * string has no UTF-8 form, so the config.json written into the output folder came out different from the
+     * input (the round trip changed the value). Refuse it up front; no real config holds one.
+     */
+    private static void checkNoLoneSurrogates(JsonNode node, String source) {
+        // Also found by fuzzing: a number beyond double range (1e400) became Infinity, which Jackson writes back
+        // as the string "Infinity", so the output's config changed type. No real config holds such a number.
+        if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            throw MergeLabException.input("config " + source + " holds a number beyond the range of a double",
+                    "repair or re-download config.json");
+        }
+        if (node.isTextual() && hasLoneSurrogate(node.textValue())) {
+            throw MergeLabException.input("config " + source + " holds a string with an unpaired UTF-16 surrogate escape",
+                    "repair or re-download config.json");
+        }
+        if (node.isObject()) {
+            for (var e : node.properties()) {
+                if (hasLoneSurrogate(e.getKey())) {
+                    throw MergeLabException.input("config " + source + " holds a key with an unpaired UTF-16 surrogate escape",
+                            "repair or re-download config.json");
+                }
+                checkNoLoneSurrogates(e.getValue(), source);
+            }
+        } else if (node.isArray()) {
+            for (JsonNode child : node) {
+                checkNoLoneSurrogates(child, source);
+            }
+        }
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Where this config came from (a path or a label), for messages. */

@@ -111,6 +111,25 @@ final class SafeJson {
             m = m.substring(0, 200) + "...";
         }
         var loc = e.getLocation();
-        return loc == null ? m : m + " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+        return printable(loc == null ? m : m + " at line " + loc.getLineNr() + ", column " + loc.getColumnNr());
+    }
+
+    /**
+     * Found by fuzzing: Jackson quotes the offending input in its message ("Unrecognized token '...'"), so a
+     * config.json holding a line or paragraph separator made a multi-line error. Escape such characters.
+     */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int type = Character.getType(c);
+            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 }

@@ -52,6 +52,10 @@ final class YamlLoader {
         } catch (YAMLException e) {
             // Limits (size, depth, aliases) and "expected a single document" land here.
             throw RecipeErrors.at(source, 0, "cannot read YAML: " + firstLine(e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            // Found by fuzzing: a tag such as "!%8 " makes SnakeYAML's Tag constructor throw
+            // IllegalArgumentException ("Tag must not contain leading or trailing spaces") instead of a YAMLException.
+            throw RecipeErrors.at(source, 0, "cannot read YAML: " + firstLine(e.getMessage()), "recipes are plain YAML without tags");
         }
         if (root == null) {
             throw RecipeErrors.at(source, 1, "the recipe is empty",

@@ -1,5 +1,6 @@
 package dev.mergelab.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -60,10 +61,19 @@ public final class Codecs {
     private Codecs() {
     }
 
+    /** Bytes copied at a time out of a file mapping before decoding (see {@link #decodeMapped}). */
+    private static final int STAGE_BYTES = 1 << 18;
+    private static final ThreadLocal<MemorySegment> STAGE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STAGE_BYTES, 64));
+
     /** Decodes {@code count} elements of {@code src}, starting at element {@code from}, into {@code dst}. */
     public static void decode(DType dtype, MemorySegment src, long from, float[] dst, int dstOff, int count) {
         Objects.checkFromIndexSize(dstOff, count, dst.length);
         Objects.checkFromIndexSize(from, count, src.byteSize() / dtype.size());
+        if (dtype != DType.F32 && src.isMapped()) {
+            decodeMapped(dtype, src, from, dst, dstOff, count);
+            return;
+        }
         switch (dtype) {
             case F32 -> MemorySegment.copy(src, F32, from * 4, dst, dstOff, count);
             case BF16 -> IMPL.decodeBf16(src, from, dst, dstOff, count);
@@ -113,6 +123,26 @@ public final class Codecs {
                     dst[dstOff + i] = src.get(ValueLayout.JAVA_BYTE, from + i) != 0 ? 1f : 0f;
                 }
             }
+        }
+    }
+
+    /**
+     * Decodes from a file mapping through a small per-thread native buffer. If another process truncates a
+     * mapped input file, touching the lost pages raises SIGBUS. Inside {@link MemorySegment#copy} (an Unsafe
+     * copy) HotSpot turns that into an {@link InternalError} the caller can report; in JIT-compiled loads (the
+     * Vector API kernels, plain segment reads) it kills the JVM: observed on Temurin 25 with an hs_err file in
+     * {@code VectorCodecSupport.decodeBf16}. So mapped bytes are read only by {@code MemorySegment.copy}, and the
+     * kernels decode the staged copy while it is still in cache. F32 is a {@code MemorySegment.copy} already.
+     */
+    private static void decodeMapped(DType dtype, MemorySegment src, long from, float[] dst, int dstOff, int count) {
+        MemorySegment stage = STAGE.get();
+        int size = dtype.size();
+        int perStage = STAGE_BYTES / size;
+        for (int done = 0; done < count; ) {
+            int n = Math.min(perStage, count - done);
+            MemorySegment.copy(src, (from + done) * size, stage, 0, (long) n * size);
+            decode(dtype, stage, 0, dst, dstOff + done, n);
+            done += n;
         }
     }
 

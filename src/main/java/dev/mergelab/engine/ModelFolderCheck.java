@@ -1,0 +1,269 @@
+package dev.mergelab.engine;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mergelab.MergeLabException;
+import dev.mergelab.format.SafetensorsFile;
+import dev.mergelab.format.ShardIndex;
+import dev.mergelab.format.TensorInfo;
+import dev.mergelab.tensor.Codecs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * Checks of a finished model folder, shared by the merge (before the folder is renamed into place) and by
+ * {@code mergelab verify}: shard headers valid, index consistent with the shards, tensor values finite, and
+ * every file matching the SHA-256 recorded in {@value #MANIFEST}, which {@link MergeRun} writes last. Each
+ * problem is one line naming the file or tensor.
+ */
+public final class ModelFolderCheck {
+
+    /** The output manifest: size and SHA-256 of every other file in the folder. */
+    public static final String MANIFEST = "mergelab_manifest.json";
+    /** A manifest is a few KB; anything larger is not ours. */
+    private static final long MAX_MANIFEST_BYTES = 16L << 20;
+    private static final int VALUE_CHUNK = 1 << 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).maxStringLength(1 << 16).build())
+            .build()).enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private ModelFolderCheck() {
+    }
+
+    /**
+     * Writes {@value #MANIFEST}: every regular file of {@code dir} but the manifest, sorted by name, with size
+     * and SHA-256 (hashed on {@code threads} threads). Deterministic: no times, no absolute paths.
+     */
+    public static void writeManifest(Path dir, String version, int threads) throws IOException {
+        List<Path> files = files(dir);
+        Map<String, Future<String>> hashes = new TreeMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, files.size())), r -> {
+            Thread t = new Thread(r, "manifest-hash");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Path f : files) {
+                hashes.put(f.getFileName().toString(), pool.submit(() -> FileHashes.sha256(f)));
+            }
+            ObjectNode root = JSON.createObjectNode();
+            root.put("mergelab_version", version);
+            ObjectNode list = root.putObject("files");
+            for (Map.Entry<String, Future<String>> e : hashes.entrySet()) {
+                ObjectNode n = list.putObject(e.getKey());
+                n.put("size", Files.size(dir.resolve(e.getKey())));
+                n.put("sha256", e.getValue().get());
+            }
+            Files.writeString(dir.resolve(MANIFEST), JSON.writeValueAsString(root) + "\n");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while hashing the output", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IllegalStateException("hashing the output failed", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Everything {@code mergelab verify} checks; empty when the folder is sound. */
+    public static List<String> verify(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of(dir + ": not a folder");
+        }
+        List<String> problems = new ArrayList<>(manifestProblems(dir));
+        problems.addAll(weightProblems(dir, true));
+        return problems;
+    }
+
+    /**
+     * Shard headers valid, every tensor in exactly one shard, the index (required when there are several
+     * shards) naming each tensor's shard and nothing else, and its total_size equal to the tensor bytes.
+     * With {@code values}, also every floating tensor's values finite (reported by tensor name).
+     */
+    public static List<String> weightProblems(Path dir, boolean values) {
+        List<String> problems = new ArrayList<>();
+        List<Path> shards;
+        try {
+            shards = files(dir).stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
+        } catch (IOException e) {
+            return List.of(dir + ": cannot list: " + e.getMessage());
+        }
+        if (shards.isEmpty()) {
+            problems.add(dir + ": no .safetensors files");
+        }
+        Map<String, String> shardOf = new HashMap<>();
+        long tensorBytes = 0;
+        for (Path shard : shards) {
+            String name = shard.getFileName().toString();
+            try (SafetensorsFile f = SafetensorsFile.open(shard)) {
+                for (TensorInfo t : f.tensors()) {
+                    String before = shardOf.putIfAbsent(t.name(), name);
+                    if (before != null) {
+                        problems.add(name + ": tensor " + t.name() + " is also in " + before);
+                    }
+                    tensorBytes += t.byteSize();
+                    if (values && t.dtype().isFloating()) {
+                        long bad = nonFinite(f, t);
+                        if (bad > 0) {
+                            problems.add(name + ": tensor " + t.name() + " has " + bad + " NaN/Inf values");
+                        }
+                    }
+                }
+            } catch (MergeLabException e) {
+                problems.add(e.getMessage());
+            } catch (InternalError e) {
+                problems.add(name + ": could not be read (" + e.getMessage() + "); was it truncated?");
+            }
+        }
+        Path indexFile = dir.resolve(ShardIndex.FILE_NAME);
+        if (!Files.exists(indexFile, LinkOption.NOFOLLOW_LINKS)) {
+            if (shards.size() > 1) {
+                problems.add(dir + ": " + shards.size() + " shard files but no " + ShardIndex.FILE_NAME);
+            }
+            return problems;
+        }
+        ShardIndex index;
+        try {
+            index = ShardIndex.read(indexFile);
+        } catch (MergeLabException e) {
+            problems.add(e.getMessage());
+            return problems;
+        }
+        for (Map.Entry<String, String> e : index.weightMap().entrySet()) {
+            String actual = shardOf.get(e.getKey());
+            if (actual == null) {
+                problems.add(ShardIndex.FILE_NAME + ": tensor " + e.getKey() + " is in no shard (index says " + e.getValue() + ")");
+            } else if (!actual.equals(e.getValue())) {
+                problems.add(ShardIndex.FILE_NAME + ": tensor " + e.getKey() + " is in " + actual + ", index says " + e.getValue());
+            }
+        }
+        for (Map.Entry<String, String> e : shardOf.entrySet()) {
+            if (!index.weightMap().containsKey(e.getKey())) {
+                problems.add(ShardIndex.FILE_NAME + ": tensor " + e.getKey() + " of " + e.getValue() + " is missing from the index");
+            }
+        }
+        if (index.totalSize() != tensorBytes) {
+            problems.add(ShardIndex.FILE_NAME + ": total_size is " + index.totalSize() + " but the shards hold " + tensorBytes
+                    + " tensor bytes");
+        }
+        return problems;
+    }
+
+    /** Every file listed with the right size and SHA-256, and every file of the folder listed. */
+    public static List<String> manifestProblems(Path dir) {
+        List<String> problems = new ArrayList<>();
+        Path manifest = dir.resolve(MANIFEST);
+        JsonNode root;
+        try {
+            if (!Files.isRegularFile(manifest, LinkOption.NOFOLLOW_LINKS)) {
+                return List.of(dir + ": no " + MANIFEST + " (not made by MergeLab, or an unfinished merge)");
+            }
+            if (Files.size(manifest) > MAX_MANIFEST_BYTES) {
+                return List.of(MANIFEST + ": larger than " + MAX_MANIFEST_BYTES + " bytes");
+            }
+            root = JSON.readTree(Files.readAllBytes(manifest));
+        } catch (IOException e) {
+            return List.of(MANIFEST + ": unreadable: " + firstLine(e.getMessage()));
+        }
+        JsonNode listed = root == null ? null : root.get("files");
+        if (listed == null || !listed.isObject()) {
+            return List.of(MANIFEST + ": has no \"files\" object");
+        }
+        for (Map.Entry<String, JsonNode> e : listed.properties()) {
+            String name = e.getKey();
+            try {
+                ShardIndex.checkPlainFileName(name, MANIFEST + ": entry");
+            } catch (MergeLabException x) {
+                problems.add(x.getMessage());
+                continue;
+            }
+            Path f = dir.resolve(name);
+            JsonNode sha = e.getValue().get("sha256");
+            JsonNode size = e.getValue().get("size");
+            if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                problems.add(name + ": listed in " + MANIFEST + " but missing");
+            } else if (sha == null || !sha.isTextual() || size == null || !size.canConvertToLong()) {
+                problems.add(MANIFEST + ": entry " + name + " lacks size or sha256");
+            } else {
+                try {
+                    long actualSize = Files.size(f);
+                    if (actualSize != size.longValue()) {
+                        problems.add(name + ": " + actualSize + " bytes, the manifest records " + size.longValue());
+                    } else if (!FileHashes.sha256(f).equals(sha.asText())) {
+                        problems.add(name + ": SHA-256 differs from the manifest (changed since the merge)");
+                    }
+                } catch (IOException | UncheckedIOException x) {
+                    problems.add(name + ": unreadable: " + firstLine(x.getMessage()));
+                } catch (InternalError x) {
+                    problems.add(name + ": changed while being hashed (" + x.getMessage() + ")");
+                }
+            }
+        }
+        try {
+            for (Path f : files(dir)) {
+                String name = f.getFileName().toString();
+                if (!name.equals(MANIFEST) && !listed.has(name)) {
+                    problems.add(name + ": not listed in " + MANIFEST);
+                }
+            }
+        } catch (IOException e) {
+            problems.add(dir + ": cannot list: " + e.getMessage());
+        }
+        return problems;
+    }
+
+    private static long nonFinite(SafetensorsFile f, TensorInfo t) {
+        long bad = 0;
+        long n = t.numel();
+        float[] buf = new float[(int) Math.min(VALUE_CHUNK, n)];
+        for (long at = 0; at < n; at += buf.length) {
+            int c = (int) Math.min(buf.length, n - at);
+            Codecs.decode(t.dtype(), f.data(t), at, buf, 0, c);
+            for (int i = 0; i < c; i++) {
+                if (!Float.isFinite(buf[i])) {
+                    bad++;
+                }
+            }
+        }
+        return bad;
+    }
+
+    /** Regular files directly in {@code dir} (not following links), sorted by name, the manifest excluded. */
+    private static List<Path> files(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                    .filter(p -> !p.getFileName().toString().equals(MANIFEST)).sorted().toList();
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "error";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.mergelab.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.mergelab.MergeLabException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The atomic renames behind publishing, and recovery of a folder a killed --force run had set aside. */
+class OutputFolderTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void renameat2ExchangesAndRefusesToReplace() throws Exception {
+        assumeTrue(System.getProperty("os.name").startsWith("Linux"), "renameat2 is Linux only");
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Files.writeString(a.resolve("f"), "A");
+        Files.writeString(b.resolve("f"), "B");
+        assertTrue(Renames.rename(a, b, Renames.RENAME_EXCHANGE), "renameat2 should be available on Linux with native access");
+        assertEquals("B", Files.readString(a.resolve("f")));
+        assertEquals("A", Files.readString(b.resolve("f")));
+        // rename(2) would replace an empty folder; NOREPLACE must not.
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertThrows(FileAlreadyExistsException.class, () -> Renames.rename(a, empty, Renames.RENAME_NOREPLACE));
+        assertTrue(Files.exists(a.resolve("f")));
+    }
+
+    @Test
+    void publishReplacesWithForceAndRefusesAFolderThatAppeared() throws Exception {
+        Path out = tmp.resolve("out");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("old.txt"), "old");
+        try (OutputFolder f = OutputFolder.prepare(out, true)) {
+            Files.writeString(f.temp().resolve("new.txt"), "new");
+            f.publish();
+        }
+        assertTrue(Files.exists(out.resolve("new.txt")));
+        assertFalse(Files.exists(out.resolve("old.txt")));
+
+        Path other = tmp.resolve("other");
+        try (OutputFolder f = OutputFolder.prepare(other, false)) {
+            Files.createDirectories(other); // another merge won the race (even with an empty folder)
+            MergeLabException e = assertThrows(MergeLabException.class, f::publish);
+            assertTrue(e.getMessage().contains("appeared while merging"), e.getMessage());
+        }
+        try (var s = Files.list(tmp)) {
+            assertEquals(0, s.filter(p -> p.getFileName().toString().contains(".mergelab-")).count());
+        }
+    }
+
+    @Test
+    void aSetAsideFolderOfADeadRunIsRestoredNotDeleted() throws Exception {
+        // What a run killed between the two renames of the non-atomic fallback leaves: no OUT_DIR, the old
+        // folder under .out.mergelab-old-PID of a process that no longer runs.
+        long deadPid = Long.MAX_VALUE - 7;
+        Path old = Files.createDirectories(tmp.resolve(".out.mergelab-old-" + deadPid));
+        Files.writeString(old.resolve("weights"), "precious");
+        Path stale = Files.createDirectories(tmp.resolve(".out.mergelab-tmp-" + deadPid + "-1"));
+        OutputFolder.removeStaleTemps(tmp, "out");
+        assertEquals("precious", Files.readString(tmp.resolve("out").resolve("weights")));
+        assertFalse(Files.exists(old));
+        assertFalse(Files.exists(stale));
+    }
+}
