@@ -214,12 +214,19 @@ public final class Executor {
     }
 
     /** Encodes {@code result[from, from+count)} and writes it at element {@code outElement} of the output tensor. */
+    /**
+     * One native write buffer per worker, reused for every tensor: native so the vector encoders store
+     * with intrinsics and the file write needs no extra copy into a temporary direct buffer.
+     */
+    private static final ThreadLocal<ByteBuffer> WRITE_BUFFER = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(WRITE_CHUNK * Double.BYTES));
+
     private static void writeFloats(TensorJob job, float[] result, int from, int count, long outElement, ShardedWriter out)
             throws IOException {
         int size = job.outDtype().size();
         int chunk = Math.max(1, Math.min(WRITE_CHUNK, count));
-        ByteBuffer buf = ByteBuffer.allocate(chunk * size);
-        MemorySegment seg = MemorySegment.ofBuffer(buf);
+        ByteBuffer buf = WRITE_BUFFER.get().clear();
+        MemorySegment seg = MemorySegment.ofBuffer(buf); // the whole buffer: taken before any limit is set
         for (int at = 0; at < count; at += chunk) {
             int c = Math.min(chunk, count - at);
             Codecs.encode(job.outDtype(), result, from + at, c, seg, 0);

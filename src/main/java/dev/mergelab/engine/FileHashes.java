@@ -21,7 +21,20 @@ public final class FileHashes {
     private FileHashes() {
     }
 
+    /** SHA-256 of {@code file}'s content, always read in full (for verifying). */
     public static String sha256(Path file) {
+        return sha256(file, false);
+    }
+
+    /**
+     * SHA-256 of an input file, from the {@link HashCache} when the file is unchanged since it was last
+     * hashed. Never use this to verify content: a cache hit trusts size, time and inode.
+     */
+    public static String sha256Cached(Path file) {
+        return sha256(file, true);
+    }
+
+    private static String sha256(Path file, boolean useCache) {
         try {
             // In the HF cache a snapshot file links to blobs/<sha256 of the content> for LFS files.
             if (Files.isSymbolicLink(file)) {
@@ -32,15 +45,26 @@ public final class FileHashes {
                     return name;
                 }
             }
+            String cached = useCache ? HashCache.lookup(file) : null;
+            if (cached != null) {
+                return cached;
+            }
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            // Plain reads, not a mapping: mapped pages would count in our resident set for the whole file.
-            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+            // Plain reads into a heap array, not a mapping (mapped pages would count in our resident set for the
+            // whole file), and byte[] updates, which take the JIT's SHA-256 intrinsic.
+            byte[] chunk = new byte[CHUNK];
+            ByteBuffer buf = ByteBuffer.wrap(chunk);
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                while (ch.read(buf.clear()) > 0) {
-                    md.update(buf.flip());
+                int n;
+                while ((n = ch.read(buf.clear())) > 0) {
+                    md.update(chunk, 0, n);
                 }
             }
-            return HexFormat.of().formatHex(md.digest());
+            String hex = HexFormat.of().formatHex(md.digest());
+            if (useCache) {
+                HashCache.store(file, hex);
+            }
+            return hex;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (NoSuchAlgorithmException e) {

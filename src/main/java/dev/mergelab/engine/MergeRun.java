@@ -142,7 +142,7 @@ public final class MergeRun {
         Map<String, String> out = new LinkedHashMap<>();
         for (ModelSource m : plan.models()) {
             for (SafetensorsFile f : m.files()) {
-                out.put(m.displayName() + "/" + f.path().getFileName(), FileHashes.sha256(f.path()));
+                out.put(m.displayName() + "/" + f.path().getFileName(), FileHashes.sha256Cached(f.path()));
             }
         }
         return out;
