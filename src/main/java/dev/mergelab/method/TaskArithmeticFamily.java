@@ -277,30 +277,8 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
                 FloatKernels.weightedSum(terms, termWeights, 0, out, 0, n);
                 return;
             }
-            float[][] d = delta;
-            int count = d.length;
-            for (int j = 0; j < n; j++) {
-                float vote = 0;
-                for (int i = 0; i < count; i++) {
-                    vote += w[i] * d[i][j];
-                }
-                // m_i = [sign W_i = s] with s = +1 where vote ≥ 0: W_i agrees when it is nonzero and its
-                // sign bit equals s's. Written as a bit mask because the signs are close to coin flips,
-                // so branches would mispredict; masked-out terms add +0.
-                int electedSign = vote >= 0 ? 0 : 0x80000000;
-                float mix = 0;
-                float agreeing = 0;
-                for (int i = 0; i < count; i++) {
-                    int wd = Float.floatToRawIntBits(w[i] * d[i][j]);
-                    int agree = ~(((wd ^ electedSign) | ((wd & 0x7FFFFFFF) - 1)) >> 31);
-                    mix += Float.intBitsToFloat(wd & agree);
-                    agreeing += Float.intBitsToFloat(Float.floatToRawIntBits(w[i]) & agree);
-                }
-                if (normalize) {
-                    mix /= agreeing == 0 ? 1f : agreeing;
-                }
-                out[j] = b[j] + lambda * mix;
-            }
+            // m_i = [sign W_i = s] with s = +1 where Σ W_i ≥ 0; mix = Σ m_i W_i (÷ Σ m_i w_i if normalize).
+            FloatKernels.electedMix(delta, w, b, lambda, normalize, out, n);
         }
     }
 

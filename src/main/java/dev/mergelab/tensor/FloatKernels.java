@@ -129,4 +129,25 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(xOff, n, x.length);
         return K.countMagnitudeAbove(x, xOff, n, key);
     }
+
+    /**
+     * The sign-consensus combine of TIES-style merges, element by element:
+     * {@code vote = Σ_i w_i·d_i} (float, in input order); the elected sign is + where {@code vote ≥ 0};
+     * term i agrees when {@code w_i·d_i} is non-zero with the elected sign;
+     * {@code mix = Σ agreeing w_i·d_i}, {@code D = Σ agreeing w_i} (both float, in input order, disagreeing
+     * terms adding +0); with {@code normalize}, {@code mix /= (D == 0 ? 1 : D)}; and
+     * {@code out = base + lambda·mix}. Multiplications and additions are separate roundings (no fused
+     * multiply-add), so every implementation gives identical bits.
+     */
+    public static void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
+        if (d.length != w.length) {
+            throw new IllegalArgumentException("need one weight per input: " + d.length + " inputs, " + w.length + " weights");
+        }
+        for (float[] x : d) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        Objects.checkFromIndexSize(0, n, base.length);
+        Objects.checkFromIndexSize(0, n, out.length);
+        K.electedMix(d, w, base, lambda, normalize, out, n);
+    }
 }

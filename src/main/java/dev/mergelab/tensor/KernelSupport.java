@@ -35,4 +35,6 @@ public interface KernelSupport {
     void magnitudeKeys(float[] x, int xOff, int[] keys, int keysOff, int n);
 
     int countMagnitudeAbove(float[] x, int xOff, int n, int key);
+
+    void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n);
 }

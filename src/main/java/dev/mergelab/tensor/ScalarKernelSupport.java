@@ -140,4 +140,32 @@ final class ScalarKernelSupport implements KernelSupport {
         }
         return c;
     }
+    @Override
+    public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
+        electedMixTail(d, w, base, lambda, normalize, out, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static void electedMixTail(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int from, int n) {
+        int count = d.length;
+        for (int j = from; j < n; j++) {
+            float vote = 0;
+            for (int i = 0; i < count; i++) {
+                vote += w[i] * d[i][j];
+            }
+            boolean positive = vote >= 0;
+            float mix = 0;
+            float agreeing = 0;
+            for (int i = 0; i < count; i++) {
+                float wd = w[i] * d[i][j];
+                boolean agree = positive ? wd > 0 : wd < 0;
+                mix += agree ? wd : 0f;
+                agreeing += agree ? w[i] : 0f;
+            }
+            if (normalize) {
+                mix /= agreeing == 0 ? 1f : agreeing;
+            }
+            out[j] = base[j] + lambda * mix;
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.mergelab.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -264,5 +265,33 @@ final class VectorKernelSupport implements KernelSupport {
             }
         }
         return c;
+    }
+    @Override
+    public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
+        int count = d.length;
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += V) {
+            FloatVector vote = zero;
+            for (int i = 0; i < count; i++) {
+                vote = vote.add(FloatVector.fromArray(F, d[i], j).mul(w[i]));
+            }
+            VectorMask<Float> positive = vote.compare(VectorOperators.GE, 0f);
+            FloatVector mix = zero;
+            FloatVector agreeing = zero;
+            for (int i = 0; i < count; i++) {
+                FloatVector wd = FloatVector.fromArray(F, d[i], j).mul(w[i]);
+                VectorMask<Float> agree = wd.compare(VectorOperators.GT, 0f).and(positive)
+                        .or(wd.compare(VectorOperators.LT, 0f).andNot(positive));
+                mix = mix.add(zero.blend(wd, agree));
+                agreeing = agreeing.add(zero.blend(w[i], agree));
+            }
+            if (normalize) {
+                mix = mix.div(agreeing.blend(one, agreeing.compare(VectorOperators.EQ, 0f)));
+            }
+            FloatVector.fromArray(F, base, j).add(mix.mul(lambda)).intoArray(out, j);
+        }
+        ScalarKernelSupport.electedMixTail(d, w, base, lambda, normalize, out, j, n);
     }
 }

@@ -187,4 +187,40 @@ class FloatKernelsTest {
         }
         assertEquals(expected, FloatKernels.sumSquares(x, 0, 70), 0.0);
     }
+
+    /**
+     * The vectorised TIES combine equals the scalar reference bit for bit, including sign ties (zero
+     * votes, exactly cancelling terms, ±0 deltas, negative weights) and lengths that leave a tail.
+     */
+    @Test
+    void electedMixVectorEqualsScalar() {
+        java.util.Random r = new java.util.Random(11);
+        for (int trial = 0; trial < 200; trial++) {
+            int models = 1 + r.nextInt(4);
+            int n = r.nextInt(70);
+            float[][] d = new float[models][n];
+            float[] w = new float[models];
+            for (int i = 0; i < models; i++) {
+                w[i] = r.nextInt(5) == 0 ? -r.nextFloat() : r.nextFloat() * 2;
+                for (int j = 0; j < n; j++) {
+                    int kind = r.nextInt(8);
+                    d[i][j] = kind == 0 ? 0f : kind == 1 ? -0f : kind == 2 && i > 0 ? -d[0][j] : (float) r.nextGaussian();
+                }
+            }
+            float[] base = new float[n];
+            for (int j = 0; j < n; j++) {
+                base[j] = (float) r.nextGaussian();
+            }
+            for (boolean normalize : new boolean[] {true, false}) {
+                float[] a = new float[n];
+                float[] b = new float[n];
+                REF.electedMix(d, w, base, 0.7f, normalize, a, n);
+                VEC.electedMix(d, w, base, 0.7f, normalize, b, n);
+                for (int j = 0; j < n; j++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(Float.floatToRawIntBits(a[j]), Float.floatToRawIntBits(b[j]),
+                            "trial " + trial + " element " + j);
+                }
+            }
+        }
+    }
 }
