@@ -55,7 +55,7 @@ final class MergeCommand implements Callable<Integer> {
             description = "Jobs whose float32 working set exceeds this run in row chunks when the method allows (default ${DEFAULT-VALUE}).")
     String chunkAbove;
 
-    @Option(names = "--chunk-elements", hidden = true, defaultValue = "1048576", description = "Elements per input per chunk.")
+    @Option(names = "--chunk-elements", hidden = true, defaultValue = "32768", description = "Elements per input per chunk.")
     int chunkElements;
 
     @Option(names = "--report-json", hidden = true, description = "Write wall time, CPU time and peak RSS of this run as JSON (used by bench).")
