@@ -2,6 +2,7 @@ package dev.mergelab.lab;
 
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
+import dev.mergelab.tensor.FloatKernels;
 
 /**
  * Streaming statistics of task vectors δ_i = θ_i − θ_b for one tensor, computed chunk by chunk so memory
@@ -48,49 +49,41 @@ public final class TaskVectorStats {
             Codecs.decode(base.dtype(), base.data(), at, b, 0, c);
             for (int m = 0; m < models; m++) {
                 Codecs.decode(others[m].dtype(), others[m].data(), at, d[m], 0, c);
-                float[] dm = d[m];
-                double sq = 0;
-                long ch = 0;
-                for (int k = 0; k < c; k++) {
-                    float delta = dm[k] - b[k];
-                    dm[k] = delta;
-                    sq += (double) delta * delta;
-                    if (delta != 0f) {
-                        ch++;
-                    }
-                }
-                deltaSq[m] += sq;
-                changed[m] += ch;
+                FloatKernels.sub(d[m], 0, b, 0, d[m], 0, c);
+                deltaSq[m] += FloatKernels.sumSquares(d[m], 0, c);
+                changed[m] += countNonZero(d[m], c);
             }
-            double bs = 0;
-            for (int k = 0; k < c; k++) {
-                bs += (double) b[k] * b[k];
-            }
-            baseSq += bs;
+            baseSq += FloatKernels.sumSquares(b, 0, c);
             for (int i = 0; i < models; i++) {
                 for (int j = i + 1; j < models; j++) {
-                    float[] x = d[i];
-                    float[] y = d[j];
-                    double dot = 0;
-                    long conf = 0;
-                    long both = 0;
-                    for (int k = 0; k < c; k++) {
-                        dot += (double) x[k] * y[k];
-                        if (x[k] != 0f && y[k] != 0f) {
-                            both++;
-                            if ((x[k] > 0) != (y[k] > 0)) {
-                                conf++;
-                            }
-                        }
-                    }
                     int p = pair(i, j);
-                    dots[p] += dot;
-                    conflicts[p] += conf;
-                    bothNonZero[p] += both;
+                    dots[p] += FloatKernels.dot(d[i], 0, d[j], 0, c);
+                    countConflicts(d[i], d[j], c, p);
                 }
             }
         }
         elements += n;
+    }
+
+    private static long countNonZero(float[] x, int c) {
+        long n = 0;
+        for (int k = 0; k < c; k++) {
+            n += x[k] != 0f ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Both non-zero, and of opposite signs: counted without branches, as signs are near coin flips. */
+    private void countConflicts(float[] x, float[] y, int c, int p) {
+        long conf = 0;
+        long both = 0;
+        for (int k = 0; k < c; k++) {
+            int nz = (x[k] != 0f) & (y[k] != 0f) ? 1 : 0;
+            both += nz;
+            conf += nz & ((Float.floatToRawIntBits(x[k]) ^ Float.floatToRawIntBits(y[k])) >>> 31);
+        }
+        conflicts[p] += conf;
+        bothNonZero[p] += both;
     }
 
     /** Adds another accumulator's sums into this one. */
