@@ -77,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
         out.println();
         out.print(table);
         if (!"none".equals(append)) {
-            String cmd = "./mergelab bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            String cmd = "./mergelab " + String.join(" ", spec.commandLine().getParseResult().originalArgs()); // originalArgs starts with "bench"
             String section = String.format("%n### End to end, %s family (%,d parameters per model, %s), %s%n%n"
                     + "Command: `%s`  %nMachine: %d cores, %.0f GiB RAM, Java %s; %s; output fsynced; total bench time %.0f s.%n%n%s",
                     size, fam.parameterCount(), dt.torchName(), LocalDate.now(), cmd.strip(), Runtime.getRuntime().availableProcessors(),

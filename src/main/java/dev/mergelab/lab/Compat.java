@@ -1,6 +1,7 @@
 package dev.mergelab.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mergelab.format.PageHints;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.model.WeightInfo;
@@ -229,6 +230,11 @@ public final class Compat {
                 jobs.add(pool.submit(() -> {
                     TaskVectorStats s = new TaskVectorStats(ts.length);
                     s.add(base, ts);
+                    // Mapped pages would otherwise stay in our resident set: drop them (they stay in the page cache).
+                    PageHints.dontNeed(base.data());
+                    for (TensorRef t : ts) {
+                        PageHints.dontNeed(t.data());
+                    }
                     return Map.entry(layer, s);
                 }));
             }
