@@ -182,18 +182,8 @@ public final class PeftMerge implements ChunkedMethod {
                 FloatKernels.weightedSum(terms, termWeights, 0, out, 0, n);
                 return;
             }
-            for (int j = 0; j < n; j++) {
-                int s = SignConsensus.elect(tau, j, vote);
-                float mix = 0;
-                int agreeing = 0;
-                for (int i = 0; i < tau.length; i++) {
-                    if (SignConsensus.agrees(tau[i][j], s)) {
-                        mix += w[i] * tau[i][j];
-                        agreeing++;
-                    }
-                }
-                out[j] = b[j] + mix / Math.max(agreeing, 1);
-            }
+            // s = sign of Σ τ_i (or Σ sign τ_i); out = θ_b + Σ_{agreeing} w_i τ_i / max(#agreeing, 1).
+            FloatKernels.countElectedMix(tau, w, vote == SignConsensus.Vote.COUNT, b, out, n);
         }
     }
 }

@@ -150,4 +150,23 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(0, n, out.length);
         K.electedMix(d, w, base, lambda, normalize, out, n);
     }
+
+    /**
+     * PEFT's TIES combine, element by element: the vote is {@code Σ_i t_i} (or {@code Σ_i signum(t_i)}
+     * with {@code voteBySign}), summed in float in input order, electing + where it is ≥ 0; term i agrees
+     * when {@code t_i} is non-zero with the elected sign (the election is on the unweighted values);
+     * {@code out = base + (Σ agreeing w_i·t_i) / max(count of agreeing, 1)}, all in float with separate
+     * roundings, so every implementation gives identical bits.
+     */
+    public static void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n) {
+        if (t.length != w.length) {
+            throw new IllegalArgumentException("need one weight per input: " + t.length + " inputs, " + w.length + " weights");
+        }
+        for (float[] x : t) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        Objects.checkFromIndexSize(0, n, base.length);
+        Objects.checkFromIndexSize(0, n, out.length);
+        K.countElectedMix(t, w, voteBySign, base, out, n);
+    }
 }

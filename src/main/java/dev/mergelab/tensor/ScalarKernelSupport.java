@@ -168,4 +168,29 @@ final class ScalarKernelSupport implements KernelSupport {
             out[j] = base[j] + lambda * mix;
         }
     }
+
+    @Override
+    public void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n) {
+        countElectedMixTail(t, w, voteBySign, base, out, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static void countElectedMixTail(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int from, int n) {
+        for (int j = from; j < n; j++) {
+            float vote = 0;
+            for (float[] ti : t) {
+                vote += voteBySign ? Math.signum(ti[j]) : ti[j];
+            }
+            boolean positive = vote >= 0;
+            float mix = 0;
+            float agreeing = 0;
+            for (int i = 0; i < t.length; i++) {
+                float x = t[i][j];
+                boolean agree = positive ? x > 0 : x < 0;
+                mix += agree ? w[i] * x : 0f;
+                agreeing += agree ? 1f : 0f;
+            }
+            out[j] = base[j] + mix / Math.max(agreeing, 1f);
+        }
+    }
 }

@@ -294,4 +294,33 @@ final class VectorKernelSupport implements KernelSupport {
         }
         ScalarKernelSupport.electedMixTail(d, w, base, lambda, normalize, out, j, n);
     }
+
+    @Override
+    public void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector minusOne = FloatVector.broadcast(F, -1f);
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += V) {
+            FloatVector vote = zero;
+            for (float[] ti : t) {
+                FloatVector x = FloatVector.fromArray(F, ti, j);
+                vote = vote.add(voteBySign
+                        ? zero.blend(one, x.compare(VectorOperators.GT, 0f)).blend(minusOne, x.compare(VectorOperators.LT, 0f))
+                        : x);
+            }
+            VectorMask<Float> positive = vote.compare(VectorOperators.GE, 0f);
+            FloatVector mix = zero;
+            FloatVector agreeing = zero;
+            for (int i = 0; i < t.length; i++) {
+                FloatVector x = FloatVector.fromArray(F, t[i], j);
+                VectorMask<Float> agree = x.compare(VectorOperators.GT, 0f).and(positive)
+                        .or(x.compare(VectorOperators.LT, 0f).andNot(positive));
+                mix = mix.add(zero.blend(x.mul(w[i]), agree));
+                agreeing = agreeing.add(zero.blend(one, agree));
+            }
+            FloatVector.fromArray(F, base, j).add(mix.div(agreeing.max(one))).intoArray(out, j);
+        }
+        ScalarKernelSupport.countElectedMixTail(t, w, voteBySign, base, out, j, n);
+    }
 }

@@ -193,7 +193,7 @@ class FloatKernelsTest {
      * votes, exactly cancelling terms, ±0 deltas, negative weights) and lengths that leave a tail.
      */
     @Test
-    void electedMixVectorEqualsScalar() {
+    void electedMixesVectorEqualScalar() {
         java.util.Random r = new java.util.Random(11);
         for (int trial = 0; trial < 200; trial++) {
             int models = 1 + r.nextInt(4);
@@ -216,6 +216,15 @@ class FloatKernelsTest {
                 float[] b = new float[n];
                 REF.electedMix(d, w, base, 0.7f, normalize, a, n);
                 VEC.electedMix(d, w, base, 0.7f, normalize, b, n);
+                float[] c = new float[n];
+                float[] e = new float[n];
+                // PEFT's variant: unweighted election, by value (normalize=false) or by sign (normalize=true).
+                REF.countElectedMix(d, w, normalize, base, c, n);
+                VEC.countElectedMix(d, w, normalize, base, e, n);
+                for (int j = 0; j < n; j++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(Float.floatToRawIntBits(c[j]), Float.floatToRawIntBits(e[j]),
+                            "PEFT election, trial " + trial + " element " + j);
+                }
                 for (int j = 0; j < n; j++) {
                     org.junit.jupiter.api.Assertions.assertEquals(Float.floatToRawIntBits(a[j]), Float.floatToRawIntBits(b[j]),
                             "trial " + trial + " element " + j);
