@@ -106,30 +106,16 @@ public final class PeftMerge implements ChunkedMethod {
     }
 
     /** Per chunk: τ_i = θ_i − θ_b in scratch rows, pruned by its sparsifier, then combined. */
-    private static final class Chunk extends RowMerge {
-        private final int base;
-        private final int[] others;
-        private final Sparsifier[] thin;
+    private static final class Chunk extends PrunedTaskVectors {
         private final float[] w;
         private final SignConsensus.Vote vote;
-        private final int passes;
-        private final float[][] tau;
         private final float[][] terms;
         private final float[] termWeights;
 
         Chunk(long[] shape, int base, int[] others, Sparsifier[] thin, float[] w, SignConsensus.Vote vote) {
-            super(shape);
-            this.base = base;
-            this.others = others;
-            this.thin = thin;
+            super(shape, base, others, thin);
             this.w = w;
             this.vote = vote;
-            int p = 0;
-            for (Sparsifier s : thin) {
-                p = Math.max(p, s.passes());
-            }
-            this.passes = p;
-            this.tau = new float[others.length][];
             this.terms = new float[others.length + 1][];
             this.termWeights = new float[others.length + 1];
             termWeights[0] = 1f;
@@ -137,44 +123,9 @@ public final class PeftMerge implements ChunkedMethod {
         }
 
         @Override
-        public int statisticPasses() {
-            return passes;
-        }
-
-        private int taus(int rows, float[][] inputs) {
-            int n = rows * rowLength;
-            for (int i = 0; i < others.length; i++) {
-                tau[i] = grow(tau[i], n);
-                FloatKernels.sub(inputs[others[i]], 0, inputs[base], 0, tau[i], 0, n);
-            }
-            return n;
-        }
-
-        @Override
-        public void observe(int pass, long rowStart, int rows, float[][] inputs) {
-            int n = taus(rows, inputs);
-            for (int i = 0; i < others.length; i++) {
-                if (pass < thin[i].passes()) {
-                    thin[i].observe(pass, position(rowStart), tau[i], n);
-                }
-            }
-        }
-
-        @Override
-        public void endPass(int pass) {
-            for (Sparsifier s : thin) {
-                if (pass < s.passes()) {
-                    s.endPass(pass);
-                }
-            }
-        }
-
-        @Override
         public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
-            int n = taus(rows, inputs);
-            for (int i = 0; i < others.length; i++) {
-                thin[i].apply(position(rowStart), tau[i], n);
-            }
+            int n = prunedDeltas(rowStart, rows, inputs);
+            float[][] tau = delta;
             float[] b = inputs[base];
             if (vote == null) {
                 terms[0] = b;

@@ -190,34 +190,20 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
      * Steps 1–6 per chunk: each model's task vector δ_i = θ_i − θ_b is formed in a scratch row block and
      * thinned by its sparsifier (whose statistics passes ran over the same blocks), then mixed.
      */
-    private final class Chunk extends RowMerge {
-        private final int base;
-        private final int[] models;
-        private final Sparsifier[] thin;
+    private final class Chunk extends PrunedTaskVectors {
         private final float[] w;
         private final boolean normalize;
         private final float lambda;
-        private final int passes;
-        private final float[][] delta;
         /** Without consensus: θ_b then the δ'_i, weighted 1 and w_i·λ/D (one fused weighted sum). */
         private final float[][] terms;
         private final float[] termWeights;
 
         Chunk(long[] shape, int base, int[] models, Sparsifier[] thin, float[] w,
               boolean normalize, float lambda) {
-            super(shape);
-            this.base = base;
-            this.models = models;
-            this.thin = thin;
+            super(shape, base, models, thin);
             this.w = w;
             this.normalize = normalize;
             this.lambda = lambda;
-            int p = 0;
-            for (Sparsifier s : thin) {
-                p = Math.max(p, s.passes());
-            }
-            this.passes = p;
-            this.delta = new float[models.length][];
             this.terms = new float[models.length + 1][];
             this.termWeights = new float[models.length + 1];
             float sumW = 0;
@@ -232,44 +218,8 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
         }
 
         @Override
-        public int statisticPasses() {
-            return passes;
-        }
-
-        private int deltas(int rows, float[][] inputs) {
-            int n = rows * rowLength;
-            for (int i = 0; i < models.length; i++) {
-                delta[i] = grow(delta[i], n);
-                FloatKernels.sub(inputs[models[i]], 0, inputs[base], 0, delta[i], 0, n);
-            }
-            return n;
-        }
-
-        @Override
-        public void observe(int pass, long rowStart, int rows, float[][] inputs) {
-            int n = deltas(rows, inputs);
-            for (int i = 0; i < models.length; i++) {
-                if (pass < thin[i].passes()) {
-                    thin[i].observe(pass, position(rowStart), delta[i], n);
-                }
-            }
-        }
-
-        @Override
-        public void endPass(int pass) {
-            for (Sparsifier s : thin) {
-                if (pass < s.passes()) {
-                    s.endPass(pass);
-                }
-            }
-        }
-
-        @Override
         public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
-            int n = deltas(rows, inputs);
-            for (int i = 0; i < models.length; i++) {
-                thin[i].apply(position(rowStart), delta[i], n);
-            }
+            int n = prunedDeltas(rowStart, rows, inputs);
             float[] b = inputs[base];
             if (!consensus) {
                 terms[0] = b;

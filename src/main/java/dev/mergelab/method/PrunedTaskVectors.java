@@ -1,0 +1,76 @@
+package dev.mergelab.method;
+
+import dev.mergelab.method.kernel.Sparsifier;
+import dev.mergelab.tensor.FloatKernels;
+
+/**
+ * The chunked front half shared by the task-vector methods (mergekit's generalized task arithmetic and
+ * PEFT's merges): per chunk, δ_i = θ_i − θ_b into reused scratch rows; the statistics passes feed each
+ * model's sparsifier; the combine pass gets the pruned δ'_i. Subclasses say only how to combine them.
+ */
+abstract class PrunedTaskVectors extends RowMerge {
+
+    /** Index of the base among the inputs. */
+    final int base;
+    /** Indices of the task-vector models among the inputs, in order. */
+    final int[] models;
+    private final Sparsifier[] thin;
+    private final int passes;
+    /** δ_i of the current chunk (pruned after {@link #prunedDeltas}). */
+    final float[][] delta;
+
+    PrunedTaskVectors(long[] shape, int base, int[] models, Sparsifier[] thin) {
+        super(shape);
+        this.base = base;
+        this.models = models;
+        this.thin = thin;
+        int p = 0;
+        for (Sparsifier s : thin) {
+            p = Math.max(p, s.passes());
+        }
+        this.passes = p;
+        this.delta = new float[models.length][];
+    }
+
+    @Override
+    public final int statisticPasses() {
+        return passes;
+    }
+
+    private int deltas(int rows, float[][] inputs) {
+        int n = rows * rowLength;
+        for (int i = 0; i < models.length; i++) {
+            delta[i] = grow(delta[i], n);
+            FloatKernels.sub(inputs[models[i]], 0, inputs[base], 0, delta[i], 0, n);
+        }
+        return n;
+    }
+
+    @Override
+    public final void observe(int pass, long rowStart, int rows, float[][] inputs) {
+        int n = deltas(rows, inputs);
+        for (int i = 0; i < models.length; i++) {
+            if (pass < thin[i].passes()) {
+                thin[i].observe(pass, position(rowStart), delta[i], n);
+            }
+        }
+    }
+
+    @Override
+    public final void endPass(int pass) {
+        for (Sparsifier s : thin) {
+            if (pass < s.passes()) {
+                s.endPass(pass);
+            }
+        }
+    }
+
+    /** Fills {@link #delta} with this chunk's pruned task vectors; returns the element count. */
+    final int prunedDeltas(long rowStart, int rows, float[][] inputs) {
+        int n = deltas(rows, inputs);
+        for (int i = 0; i < models.length; i++) {
+            thin[i].apply(position(rowStart), delta[i], n);
+        }
+        return n;
+    }
+}
