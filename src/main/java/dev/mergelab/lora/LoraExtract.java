@@ -7,6 +7,7 @@ import dev.mergelab.model.Architecture;
 import dev.mergelab.model.Architectures;
 import dev.mergelab.model.InferredLayout;
 import dev.mergelab.model.ModelConfig;
+import dev.mergelab.format.PageHints;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.model.Section;
 import dev.mergelab.model.TensorRef;
@@ -136,7 +137,11 @@ public final class LoraExtract {
     }
 
     private static boolean changed(TensorRef b, TensorRef f) {
-        return b.dtype() != f.dtype() || b.data().mismatch(f.data()) >= 0;
+        boolean differs = b.dtype() != f.dtype() || b.data().mismatch(f.data()) >= 0;
+        // The comparison touched every page of both tensors; drop them from our resident set (page cache keeps them).
+        PageHints.dontNeed(b.data());
+        PageHints.dontNeed(f.data());
+        return differs;
     }
 
     private static List<Factorised> factorise(List<Plan> plans, Options o) {
@@ -188,6 +193,8 @@ public final class LoraExtract {
     static Factorised decompose(Plan p, Options o) {
         float[] delta = Factors.decode(p.ft());
         float[] w = Factors.decode(p.base());
+        PageHints.dontNeed(p.ft().data());
+        PageHints.dontNeed(p.base().data());
         FloatKernels.sub(delta, 0, w, 0, delta, 0, delta.length);
         w = null;
         long[] shape = p.ft().shape();
