@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,8 +48,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cold", description = "Drop the page cache before each floor and merge (needs root).")
     boolean cold;
 
-    @Option(names = "--threads", description = "Threads for the merges (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--jvm-arg", description = "Extra JVM argument for the merge processes (repeatable), e.g. -Xmx1g.")
     List<String> jvmArgs = new ArrayList<>();
@@ -68,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         FamilySpec fam = Sizes.family(size, dt);
         List<String> ms = methods != null ? methods : new ArrayList<>(BenchRecipes.all().keySet());
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int t = threads.count();
         Path shmDir = "none".equals(shm) ? null : Path.of(shm);
         Bench.Config c = new Bench.Config(fam, size, ms, cache, outDir, shmDir, cold, t, jvmArgs);
         long t0 = System.nanoTime();

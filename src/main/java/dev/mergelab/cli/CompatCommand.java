@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -33,8 +34,8 @@ final class CompatCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON with verdict, reasons and per-layer statistics.")
     boolean json;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Spec
     CommandSpec spec;
@@ -56,7 +57,7 @@ final class CompatCommand implements Callable<Integer> {
                 throw dev.mergelab.MergeLabException.input("compat needs two models, or one model and --base", null);
             }
             CompatReport r = Compat.check(opened.subList(0, models.size()), b,
-                    threads != null ? threads : Runtime.getRuntime().availableProcessors());
+                    threads.count());
             if (json) {
                 out.println(toJson(r));
             } else {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -44,8 +45,8 @@ final class LoraApplyCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace OUT_DIR if it exists (only once the new model is complete).")
     boolean force;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--memory", defaultValue = "1GB", description = "Heap budget for tensors in flight (default: ${DEFAULT-VALUE}).")
     String memory;
@@ -72,7 +73,7 @@ final class LoraApplyCommand implements Callable<Integer> {
         try {
             MergePlan plan = MergeRun.plan(recipe, Models.opener(), opened, progress::warning);
             long adapted = plan.jobs().stream().filter(j -> j.inputs().getFirst().ref().isPatched()).count();
-            int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            int t = threads.count();
             MergeRun.Result r = MergeRun.execute(recipe, plan, outDir, new MergeRun.Options(t, Sizes.parseBytes(memory, "--memory"),
                     Sizes.parseBytes(shardSize, "--out-shard-size"), 0, force, false), progress);
             out.printf("applied %s to %s: %d of %d tensors adapted, %s written to %s in %.1f s%n", adapter, base, adapted,

@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -74,8 +75,8 @@ final class LoraExtractCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "bfloat16", description = "dtype of A and B (default: ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--memory", defaultValue = "2GB", description = "Heap budget for modules in flight (default: ${DEFAULT-VALUE}).")
     String memory;
@@ -103,7 +104,7 @@ final class LoraExtractCommand implements Callable<Integer> {
         if (dt == null || !dt.isFloating()) {
             throw MergeLabException.input("--dtype '" + dtype + "' is not a floating dtype", "use bfloat16, float16 or float32");
         }
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int t = threads.count();
         LoraExtract.Options o = new LoraExtract.Options(rank, svEpsilon, patterns(include, "--include-regex"),
                 patterns(exclude, "--exclude-regex"), embedLora, saveModules, skipUndecomposable, !noDistributeScale, oversample,
                 powerIters, t, Sizes.parseBytes(memory, "--memory"), dt, seed);

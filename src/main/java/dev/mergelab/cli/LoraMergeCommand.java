@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -53,8 +54,8 @@ final class LoraMergeCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace OUT_DIR if it exists.")
     boolean force;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Spec
     CommandSpec spec;
@@ -71,7 +72,7 @@ final class LoraMergeCommand implements Callable<Integer> {
             for (LoraMergeRecipe.Entry e : recipe.adapters()) {
                 adapters.add(Adapter.open(resolver.resolve(ModelRef.parse(e.adapter())).base()));
             }
-            int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            int t = threads.count();
             LoraMerge.Result r = LoraMerge.run(recipe, base, adapters, t, w -> err.println("mergelab: warning: " + w));
             Path written = AdapterWriter.write(outDir, force, r.tensors(), r.config(), Map.of("mergelab_lora_merge.yml", recipe.text()));
             out.printf("merged %d adapters (%s) into %s: %d modules, r=%d, in %.1f s%n", adapters.size(), r.type().peftName(), written,

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -33,8 +34,8 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace OUT_DIR if it exists (only once the new merge is complete).")
     boolean force;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--memory", defaultValue = "512MiB", description = "Heap budget for tensors being merged (default: ${DEFAULT-VALUE}).")
     String memory;
@@ -85,7 +86,7 @@ final class MergeCommand implements Callable<Integer> {
                         plan.numLayers());
                 return 0;
             }
-            int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            int t = threads.count();
             MergeRun.Result r = MergeRun.execute(recipe, plan, outDir,
                     new MergeRun.Options(t, Sizes.parseBytes(memory, "--memory"), Sizes.parseBytes(shardSize, "--out-shard-size"),
                             seed, force, fsync, Sizes.parseBytes(chunkAbove, "--chunk-above"), chunkElements), progress);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,8 +32,8 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shard-size", description = "Shard size, e.g. 500MB or 2GB (default: 2GB; 5GB for 7b).")
     String shardSize;
 
-    @Option(names = "--threads", description = "Worker threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Override
     public Integer call() throws Exception {
@@ -48,7 +49,7 @@ final class SynthCommand implements Callable<Integer> {
             throw MergeLabException.input(dir + " already exists", "choose a new folder");
         }
         long t0 = System.nanoTime();
-        FamilyGenerator.generate(spec, dir, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        FamilyGenerator.generate(spec, dir, threads.count());
         System.out.printf("wrote %s: base + %d fine-tunes, %,d parameters each, %s, in %.1f s%n", dir, spec.fineTunes(),
                 spec.parameterCount(), dt.torchName(), (System.nanoTime() - t0) / 1e9);
         return 0;
