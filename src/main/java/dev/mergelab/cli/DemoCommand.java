@@ -131,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
             List<ModelSource> opened = new ArrayList<>();
             List<String> warnings = new ArrayList<>();
             try {
-                MergePlan plan = MergeRun.plan(recipe, Models.opener(), opened, warnings::add);
+                MergePlan plan = MergeRun.plan(recipe, Models.opener(warnings::add), opened, warnings::add);
                 MergeRun.Result r = MergeRun.execute(recipe, plan, merged,
                         new MergeRun.Options(Runtime.getRuntime().availableProcessors(), 256L << 20, 5_000_000_000L, 0, true, false),
                         new dev.mergelab.engine.ProgressListener() {

@@ -71,7 +71,7 @@ final class LoraApplyCommand implements Callable<Integer> {
         ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), quiet);
         List<ModelSource> opened = new ArrayList<>();
         try {
-            MergePlan plan = MergeRun.plan(recipe, Models.opener(), opened, progress::warning);
+            MergePlan plan = MergeRun.plan(recipe, Models.opener(progress::warning), opened, progress::warning);
             long adapted = plan.jobs().stream().filter(j -> j.inputs().getFirst().ref().isPatched()).count();
             int t = threads.count();
             MergeRun.Result r = MergeRun.execute(recipe, plan, outDir, new MergeRun.Options(t, Sizes.parseBytes(memory, "--memory"),

@@ -41,7 +41,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  random_seed: 0                  # dare types",
                 "",
                 "Non-svd types merge A and B separately (weights sign(w*s)*sqrt|w*s| on A, sqrt|w*s| on B); cat stacks them along",
-                "the rank; svd types merge dW_i = s_i*B_i*A_i with weights w_i*s_i and refactorise B = U*S, A = Vh. The output has",
+                "the rank; svd types merge dW_i = s_i*B_i*A_i with weights w_i and refactorise B = U*S, A = Vh. The output has",
                 "r = lora_alpha = new rank, so its scale is 1."})
 final class LoraMergeCommand implements Callable<Integer> {
 

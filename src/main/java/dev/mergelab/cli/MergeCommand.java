@@ -76,7 +76,7 @@ final class MergeCommand implements Callable<Integer> {
         ConsoleProgress progress = new ConsoleProgress(err, quiet);
         List<ModelSource> opened = new ArrayList<>();
         try {
-            MergePlan plan = MergeRun.plan(recipe, Models.opener(), opened, progress::warning);
+            MergePlan plan = MergeRun.plan(recipe, Models.opener(progress::warning), opened, progress::warning);
             if (dryRun) {
                 for (TensorJob j : plan.jobs()) {
                     out.println(j.describe());

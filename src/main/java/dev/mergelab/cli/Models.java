@@ -15,12 +15,21 @@ final class Models {
     private Models() {
     }
 
+    /** Warnings (e.g. an adapter's fan_in_fan_out overruled by the base's layer type) go to stderr. */
     static ModelOpener opener() {
-        return opener(ModelResolver.offline());
+        return opener(w -> System.err.println("mergelab: warning: " + w));
+    }
+
+    static ModelOpener opener(java.util.function.Consumer<String> warnings) {
+        return opener(ModelResolver.offline(), warnings);
     }
 
     /** Opens references through {@code resolver} (tests give it a cache folder of their own). */
     static ModelOpener opener(ModelResolver resolver) {
+        return opener(resolver, w -> System.err.println("mergelab: warning: " + w));
+    }
+
+    static ModelOpener opener(ModelResolver resolver, java.util.function.Consumer<String> warnings) {
         return ref -> {
             ModelRef parsed = ModelRef.parse(ref);
             ModelResolver.Resolved r = resolver.resolve(parsed);
@@ -30,7 +39,7 @@ final class Models {
             // BASE+ADAPTER: the base with the LoRA adapter applied lazily, tensor by tensor.
             ModelSource base = ModelSource.open(r.base(), parsed.base().display());
             try {
-                return AdaptedModels.apply(base, r.adapter(), ref);
+                return AdaptedModels.apply(base, r.adapter(), ref, warnings);
             } catch (RuntimeException e) {
                 base.close();
                 throw e;

@@ -22,10 +22,10 @@ public final class AdaptedModels {
     }
 
     /** Applies the adapter folder to {@code base}. On success the result owns {@code base}; on failure the caller closes it. */
-    public static ModelSource apply(ModelSource base, Path adapterFolder, String displayName) {
+    public static ModelSource apply(ModelSource base, Path adapterFolder, String displayName, java.util.function.Consumer<String> warnings) {
         Adapter adapter = Adapter.open(adapterFolder);
         try {
-            BoundAdapter bound = adapter.bind(base.tensors(), base.displayName());
+            BoundAdapter bound = adapter.bind(base, warnings);
             return base.withTensors(displayName, bound.overlay(base.tensors()), List.of(adapter.file()));
         } catch (RuntimeException e) {
             adapter.close();

@@ -19,7 +19,9 @@ import java.util.Map;
  *   <li>{@code base_model.model.<module>.lora_A.weight} / {@code lora_B.weight} (linear layers);</li>
  *   <li>{@code base_model.model.<module>.lora_embedding_A} / {@code lora_embedding_B} (embeddings, no
  *       {@code .weight});</li>
- *   <li>{@code base_model.model.<tensor>} for whole tensors, also {@code <module>.base_layer.weight}.</li>
+ *   <li>{@code base_model.model.<tensor>} for whole tensors, also {@code <module>.base_layer.weight}
+ *       (PEFT saves the base layer of a LoRA-targeted embedding, {@code save_embedding_layers}, whose
+ *       LoRA delta then applies on top of the saved weight).</li>
  * </ul>
  * Nothing is checked against a base model here; {@link #bind} does that. The file stays mmapped until
  * {@link #close}.
@@ -76,6 +78,7 @@ public final class Adapter implements AutoCloseable {
         Map<String, TensorRef> bs = new LinkedHashMap<>();
         Map<String, Boolean> embedding = new LinkedHashMap<>();
         Map<String, TensorRef> saved = new LinkedHashMap<>();
+        java.util.Set<String> baseLayers = new java.util.HashSet<>();
         for (TensorInfo t : f.tensors()) {
             String key = t.name();
             if (!key.startsWith(PREFIX)) {
@@ -100,6 +103,9 @@ public final class Adapter implements AutoCloseable {
             }
             // Whole tensors: modules_to_save, or a saved embedding layer (<module>.base_layer.weight).
             String baseName = rest.replace(".base_layer.", ".");
+            if (!baseName.equals(rest)) {
+                baseLayers.add(baseName);
+            }
             if (saved.put(baseName, new TensorRef(f, new TensorInfo(baseName, t.dtype(), t.shape(), t.begin(), t.end()))) != null) {
                 throw MergeLabException.input(where + ": tensor " + AdapterJson.show(baseName) + " is saved twice", "repair the adapter");
             }
@@ -121,7 +127,9 @@ public final class Adapter implements AutoCloseable {
             throw MergeLabException.input(where + ": no LoRA tensors", "this adapter changes nothing; check the file");
         }
         for (Map.Entry<String, TensorRef> e : saved.entrySet()) {
-            if (pairs.containsKey(moduleOf(e.getKey()))) {
+            // A saved base layer under LoRA factors is PEFT's save_embedding_layers: the base weight is
+            // replaced and the LoRA delta goes on top. A modules_to_save copy cannot also carry factors.
+            if (pairs.containsKey(moduleOf(e.getKey())) && !baseLayers.contains(e.getKey())) {
                 throw MergeLabException.input(where + ": module " + AdapterJson.show(moduleOf(e.getKey()))
                         + " has both LoRA factors and a whole saved weight", "keep one of them");
             }
@@ -160,8 +168,8 @@ public final class Adapter implements AutoCloseable {
     }
 
     /** Checks this adapter against {@code base} and resolves every module's rank, alpha, scale and layout. */
-    public BoundAdapter bind(Map<String, TensorRef> base, String baseName) {
-        return BoundAdapter.bind(this, base, baseName);
+    public BoundAdapter bind(dev.mergelab.model.ModelSource base, java.util.function.Consumer<String> warnings) {
+        return BoundAdapter.bind(this, base, warnings);
     }
 
     public Path folder() {

@@ -7,6 +7,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import dev.mergelab.model.Architecture;
+import dev.mergelab.model.Architectures;
+import dev.mergelab.model.ModelSource;
+import dev.mergelab.model.WeightInfo;
 
 /**
  * An adapter checked against one base model: every adapted module exists in the base with the shape
@@ -20,8 +25,13 @@ import java.util.Map;
  */
 public record BoundAdapter(Adapter adapter, List<LoraModule> modules, Map<String, TensorRef> saved) {
 
-    static BoundAdapter bind(Adapter adapter, Map<String, TensorRef> base, String baseName) {
+    static BoundAdapter bind(Adapter adapter, ModelSource source, Consumer<String> warnings) {
+        Map<String, TensorRef> base = source.tensors();
+        String baseName = source.displayName();
+        Architecture arch = Architectures.forSource(source);
         AdapterConfig cfg = adapter.config();
+        boolean warnedLinear = false;
+        boolean warnedConv1d = false;
         String who = "adapter " + adapter.folder();
         String hint = cfg.baseModel() == null ? "check that the adapter was trained on this base"
                 : "the adapter was trained on " + AdapterJson.show(cfg.baseModel()) + "; check that " + baseName + " is that model";
@@ -46,12 +56,26 @@ public record BoundAdapter(Adapter adapter, List<LoraModule> modules, Map<String
                         "LoRA applies to 2-D floating-point weights only (Conv and quantised layers are not supported)");
             }
             int rank = cfg.rankOf(m);
-            boolean transposed = p.embedding() || cfg.fanInFanOut();
+            // PEFT decides the layout by the layer type and overrides fan_in_fan_out with a warning: False
+            // for nn.Linear, True for GPT-2's Conv1D. The architecture says which weights are Conv1D.
+            boolean conv1d = arch.classify(m + ".weight").map(WeightInfo::storedInOut).orElse(false);
+            boolean fanInFanOut = !p.embedding() && (arch.isInferred() ? cfg.fanInFanOut() : conv1d);
+            if (!p.embedding() && !arch.isInferred() && cfg.fanInFanOut() != conv1d) {
+                if (conv1d && !warnedConv1d) {
+                    warnedConv1d = true;
+                    warnings.accept(who + ": fan_in_fan_out is false but " + m + " is a Conv1D layer (weight stored [in, out]); "
+                            + "applying it transposed, as PEFT does");
+                } else if (!conv1d && !warnedLinear) {
+                    warnedLinear = true;
+                    warnings.accept(who + ": fan_in_fan_out is true but " + m + " is a Linear layer; ignoring it, as PEFT does");
+                }
+            }
+            boolean transposed = p.embedding() || fanInFanOut;
             // Un-transposed ΔW = B·A is [B rows, A cols]; PEFT adds it transposed for embeddings and fan_in_fan_out.
             long out = transposed ? ws[1] : ws[0];
             long in = transposed ? ws[0] : ws[1];
             String layout = p.embedding() ? "lora_embedding_A [r, vocab] and lora_embedding_B [hidden, r]"
-                    : cfg.fanInFanOut() ? "lora_A [r, in] and lora_B [out, r] with the weight stored [in, out] (fan_in_fan_out)"
+                    : fanInFanOut ? "lora_A [r, in] and lora_B [out, r] with the weight stored [in, out] (fan_in_fan_out)"
                     : "lora_A [r, in] and lora_B [out, r]";
             if (as[1] != in || bs[0] != out || as[0] != bs[1]) {
                 throw MergeLabException.input(who + ": module " + AdapterJson.show(m) + " has A " + Arrays.toString(as) + " and B "
@@ -98,11 +122,12 @@ public record BoundAdapter(Adapter adapter, List<LoraModule> modules, Map<String
     /** The base tensors with the adapter applied: patched refs for adapted weights, the adapter's for saved ones. */
     public Map<String, TensorRef> overlay(Map<String, TensorRef> base) {
         Map<String, TensorRef> out = new LinkedHashMap<>(base);
+        out.putAll(saved);
         for (LoraModule m : modules) {
-            TensorRef w = base.get(m.weightName());
+            // On the saved base layer when the adapter has one (save_embedding_layers), else on the base's.
+            TensorRef w = out.get(m.weightName());
             out.put(m.weightName(), new TensorRef(w.file(), w.info(), new LowRankPatch(m)));
         }
-        out.putAll(saved);
         return out;
     }
 }

@@ -62,7 +62,16 @@ public final class LoraExtract {
 
     private enum Kind { LORA, EMBED_LORA, SAVE }
 
-    private record Plan(String tensor, String module, Kind kind, TensorRef base, TensorRef ft) {
+    /** One tensor's fate; {@code storedInOut}: a Conv1D weight ([in, out]), factorised transposed like an embedding. */
+    private record Plan(String tensor, String module, Kind kind, TensorRef base, TensorRef ft, boolean storedInOut) {
+        Plan(String tensor, String module, Kind kind, TensorRef base, TensorRef ft) {
+            this(tensor, module, kind, base, ft, false);
+        }
+
+        /** PEFT's ΔW = (B·A)ᵀ layouts: embeddings, and Conv1D weights (fan_in_fan_out). */
+        boolean transposed() {
+            return kind == Kind.EMBED_LORA || storedInOut;
+        }
     }
 
     private record Factorised(Plan plan, float[] a, float[] b, int rank, long[] aShape, long[] bShape, double error, double norm) {
@@ -108,7 +117,8 @@ public final class LoraExtract {
             boolean embedOut = wi.map(w -> w.isEmbed() && w.section() == Section.POST).orElse(false);
             boolean saveAsked = o.saveModules().contains(module) || o.saveModules().contains(key);
             if (isWeight && f.shape().length == 2 && !saveAsked && ((embedIn || embedOut) ? o.embedLora() : included)) {
-                plans.add(new Plan(name, module, embedIn ? Kind.EMBED_LORA : Kind.LORA, b, f));
+                plans.add(new Plan(name, module, embedIn ? Kind.EMBED_LORA : Kind.LORA, b, f,
+                        wi.map(WeightInfo::storedInOut).orElse(false)));
             } else if (saveAsked || embedIn || embedOut) {
                 plans.add(new Plan(name, module, Kind.SAVE, b, f));
             } else if (!included) {
@@ -129,11 +139,7 @@ public final class LoraExtract {
     }
 
     private static Architecture architecture(ModelSource m) {
-        if (!m.isSingleFile() && Files.isRegularFile(m.folder().resolve("config.json"))) {
-            ModelConfig cfg = ModelConfig.readFolder(m.folder());
-            return Architectures.builtIn().forModel(cfg, m.tensors().keySet());
-        }
-        return InferredLayout.infer(m.tensors().keySet(), "no config.json");
+        return Architectures.forSource(m);
     }
 
     private static boolean changed(TensorRef b, TensorRef f) {
@@ -200,8 +206,9 @@ public final class LoraExtract {
         long[] shape = p.ft().shape();
         int m = (int) shape[0];
         int n = (int) shape[1];
-        if (p.kind() == Kind.EMBED_LORA) {
-            // PEFT's embedding layout: ΔW = (B·A)ᵀ with A [r, vocab], B [hidden, r]; so factorise Δᵀ.
+        if (p.transposed()) {
+            // PEFT's embedding and Conv1D layouts: ΔW = (B·A)ᵀ (embedding: A [r, vocab], B [hidden, r];
+            // Conv1D stores [in, out]: A [r, in], B [out, r]); so factorise Δᵀ.
             delta = Factors.transpose(delta, m, n);
             int t = m;
             m = n;
@@ -293,7 +300,8 @@ public final class LoraExtract {
         ArrayNode ms = cfg.putArray("modules_to_save");
         toSave.forEach(ms::add);
         cfg.put("use_rslora", false);
-        cfg.put("fan_in_fan_out", false);
+        // PEFT keeps one flag and overrides it per layer type; true when the decomposed weights are Conv1D.
+        cfg.put("fan_in_fan_out", plans.stream().anyMatch(p -> p.kind() == Kind.LORA && p.storedInOut()));
         cfg.put("lora_dropout", 0.0);
         cfg.put("bias", "none");
         cfg.put("inference_mode", true);

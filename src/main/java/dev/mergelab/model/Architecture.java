@@ -216,7 +216,7 @@ public final class Architecture {
 
     private static WeightInfo info(WeightTemplate w, String name, Section section, int layer, int expert) {
         List<String> tied = w.tiedNames().stream().map(t -> expand(t, layer, expert)).toList();
-        return new WeightInfo(name, section, layer, expert, w.isEmbed(), w.optional(), tied, w.name());
+        return new WeightInfo(name, section, layer, expert, w.isEmbed(), w.optional(), tied, w.name(), w.storedInOut());
     }
 
     static String expand(String template, int layer, int expert) {

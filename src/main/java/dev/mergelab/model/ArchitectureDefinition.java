@@ -50,7 +50,7 @@ public record ArchitectureDefinition(
     private static final Set<String> TOP_KEYS = Set.of("name", "description", "architectures", "model_types",
             "layer_count_key", "expert_count_key", "config_defaults", "pre_weights", "layer_weights",
             "post_weights", "naming_variants", "auxiliary_prefixes");
-    private static final Set<String> WEIGHT_KEYS = Set.of("name", "is_embed", "optional", "tied_names");
+    private static final Set<String> WEIGHT_KEYS = Set.of("name", "is_embed", "optional", "tied_names", "stored_in_out");
     private static final Set<String> VARIANT_KEYS = Set.of("description", "prefix_rewrites");
 
     public ArchitectureDefinition {
@@ -192,7 +192,7 @@ public record ArchitectureDefinition(
             }
             checkKeys(w, WEIGHT_KEYS, source, key + " entry");
             out.add(new WeightTemplate(text(w, "name", source), bool(w, "is_embed", source),
-                    bool(w, "optional", source), strings(w, "tied_names", source)));
+                    bool(w, "optional", source), strings(w, "tied_names", source), bool(w, "stored_in_out", source)));
         }
         return out;
     }

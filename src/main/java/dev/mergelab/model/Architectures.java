@@ -83,6 +83,17 @@ public final class Architectures {
     }
 
     /**
+     * The layout of an opened model: from its folder's config.json when it has one, else inferred from
+     * its tensor names (a single safetensors file).
+     */
+    public static Architecture forSource(ModelSource m) {
+        if (!m.isSingleFile() && java.nio.file.Files.isRegularFile(m.folder().resolve("config.json"))) {
+            return builtIn().forModel(ModelConfig.readFolder(m.folder()), m.tensors().keySet());
+        }
+        return InferredLayout.infer(m.tensors().keySet(), "no config.json");
+    }
+
+    /**
      * The layout to use for one model: its family's definition in the naming variant that recognises
      * most of {@code tensorNames}, or a layout inferred from the names when the family is unknown or
      * its definition recognises none of them. With no tensor names, the definition as written.
