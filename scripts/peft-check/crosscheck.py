@@ -102,6 +102,16 @@ def extracted_r8_apply_matches_peft():
     return {"max_abs_diff": d, "at": k, "key_mismatch": missing[:10], "ok": d < 1e-5}
 
 
+def gpt2_extract_loads_with_fan_in_fan_out():
+    """Our extract on a Conv1D model: PEFT loads it without overriding fan_in_fan_out and merges it back."""
+    g = os.path.join("src", "test", "resources", "peft", "gpt2")
+    m = PeftModel.from_pretrained(GPT2LMHeadModel.from_pretrained(os.path.join(g, "base")), os.path.join(OURS, "gpt2-extract"))
+    merged = sd(m.merge_and_unload())
+    ft = folder_tensors(os.path.join(OURS, "gpt2-ft"))
+    d, k = max_diff(merged, ft)
+    return {"max_abs_diff_vs_ft": d, "at": k, "ok": d < 1e-5}
+
+
 def merged_model_loads_and_runs():
     path = os.path.join(OURS, "merge-ties")
     m, info = AutoModelForCausalLM.from_pretrained(path, output_loading_info=True)
@@ -210,6 +220,8 @@ def main():
     check("extract full rank: PEFT merge_and_unload == ft1", extracted_full_rank_reproduces_finetune)
     check("extract r8 + modules_to_save: our apply == PEFT merge_and_unload", extracted_r8_apply_matches_peft)
     check("merge output loads in Transformers and runs", merged_model_loads_and_runs)
+    if os.path.isdir(os.path.join(OURS, "gpt2-extract")):
+        check("gpt2 extract (Conv1D): PEFT merge_and_unload == fine-tune", gpt2_extract_loads_with_fan_in_fan_out)
     check("lora merge == add_weighted_adapter", ours_merged_adapters_match_add_weighted_adapter)
 
     check("peft adapter p1 (r8 a16 q,v)", lambda: peft_adapter("p1", 1, dict(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"])))

@@ -42,4 +42,8 @@ models:
 dtype: bfloat16
 YML
 ml merge "$F/ours/merge-ties.yml" "$F/ours/merge-ties" | tail -1
+# GPT-2 (Conv1D layers): a fine-tune made by applying PEFT's reference adapter, then extracted again.
+G=src/test/resources/peft/gpt2
+ml lora apply "$G/base" "$G/adapter" "$F/ours/gpt2-ft" | tail -1
+ml lora extract --quiet --base "$G/base" --model "$F/ours/gpt2-ft" --rank 4 --dtype float32 "$F/ours/gpt2-extract"
 ls "$F/ours"

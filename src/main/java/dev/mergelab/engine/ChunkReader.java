@@ -1,5 +1,6 @@
 package dev.mergelab.engine;
 
+import dev.mergelab.model.TensorPatch;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
 import java.util.Arrays;
@@ -17,6 +18,8 @@ final class ChunkReader {
     private final long rows;
     private final int chunkRows;
     private final float[][] buffers;
+    /** LoRA-patched inputs: the low-rank change added to each chunk after decoding (null when plain). */
+    private final TensorPatch.RowPatcher[] patchers;
 
     ChunkReader(TensorJob job, int chunkElements) {
         long[] out = job.outShape();
@@ -27,15 +30,20 @@ final class ChunkReader {
         this.refs = new TensorRef[job.inputs().size()];
         this.shapes = new long[refs.length][];
         this.buffers = new float[refs.length][chunkRows * rowLength];
+        this.patchers = new TensorPatch.RowPatcher[refs.length];
         for (int i = 0; i < refs.length; i++) {
             refs[i] = job.inputs().get(i).ref();
             shapes[i] = refs[i].shape();
+            if (refs[i].isPatched()) {
+                patchers[i] = refs[i].patch().rows();
+            }
         }
     }
 
     /**
-     * True when no input is LoRA-patched and every input either has the output shape or is a 2-D tensor at least as large in both
-     * dimensions (the embedding case); other mismatches are left to the whole-tensor path's errors.
+     * True when every input either has the output shape or is a 2-D tensor at least as large in both
+     * dimensions (the embedding case, for unpatched inputs); other mismatches are left to the whole-tensor
+     * path's errors. LoRA-patched inputs are patched chunk by chunk.
      */
     static boolean canRead(TensorJob job) {
         if (job.vocabRows() >= 0) {
@@ -43,12 +51,12 @@ final class ChunkReader {
         }
         long[] out = job.outShape();
         for (PlannedInput in : job.inputs()) {
-            if (in.ref().isPatched()) {
-                return false; // a LoRA-patched weight is computed whole (TensorRef.decodeInto), not read from bytes
-            }
             long[] s = in.ref().shape();
             if (Arrays.equals(s, out)) {
                 continue;
+            }
+            if (in.ref().isPatched()) {
+                return false; // a LoRA patch covers whole rows: a cut (vocabulary) block takes the whole-tensor path
             }
             if (s.length != 2 || out.length != 2 || s[0] < out[0] || s[1] < out[1]) {
                 return false;
@@ -84,6 +92,9 @@ final class ChunkReader {
                 for (int r = 0; r < n; r++) {
                     Codecs.decode(refs[i].dtype(), refs[i].data(), (row + r) * inRowLength, buffers[i], r * rowLength, rowLength);
                 }
+            }
+            if (patchers[i] != null) {
+                patchers[i].apply(buffers[i], row, n);
             }
         }
         return n;

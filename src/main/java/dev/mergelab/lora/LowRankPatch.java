@@ -32,6 +32,25 @@ public record LowRankPatch(LoraModule module) implements TensorPatch {
         }
     }
 
+    /**
+     * Rows [r0, r0 + n) of W = rows of B (offset r0·r) times A; in the transposed layouts rows of Aᵀ
+     * (offset r0, A read with column stride in) times Bᵀ. The factors are decoded once per patcher.
+     */
+    @Override
+    public RowPatcher rows() {
+        float[] a = Factors.decode(module.a());
+        float[] b = Factors.decode(module.b());
+        int r = module.rank();
+        int out = (int) module.deltaRows();
+        int in = (int) module.deltaCols();
+        float scale = (float) module.scale();
+        if (!module.transposed()) {
+            return (w, rowStart, n) -> Gemm.addProduct(w, n, in, b, Math.multiplyExact(Math.toIntExact(rowStart), r), r, 1, a, r, scale);
+        }
+        float[] bt = Factors.transpose(b, out, r);
+        return (w, rowStart, n) -> Gemm.addProduct(w, n, out, a, Math.toIntExact(rowStart), 1, in, bt, r, scale);
+    }
+
     @Override
     public long workingBytes() {
         return 4L * (module.a().numel() + 2 * module.b().numel());

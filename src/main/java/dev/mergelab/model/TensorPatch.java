@@ -16,4 +16,16 @@ public interface TensorPatch {
 
     /** One line for --dry-run and model cards, e.g. "lora r=16 scale=2". */
     String describe();
+
+    /**
+     * A patcher for row chunks of the stored tensor (its last dimension is the row), so a patched tensor
+     * merges in bounded memory like any other: one per job, it may keep decoded factors between chunks.
+     */
+    RowPatcher rows();
+
+    /** Applies the change to consecutive rows of the decoded stored tensor. */
+    interface RowPatcher {
+        /** Adds the change to {@code rows[0 .. n·rowLength)}, the decoded rows {@code [rowStart, rowStart + n)}. */
+        void apply(float[] rows, long rowStart, int n);
+    }
 }
