@@ -73,11 +73,13 @@ public final class MergeRun {
         CompletableFuture<Map<String, String>> hashes = CompletableFuture.supplyAsync(() -> hashInputs(plan));
         try (OutputFolder folder = OutputFolder.prepare(outDir, opts.force())) {
             List<String> files;
+            Map<String, String> shardHashes;
             try (ShardedWriter writer = ShardedWriter.create(folder.temp(), "model", entries, opts.shardBytes(), metadata)) {
                 Executor.run(plan, new MethodCompute(opts.seed()), writer, new Executor.Options(opts.threads(), opts.memoryBudgetBytes(), opts.chunkAboveBytes(), opts.chunkElements()),
                         progress);
                 writer.finish(opts.fsync(), Map.of("mergelab_version", VERSION));
                 files = new ArrayList<>(writer.fileNames());
+                shardHashes = writer.shardSha256();
             } catch (IOException e) {
                 throw writeFailure(outDir, e);
             }
@@ -101,7 +103,7 @@ public final class MergeRun {
                 // leave an output mixing old and new bytes (or one whose card hashes other bytes).
                 checkInputsUnchanged(plan, null);
                 // Last: the SHA-256 of every output file, which `mergelab verify` re-checks.
-                ModelFolderCheck.writeManifest(folder.temp(), VERSION, opts.threads());
+                ModelFolderCheck.writeManifest(folder.temp(), VERSION, opts.threads(), shardHashes);
             } catch (IOException e) {
                 throw writeFailure(outDir, e);
             }

@@ -55,6 +55,14 @@ public final class ModelFolderCheck {
      * and SHA-256 (hashed on {@code threads} threads). Deterministic: no times, no absolute paths.
      */
     public static void writeManifest(Path dir, String version, int threads) throws IOException {
+        writeManifest(dir, version, threads, Map.of());
+    }
+
+    /**
+     * The same, taking the SHA-256 of files whose digest the writer computed while writing them
+     * ({@code known}, by file name) instead of reading them again.
+     */
+    public static void writeManifest(Path dir, String version, int threads, Map<String, String> known) throws IOException {
         List<Path> files = files(dir);
         Map<String, Future<String>> hashes = new TreeMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, files.size())), r -> {
@@ -64,7 +72,10 @@ public final class ModelFolderCheck {
         });
         try {
             for (Path f : files) {
-                hashes.put(f.getFileName().toString(), pool.submit(() -> FileHashes.sha256(f)));
+                String name = f.getFileName().toString();
+                String digest = known.get(name);
+                hashes.put(name, digest != null ? java.util.concurrent.CompletableFuture.completedFuture(digest)
+                        : pool.submit(() -> FileHashes.sha256(f)));
             }
             ObjectNode root = JSON.createObjectNode();
             root.put("mergelab_version", version);

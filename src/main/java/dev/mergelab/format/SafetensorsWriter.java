@@ -47,13 +47,18 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final long dataLength;
     private final Map<String, TensorInfo> byName;
     private final AtomicLong written = new AtomicLong();
+    private final PrefixDigest digest;
+    private String sha256;
 
-    private SafetensorsWriter(Path path, FileChannel channel, long dataStart, long dataLength, Map<String, TensorInfo> byName) {
+    private SafetensorsWriter(Path path, FileChannel channel, long dataStart, long dataLength, Map<String, TensorInfo> byName)
+            throws IOException {
         this.path = path;
         this.channel = channel;
         this.dataStart = dataStart;
         this.dataLength = dataLength;
         this.byName = byName;
+        this.digest = new PrefixDigest(channel);
+        digest.written(0, dataStart); // the header, written by create
     }
 
     /** Creates {@code file} (which must not exist) and writes its header. */
@@ -61,19 +66,19 @@ public final class SafetensorsWriter implements AutoCloseable {
         Map<String, TensorInfo> byName = new HashMap<>(entries.size() * 2);
         byte[] header = header(entries, metadata, byName);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        try {
-            ByteBuffer buf = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
-            buf.putLong(header.length).put(header).flip();
-            writeFully(ch, buf, 0);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
         long dataLength = 0;
         for (Entry e : entries) {
             dataLength += e.byteSize(); // cannot overflow: header() checked the running sum
         }
-        return new SafetensorsWriter(file, ch, 8L + header.length, dataLength, byName);
+        try {
+            ByteBuffer buf = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+            buf.putLong(header.length).put(header).flip();
+            writeFully(ch, buf, 0);
+            return new SafetensorsWriter(file, ch, 8L + header.length, dataLength, byName);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     /** Size in bytes of the file {@link #create} would write for these entries. */
@@ -176,6 +181,14 @@ public final class SafetensorsWriter implements AutoCloseable {
         return path;
     }
 
+    /** The file's SHA-256 (hex), digested while it was written; available after {@link #finish}. */
+    public String sha256() {
+        if (sha256 == null) {
+            throw new IllegalStateException(path + " is not finished");
+        }
+        return sha256;
+    }
+
     /** Where {@code name} sits in this file. */
     public TensorInfo info(String name) {
         TensorInfo t = byName.get(name);
@@ -196,8 +209,10 @@ public final class SafetensorsWriter implements AutoCloseable {
         if (byteOffset < 0 || byteOffset > t.byteSize() - n) {
             throw new IllegalArgumentException("write outside tensor " + name);
         }
-        writeFully(channel, bytes, dataStart + t.begin() + byteOffset);
+        long at = dataStart + t.begin() + byteOffset;
+        writeFully(channel, bytes, at);
         written.addAndGet(n);
+        digest.written(at, at + n);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
@@ -213,6 +228,7 @@ public final class SafetensorsWriter implements AutoCloseable {
             if (written.get() != dataLength) {
                 throw new IllegalStateException(path + ": wrote " + written.get() + " of " + dataLength + " tensor bytes");
             }
+            sha256 = digest.finish(dataStart + dataLength);
             if (fsync) {
                 channel.force(true);
             }

@@ -113,6 +113,15 @@ public final class ShardedWriter implements AutoCloseable {
         }
     }
 
+    /** SHA-256 (hex) of each shard by file name, digested while writing; after {@link #finish}. */
+    public Map<String, String> shardSha256() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (SafetensorsWriter s : shards) {
+            out.put(s.path().getFileName().toString(), s.sha256());
+        }
+        return out;
+    }
+
     /** File names written, in order. */
     public List<String> fileNames() {
         List<String> names = new ArrayList<>();

@@ -4,8 +4,8 @@ package dev.mergelab.method.kernel;
  * Gram matrices ⟨v_i, v_k⟩ accumulated chunk by chunk in plain double. Karcher and multislerp iterate in
  * the span of their inputs using only this matrix, and quantities like ‖T‖² = τᵀGτ of a tangent that
  * nearly cancels need G to far better than float32 relative accuracy, so products (exact in double) are
- * summed in double rather than through the float-lane kernels; four accumulators keep the adds
- * independent.
+ * summed in double rather than through the float-lane kernels; sixteen double lanes keep the adds
+ * independent (vectorised in {@link GramVector} when the Vector API is loaded).
  */
 public final class Gram {
 
@@ -21,23 +21,37 @@ public final class Gram {
         }
     }
 
-    /** Σ x[j]·y[j] over [0, n) in double. */
+    /** Double lanes of {@link #dot}: element j is added to lane j mod 16, lanes are summed in order. */
+    static final int LANES = 16;
+
+    private static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !"false".equalsIgnoreCase(System.getProperty("mergelab.vector", "true"));
+
+    /**
+     * Σ x[j]·y[j] over [0, n) in double, in a fixed order (lane j mod 16, then the lanes in order) that
+     * the scalar and vector forms share, so the result never depends on the CPU.
+     */
     public static double dot(float[] x, float[] y, int n) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int j = 0;
-        for (; j + 3 < n; j += 4) {
-            s0 += (double) x[j] * y[j];
-            s1 += (double) x[j + 1] * y[j + 1];
-            s2 += (double) x[j + 2] * y[j + 2];
-            s3 += (double) x[j + 3] * y[j + 3];
+        java.util.Objects.checkFromIndexSize(0, n, x.length);
+        java.util.Objects.checkFromIndexSize(0, n, y.length);
+        return VECTOR ? GramVector.dot(x, y, n) : dotScalar(x, y, n);
+    }
+
+    /** The reference order of {@link #dot}, one element at a time. */
+    static double dotScalar(float[] x, float[] y, int n) {
+        return finish(new double[LANES], x, y, 0, n);
+    }
+
+    /** Adds elements [from, n) to their lanes, then sums the lanes in order. */
+    static double finish(double[] lanes, float[] x, float[] y, int from, int n) {
+        for (int j = from; j < n; j++) {
+            lanes[j & (LANES - 1)] += (double) x[j] * y[j];
         }
-        for (; j < n; j++) {
-            s0 += (double) x[j] * y[j];
+        double s = 0;
+        for (double l : lanes) {
+            s += l;
         }
-        return (s0 + s1) + (s2 + s3);
+        return s;
     }
 
     /** The full symmetric matrix from its upper triangle, in place. */
