@@ -93,9 +93,6 @@ public final class MultiSlerp implements ChunkedMethod {
             int extra = base < 0 ? 0 : 1;
             this.terms = new float[n + extra][];
             this.coef = new float[n + extra];
-            if (base >= 0) {
-                coef[0] = 1f;
-            }
         }
 
         @Override
@@ -144,8 +141,13 @@ public final class MultiSlerp implements ChunkedMethod {
                     throw MergeLabException.input("multislerp: the weighted directions of " + tensor
                             + " cancel out (mean norm " + mNorm + ")", "change the weights");
                 }
+                double sum = 0;
                 for (int i = 0; i < n; i++) {
                     coef[extra + i] = (float) w[i];
+                    sum += w[i];
+                }
+                if (base >= 0) {
+                    coef[0] = (float) (1 - sum);
                 }
                 return;
             }
@@ -166,20 +168,32 @@ public final class MultiSlerp implements ChunkedMethod {
             double l = Gram.norm(gram, tangent) + eps;
             double a = Math.cos(l) * scale;
             double c = Math.sin(l) / l * scale;
+            double sum = 0;
             for (int i = 0; i < n; i++) {
-                coef[extra + i] = (float) (a * m[i] + c * tangent[i]);
+                double ci = a * m[i] + c * tangent[i];
+                coef[extra + i] = (float) ci;
+                sum += ci;
+            }
+            if (base >= 0) {
+                coef[0] = (float) (1 - sum);
             }
         }
 
+        /**
+         * θ_b + Σ c_i (θ_i − θ_b) = (1 − Σ c_i)·θ_b + Σ c_i θ_i: one weighted sum of the inputs as read,
+         * without forming the offsets again.
+         */
         @Override
         public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
-            int len = prepare(rows, inputs);
+            int len = rows * rowLength;
             int extra = 0;
             if (base >= 0) {
                 terms[0] = inputs[base];
                 extra = 1;
             }
-            System.arraycopy(v, 0, terms, extra, v.length);
+            for (int i = 0; i < others.length; i++) {
+                terms[extra + i] = inputs[others[i]];
+            }
             FloatKernels.weightedSum(terms, coef, 0, out, 0, len);
         }
     }
