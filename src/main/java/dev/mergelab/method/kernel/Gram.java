@@ -37,8 +37,8 @@ public final class Gram {
         return VECTOR ? GramVector.dot(x, y, n) : dotScalar(x, y, n);
     }
 
-    /** The reference order of {@link #dot}, one element at a time. */
-    static double dotScalar(float[] x, float[] y, int n) {
+    /** The reference order of {@link #dot}, one element at a time (tests and benchmarks compare against it). */
+    public static double dotScalar(float[] x, float[] y, int n) {
         return finish(new double[LANES], x, y, 0, n);
     }
 
