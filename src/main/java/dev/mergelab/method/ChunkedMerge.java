@@ -25,6 +25,14 @@ public interface ChunkedMerge {
     default void endPass(int pass) {
     }
 
+    /**
+     * Heap this merge keeps from its statistics passes to its combine pass beyond per-chunk scratch (a
+     * remembered keep mask, say), known before the first pass so the engine can reserve it.
+     */
+    default long retainedBytes() {
+        return 0;
+    }
+
     /** Writes the output rows {@code [rowStart, rowStart + rows)} into {@code out[0 .. rows*rowLength)}. */
     void combine(long rowStart, int rows, float[][] inputs, float[] out);
 }

@@ -37,6 +37,15 @@ abstract class PrunedTaskVectors extends RowMerge {
         return passes;
     }
 
+    @Override
+    public final long retainedBytes() {
+        long bytes = 0;
+        for (Sparsifier s : thin) {
+            bytes += s.retainedBytes();
+        }
+        return bytes;
+    }
+
     private int deltas(int rows, float[][] inputs) {
         int n = rows * rowLength;
         for (int i = 0; i < models.length; i++) {

@@ -26,6 +26,11 @@ public abstract class Sparsifier {
     public void endPass(int pass) {
     }
 
+    /** Heap this sparsifier keeps from its statistics passes to {@link #apply}, beyond O(chunk) scratch. */
+    public long retainedBytes() {
+        return 0;
+    }
+
     /** In place: {@code x[0..n)}, the elements at positions [start, start+n), become the sparsified values. */
     public abstract void apply(long start, float[] x, int n);
 
@@ -65,12 +70,15 @@ public abstract class Sparsifier {
         return new RankWindow(nTop, target, rescale);
     }
 
-    /** §4.2: keep each element with probability density (a draw keyed by its position), then rescale. */
-    public static Sparsifier bernoulli(long randomKey, double density, Norm rescale) {
+    /**
+     * §4.2: keep each element with probability density (a draw keyed by its position), then rescale. The
+     * tensor has {@code positions} elements (the size of the mask remembered between passes).
+     */
+    public static Sparsifier bernoulli(long positions, long randomKey, double density, Norm rescale) {
         if (density >= 1) {
             return identity();
         }
-        return new Bernoulli(randomKey, density, rescale, false);
+        return new Bernoulli(positions, randomKey, density, rescale, false);
     }
 
     /** PEFT {@code random_pruning}: Bernoulli(density) then, if asked, exactly ÷density per element. */
@@ -78,7 +86,7 @@ public abstract class Sparsifier {
         if (density >= 1) {
             return identity();
         }
-        return new Bernoulli(randomKey, density, null, divide);
+        return new Bernoulli(0, randomKey, density, null, divide);
     }
 
     /**
@@ -207,40 +215,113 @@ public abstract class Sparsifier {
         }
     }
 
-    private static final class Bernoulli extends Sparsifier {
-        private final long key;
-        private final long threshold;
-        private final Rescale rescale;
-        private final float divisor;
-        private float factor = 1f;
+    /**
+     * Where dropped positions are zeroed: {@code keep[j]} is −1 (kept) or 0 (dropped), so the AND keeps a
+     * kept element's bits exactly (−0.0 included) and makes a dropped one +0.
+     */
+    static void zeroDropped(float[] x, int[] keep, int n) {
+        for (int j = 0; j < n; j++) {
+            x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep[j]);
+        }
+    }
 
-        Bernoulli(long key, double density, Norm rescale, boolean divide) {
-            this.key = key;
-            this.threshold = PositionRandom.threshold(density);
+    /**
+     * The random sparsifiers' shared shape: a keep mask that is a pure function of position (and, for
+     * della, of the chunk's values), drawn in the statistics pass when rescaling and remembered in
+     * {@link KeepBits} for the combine pass, or drawn again there when the tensor is too large to
+     * remember (or there is no statistics pass).
+     */
+    private abstract static class PositionMask extends Sparsifier {
+        private final Rescale rescale;
+        private final long positions;
+        private KeepBits remembered;
+        private int[] keep = new int[0];
+        float factor = 1f;
+
+        PositionMask(long positions, Norm rescale) {
+            this.positions = positions;
             this.rescale = rescale == null ? null : new Rescale(rescale);
-            this.divisor = divide ? (float) density : 1f;
         }
 
+        /** {@code keep[0..n)} = −1 where position start + j is kept, else 0; x holds the chunk's values. */
+        abstract void keepMask(long start, float[] x, int n, int[] keep);
+
+        /** Scales the kept values after masking (factor is the rescale's, 1 without one). */
+        abstract void finish(float[] x, int n);
+
         @Override
-        public int passes() {
+        public final int passes() {
             return rescale == null ? 0 : 1;
         }
 
         @Override
-        public void observe(int pass, long start, float[] x, int n) {
+        public final long retainedBytes() {
+            return rescale == null ? 0 : KeepBits.bytesFor(positions);
+        }
+
+        @Override
+        public final void observe(int pass, long start, float[] x, int n) {
+            if (remembered == null && start == 0) {
+                remembered = KeepBits.forPositions(positions);
+            }
             rescale.addBefore(x, n);
-            mask(start, x, n);
+            int[] k = mask(start, x, n);
+            if (remembered != null) {
+                remembered.record(start, k, n);
+            }
             rescale.addAfter(x, n);
         }
 
         @Override
-        public void endPass(int pass) {
+        public final void endPass(int pass) {
             factor = rescale.factor();
         }
 
         @Override
-        public void apply(long start, float[] x, int n) {
-            mask(start, x, n);
+        public final void apply(long start, float[] x, int n) {
+            if (remembered != null) {
+                remembered.apply(start, x, n);
+            } else {
+                mask(start, x, n);
+            }
+            finish(x, n);
+        }
+
+        private int[] mask(long start, float[] x, int n) {
+            if (keep.length < n) {
+                keep = new int[n];
+            }
+            keepMask(start, x, n, keep);
+            zeroDropped(x, keep, n);
+            return keep;
+        }
+    }
+
+    private static final class Bernoulli extends PositionMask {
+        private final long key;
+        private final long threshold;
+        private final float divisor;
+
+        Bernoulli(long positions, long key, double density, Norm rescale, boolean divide) {
+            super(positions, rescale);
+            this.key = key;
+            this.threshold = PositionRandom.threshold(density);
+            this.divisor = divide ? (float) density : 1f;
+        }
+
+        @Override
+        void keepMask(long start, float[] x, int n, int[] keep) {
+            long k = key;
+            long t = threshold;
+            for (int j = 0; j < n; j++) {
+                // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
+                // exactly when the element is kept, so its sign, spread over 32 bits, is the keep mask.
+                keep[j] = (int) (((PositionRandom.bits(k, start + j) >>> 11) - t) >> 63);
+            }
+        }
+
+        @Override
+        void finish(float[] x, int n) {
             if (divisor != 1f) {
                 for (int j = 0; j < n; j++) {
                     x[j] /= divisor;
@@ -250,32 +331,25 @@ public abstract class Sparsifier {
                 FloatKernels.scale(factor, x, 0, n);
             }
         }
-
-        private void mask(long start, float[] x, int n) {
-            long k = key;
-            long t = threshold;
-            for (int j = 0; j < n; j++) {
-                // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
-                // exactly when the element is kept, so its sign, spread over 32 bits, is the keep mask.
-                int keep = (int) (((PositionRandom.bits(k, start + j) >>> 11) - t) >> 63);
-                x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep);
-            }
-        }
     }
 
-    private static final class Della extends Sparsifier {
+    /**
+     * della_magprune's mask: element of stable ascending magnitude rank r in its lane is kept when its
+     * uniform draw u = m·2^-53 is below p(r) = density − ε + r·2ε/(C−1). As u &lt; p exactly when
+     * m &lt; ⌈p·2^53⌉ ({@link PositionRandom#threshold}), the C integer thresholds are computed once per
+     * tensor and each element costs one comparison of integers.
+     */
+    private static final class Della extends PositionMask {
         private final long key;
         private final double density;
-        private final double lowP;
-        private final double span;
         private final int laneLength;   // C
         private final int inner;        // stride of a lane: the product of the dims after dim 1
-        private final Rescale rescale;
+        private final long[] thresholds;   // by rank
         private final LaneRanks lanes = new LaneRanks();
         private int[] ranks = new int[0];
-        private float factor = 1f;
 
         Della(long[] shape, long key, double density, double epsilon, Norm rescale) {
+            super(numel(shape), rescale);
             this.key = key;
             this.density = density;
             long c;
@@ -290,43 +364,27 @@ public abstract class Sparsifier {
             }
             this.laneLength = Math.toIntExact(c);
             this.inner = Math.toIntExact(in);
-            this.lowP = density - epsilon;
-            this.span = c > 1 ? 2 * epsilon / (c - 1) : 0;
-            this.rescale = rescale == null ? null : new Rescale(rescale);
-        }
-
-        @Override
-        public int passes() {
-            return rescale == null ? 0 : 1;
-        }
-
-        @Override
-        public void observe(int pass, long start, float[] x, int n) {
-            rescale.addBefore(x, n);
-            mask(start, x, n);
-            rescale.addAfter(x, n);
-        }
-
-        @Override
-        public void endPass(int pass) {
-            factor = rescale.factor();
-        }
-
-        @Override
-        public void apply(long start, float[] x, int n) {
-            mask(start, x, n);
-            if (factor != 1f) {
-                FloatKernels.scale(factor, x, 0, n);
+            double lowP = density - epsilon;
+            double span = c > 1 ? 2 * epsilon / (c - 1) : 0;
+            this.thresholds = new long[laneLength];
+            for (int r = 0; r < laneLength; r++) {
+                thresholds[r] = PositionRandom.threshold(c > 1 ? lowP + span * r : density);
             }
         }
 
-        private void mask(long start, float[] x, int n) {
-            if (density <= 0) {
-                java.util.Arrays.fill(x, 0, n, 0f);
-                return;
+        private static long numel(long[] shape) {
+            long n = 1;
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
             }
+            return n;
+        }
+
+        @Override
+        void keepMask(long start, float[] x, int n, int[] keep) {
             int c = laneLength;
-            if (c == 0 || n == 0) {
+            if (density <= 0 || c == 0) {
+                java.util.Arrays.fill(keep, 0, n, 0);
                 return;
             }
             int slab = c * inner;
@@ -336,16 +394,21 @@ public abstract class Sparsifier {
             for (int s = 0; s < n; s += slab) {
                 for (int i = 0; i < inner; i++) {
                     int off = s + i;
-                    lanes.ranks(x, off, inner, c, ranks);
+                    if (c > 1) {
+                        lanes.ranks(x, off, inner, c, ranks);
+                    }
                     for (int k = 0, j = off; k < c; k++, j += inner) {
-                        double p = c > 1 ? lowP + span * ranks[k] : density;
-                        // Kept when u < p, i.e. when u − p is negative (u = p gives +0): its sign bit is
-                        // the mask, without a branch that mispredicts about half the time.
-                        double diff = PositionRandom.uniform(key, start + j) - p;
-                        int keep = (int) (Double.doubleToRawLongBits(diff) >> 63);
-                        x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep);
+                        long draw = PositionRandom.bits(key, start + j) >>> 11;
+                        keep[j] = (int) ((draw - thresholds[ranks[k]]) >> 63);   // negative: kept
                     }
                 }
+            }
+        }
+
+        @Override
+        void finish(float[] x, int n) {
+            if (factor != 1f) {
+                FloatKernels.scale(factor, x, 0, n);
             }
         }
     }
