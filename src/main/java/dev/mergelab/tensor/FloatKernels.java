@@ -130,6 +130,27 @@ public final class FloatKernels {
         return K.countMagnitudeAbove(x, xOff, n, key);
     }
 
+    /** SplitMix64's increment: the golden ratio in 64-bit fixed point. */
+    static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
+    /**
+     * Output {@code index} (0-based) of SplitMix64 started at {@code seed}: the Weyl state
+     * {@code seed + (index + 1)·γ} through the SplitMix64 finaliser. Computable without the earlier
+     * outputs, which is what makes position-keyed random masks possible.
+     */
+    public static long splitMix64(long seed, long index) {
+        long z = seed + (index + 1) * GOLDEN_GAMMA;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** {@code out[i] = splitMix64(seed, first + i)} for i &lt; n: many positions' random bits at once. */
+    public static void splitMix64(long seed, long first, long[] out, int n) {
+        Objects.checkFromIndexSize(0, n, out.length);
+        K.splitMix64(seed, first, out, n);
+    }
+
     /**
      * The sign-consensus combine of TIES-style merges, element by element:
      * {@code vote = Σ_i w_i·d_i} (float, in input order); the elected sign is + where {@code vote ≥ 0};

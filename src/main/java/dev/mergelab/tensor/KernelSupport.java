@@ -36,6 +36,8 @@ public interface KernelSupport {
 
     int countMagnitudeAbove(float[] x, int xOff, int n, int key);
 
+    void splitMix64(long seed, long first, long[] out, int n);
+
     void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n);
 
     void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n);

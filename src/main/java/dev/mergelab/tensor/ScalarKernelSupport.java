@@ -140,6 +140,14 @@ final class ScalarKernelSupport implements KernelSupport {
         }
         return c;
     }
+
+    @Override
+    public void splitMix64(long seed, long first, long[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = FloatKernels.splitMix64(seed, first + i);
+        }
+    }
+
     @Override
     public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
         electedMixTail(d, w, base, lambda, normalize, out, 0, n);

@@ -3,6 +3,7 @@ package dev.mergelab.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,6 +19,7 @@ final class VectorKernelSupport implements KernelSupport {
 
     private static final VectorSpecies<Float> F = VectorCodecSupport.floatSpecies();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, F.vectorShape());
     private static final int V = F.length();
     private static final int L = REDUCTION_LANES;
     private static final int N = L / V;
@@ -266,6 +268,24 @@ final class VectorKernelSupport implements KernelSupport {
         }
         return c;
     }
+    @Override
+    public void splitMix64(long seed, long first, long[] out, int n) {
+        // Lane l holds the Weyl state of element i + l; it steps by (lanes)·γ per vector.
+        int lanes = LONGS.length();
+        LongVector z = LongVector.zero(LONGS).addIndex(1).add(first + 1).mul(FloatKernels.GOLDEN_GAMMA).add(seed);
+        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
+        int i = 0;
+        for (int bound = LONGS.loopBound(n); i < bound; i += lanes) {
+            LongVector y = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+            y = y.lanewise(VectorOperators.XOR, y.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+            y.lanewise(VectorOperators.XOR, y.lanewise(VectorOperators.LSHR, 31)).intoArray(out, i);
+            z = z.add(step);
+        }
+        for (; i < n; i++) {
+            out[i] = FloatKernels.splitMix64(seed, first + i);
+        }
+    }
+
     @Override
     public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
         int count = d.length;

@@ -1,6 +1,8 @@
 package dev.mergelab.bench;
 
 import dev.mergelab.method.kernel.LaneRanks;
+import dev.mergelab.method.kernel.PositionRandom;
+import dev.mergelab.method.kernel.Sparsifier;
 import dev.mergelab.tensor.Codecs;
 import java.util.Arrays;
 import java.util.Random;
@@ -18,8 +20,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * della's per-lane stable magnitude rank ({@link LaneRanks}) over the lanes of 176K elements of a task vector, against a
- * sort of packed (key, index) longs with {@link Arrays#sort(long[])}. {@code data=bf16} is a task vector
+ * della's per-lane work over 176K elements of a task vector (rows of {@code lane} elements): the stable
+ * magnitude rank of every element ({@link LaneRanks}); the whole della keep mask as the combine pass
+ * applies it without a remembered mask ({@code dellaMask}: draws, rank-dependent keep decisions via
+ * {@code RankedKeep}, zeroing; includes copying the chunk, as the engine's buffers are overwritten);
+ * and, as a baseline, ranks from sorting packed (key, index) longs with {@link Arrays#sort(long[])}. {@code data=bf16} is a task vector
  * between two bf16 checkpoints (a base and a fine-tune, both rounded to bf16), so magnitudes repeat
  * and their low mantissa bits are zero, as in real half-precision merges; {@code f32} is a float32
  * Gaussian (nearly all keys distinct, every bit varies). Lane lengths are TinyLlama's row lengths
@@ -41,6 +46,8 @@ public class RankBench {
     public int lane;
 
     float[] x;
+    float[] work;
+    Sparsifier della;
     int[] ranks;
     long[] packed;
     final LaneRanks lanes = new LaneRanks();
@@ -48,8 +55,11 @@ public class RankBench {
     @Setup(Level.Trial)
     public void setup() {
         x = data.equals("bf16") ? bf16Delta(ELEMENTS, 7) : BenchData.gaussian(ELEMENTS, 7, 0.002);
+        work = new float[ELEMENTS];
         ranks = new int[lane];
         packed = new long[lane];
+        // density 0.5, ε 0.1 as in the benchmark recipes; no rescale, so apply() draws and ranks.
+        della = Sparsifier.della(new long[] {ELEMENTS / lane, lane}, PositionRandom.key(0, "bench", 1), 0.5, 0.1, null);
     }
 
     /** θ_ft − θ_b with both rounded to bf16: weights ~ N(0, 0.02²), fine-tune shifts ~ N(0, 0.002²). */
@@ -75,6 +85,14 @@ public class RankBench {
             lanes.ranks(x, off, 1, lane, ranks);
         }
         return ranks;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ELEMENTS)
+    public float[] dellaMask() {
+        System.arraycopy(x, 0, work, 0, ELEMENTS);
+        della.apply(0, work, ELEMENTS);
+        return work;
     }
 
     @Benchmark

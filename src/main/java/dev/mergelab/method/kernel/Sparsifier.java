@@ -236,6 +236,7 @@ public abstract class Sparsifier {
         private final long positions;
         private KeepBits remembered;
         private int[] keep = new int[0];
+        private long[] bits = new long[0];
         float factor = 1f;
 
         PositionMask(long positions, Norm rescale) {
@@ -287,6 +288,15 @@ public abstract class Sparsifier {
             finish(x, n);
         }
 
+        /** The random bits of positions [start, start + n), in a reused buffer. */
+        final long[] draws(long key, long start, int n) {
+            if (bits.length < n) {
+                bits = new long[n];
+            }
+            PositionRandom.bits(key, start, bits, n);
+            return bits;
+        }
+
         private int[] mask(long start, float[] x, int n) {
             if (keep.length < n) {
                 keep = new int[n];
@@ -311,12 +321,12 @@ public abstract class Sparsifier {
 
         @Override
         void keepMask(long start, float[] x, int n, int[] keep) {
-            long k = key;
+            long[] bits = draws(key, start, n);
             long t = threshold;
             for (int j = 0; j < n; j++) {
                 // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
                 // exactly when the element is kept, so its sign, spread over 32 bits, is the keep mask.
-                keep[j] = (int) (((PositionRandom.bits(k, start + j) >>> 11) - t) >> 63);
+                keep[j] = (int) (((bits[j] >>> 11) - t) >> 63);
             }
         }
 
@@ -344,9 +354,7 @@ public abstract class Sparsifier {
         private final double density;
         private final int laneLength;   // C
         private final int inner;        // stride of a lane: the product of the dims after dim 1
-        private final long[] thresholds;   // by rank
-        private final LaneRanks lanes = new LaneRanks();
-        private int[] ranks = new int[0];
+        private final RankedKeep lanes;
 
         Della(long[] shape, long key, double density, double epsilon, Norm rescale) {
             super(numel(shape), rescale);
@@ -366,10 +374,11 @@ public abstract class Sparsifier {
             this.inner = Math.toIntExact(in);
             double lowP = density - epsilon;
             double span = c > 1 ? 2 * epsilon / (c - 1) : 0;
-            this.thresholds = new long[laneLength];
+            long[] thresholds = new long[laneLength];   // by rank
             for (int r = 0; r < laneLength; r++) {
                 thresholds[r] = PositionRandom.threshold(c > 1 ? lowP + span * r : density);
             }
+            this.lanes = new RankedKeep(thresholds);
         }
 
         private static long numel(long[] shape) {
@@ -387,20 +396,10 @@ public abstract class Sparsifier {
                 java.util.Arrays.fill(keep, 0, n, 0);
                 return;
             }
-            int slab = c * inner;
-            if (ranks.length < c) {
-                ranks = new int[c];
-            }
-            for (int s = 0; s < n; s += slab) {
+            long[] bits = draws(key, start, n);
+            for (int s = 0; s < n; s += c * inner) {
                 for (int i = 0; i < inner; i++) {
-                    int off = s + i;
-                    if (c > 1) {
-                        lanes.ranks(x, off, inner, c, ranks);
-                    }
-                    for (int k = 0, j = off; k < c; k++, j += inner) {
-                        long draw = PositionRandom.bits(key, start + j) >>> 11;
-                        keep[j] = (int) ((draw - thresholds[ranks[k]]) >> 63);   // negative: kept
-                    }
+                    lanes.keep(x, s + i, inner, bits, keep);
                 }
             }
         }
