@@ -18,19 +18,19 @@ public interface ChunkedMerge {
     /** Statistics passes before the combine pass: 0 for element-wise methods. */
     int statisticPasses();
 
+    /**
+     * Heap this merge may hold besides the engine's chunk buffers (per-tensor statistics, samples,
+     * caches), which the engine counts against its memory budget together with the buffers.
+     */
+    default long stateBytes() {
+        return 0;
+    }
+
     /** Accumulates statistics of pass {@code pass} over one chunk. */
     void observe(int pass, long rowStart, int rows, float[][] inputs);
 
     /** Called once after the last chunk of pass {@code pass}. */
     default void endPass(int pass) {
-    }
-
-    /**
-     * Heap this merge keeps from its statistics passes to its combine pass beyond per-chunk scratch (a
-     * remembered keep mask, say), known before the first pass so the engine can reserve it.
-     */
-    default long retainedBytes() {
-        return 0;
     }
 
     /** Writes the output rows {@code [rowStart, rowStart + rows)} into {@code out[0 .. rows*rowLength)}. */

@@ -38,10 +38,10 @@ abstract class PrunedTaskVectors extends RowMerge {
     }
 
     @Override
-    public final long retainedBytes() {
+    public final long stateBytes() {
         long bytes = 0;
         for (Sparsifier s : thin) {
-            bytes += s.retainedBytes();
+            bytes += s.stateBytes();
         }
         return bytes;
     }

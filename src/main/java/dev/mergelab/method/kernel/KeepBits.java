@@ -5,7 +5,7 @@ package dev.mergelab.method.kernel;
  * tensor, so the combine pass re-applies it instead of drawing (and for della, ranking) again. Only
  * tensors of up to {@value #MAX_POSITIONS} positions are remembered (32 MiB per model); larger ones
  * recompute the mask, so memory stays bounded whatever the model. The bits are part of the merge's
- * retained heap ({@link #bytes()}), which the engine reserves from its budget.
+ * state heap ({@link #bytes()}), which the engine reserves from its budget.
  */
 public final class KeepBits {
 

@@ -27,7 +27,7 @@ public abstract class Sparsifier {
     }
 
     /** Heap this sparsifier keeps from its statistics passes to {@link #apply}, beyond O(chunk) scratch. */
-    public long retainedBytes() {
+    public long stateBytes() {
         return 0;
     }
 
@@ -256,7 +256,7 @@ public abstract class Sparsifier {
         }
 
         @Override
-        public final long retainedBytes() {
+        public final long stateBytes() {
             return rescale == null ? 0 : KeepBits.bytesFor(positions);
         }
 
