@@ -130,6 +130,21 @@ public final class FloatKernels {
         return K.countMagnitudeAbove(x, xOff, n, key);
     }
 
+    /**
+     * Top-k style magnitude cuts applied in place to {@code x[0..n)}, a chunk of a tensor whose chunks
+     * come in index order. An element is inside the low cut when its magnitude key is above
+     * {@code lowKey}, or equal to it while {@code ties[0] > 0} (each such element uses one); inside the
+     * high cut likewise with {@code highKey} and {@code ties[1]}. Elements inside the low cut and not
+     * inside the high cut are kept: {@code x[i]·scale}; the others become {@code (+0)·scale}, computed as
+     * {@code intBitsToFloat(bits & keep) * scale} with keep all ones or zero. {@code ties} is updated
+     * for the next chunk. A single cut is {@code highKey = Integer.MAX_VALUE} with {@code ties[1] = 0}.
+     */
+    public static void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        Objects.checkFromIndexSize(0, 2, ties.length);
+        K.magnitudeWindow(x, n, lowKey, highKey, ties, scale);
+    }
+
     /** SplitMix64's increment: the golden ratio in 64-bit fixed point. */
     static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 

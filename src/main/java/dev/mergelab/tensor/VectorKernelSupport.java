@@ -287,6 +287,54 @@ final class VectorKernelSupport implements KernelSupport {
     }
 
     @Override
+    public void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale) {
+        IntVector low = IntVector.broadcast(I, lowKey);
+        IntVector high = IntVector.broadcast(I, highKey);
+        FloatVector s = FloatVector.broadcast(F, scale);
+        IntVector zero = IntVector.zero(I);
+        long lowTies = ties[0];
+        long highTies = ties[1];
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += V) {
+            IntVector bits = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+            IntVector key = bits.and(0x7FFFFFFF);
+            VectorMask<Integer> inLow = key.compare(VectorOperators.GT, low);
+            VectorMask<Integer> inHigh = key.compare(VectorOperators.GT, high);
+            VectorMask<Integer> atLow = key.eq(low);
+            VectorMask<Integer> atHigh = key.eq(high);
+            if (atLow.or(atHigh).anyTrue()) {
+                // Ties take the quota in lane (= index) order: the first `quota` equal lanes are in.
+                long lowBits = atLow.toLong();
+                long highBits = atHigh.toLong();
+                long lowIn = firstSetBits(lowBits, lowTies);
+                long highIn = firstSetBits(highBits, highTies);
+                lowTies -= Long.bitCount(lowIn);
+                highTies -= Long.bitCount(highIn);
+                inLow = inLow.or(VectorMask.fromLong(I, lowIn));
+                inHigh = inHigh.andNot(atHigh).or(VectorMask.fromLong(I, highIn));
+            }
+            zero.blend(bits, inLow.andNot(inHigh)).reinterpretAsFloats().mul(s).intoArray(x, i);
+        }
+        ties[0] = lowTies;
+        ties[1] = highTies;
+        ScalarKernelSupport.magnitudeWindowTail(x, i, n, lowKey, highKey, ties, scale);
+    }
+
+    /** The lowest {@code count} set bits of {@code bits} (all of them when there are no more). */
+    private static long firstSetBits(long bits, long count) {
+        if (count >= Long.bitCount(bits)) {
+            return bits;
+        }
+        long in = 0;
+        for (long c = 0; c < count; c++) {
+            long lowest = bits & -bits;
+            in |= lowest;
+            bits ^= lowest;
+        }
+        return in;
+    }
+
+    @Override
     public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
         int count = d.length;
         FloatVector zero = FloatVector.zero(F);

@@ -95,6 +95,53 @@ class FloatKernelsTest {
         assertEquals(0L, a[n + 1]);
     }
 
+    /**
+     * The magnitude window: vector = scalar = the per-element rule, chunk after chunk (quotas carried),
+     * with cut keys taken from the data so ties are common, including both cuts at one key, one cut
+     * (highKey = MAX_VALUE), quotas running out inside a vector, zeros of both signs and NaN keys.
+     */
+    @Property(tries = 300)
+    void magnitudeWindowMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 0, max = 300) int n,
+                                      @ForAll @IntRange(min = 1, max = 40) int chunk, @ForAll boolean specials) {
+        Random r = new Random(seed);
+        float[] pool = data(r, 1 + r.nextInt(12), specials);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = r.nextBoolean() ? pool[r.nextInt(pool.length)] : -pool[r.nextInt(pool.length)];
+        }
+        int lowKey = n == 0 ? 0 : Float.floatToRawIntBits(x[r.nextInt(n)]) & 0x7FFFFFFF;
+        int highKey = switch (r.nextInt(3)) {
+            case 0 -> Integer.MAX_VALUE;
+            case 1 -> lowKey;
+            default -> n == 0 ? 0 : Float.floatToRawIntBits(x[r.nextInt(n)]) & 0x7FFFFFFF;
+        };
+        long[] start = {r.nextInt(6), highKey == Integer.MAX_VALUE ? 0 : r.nextInt(6)};
+        float scale = r.nextBoolean() ? 1f : (float) (1 + r.nextDouble());
+
+        float[] expected = x.clone();
+        long lowTies = start[0];
+        long highTies = start[1];
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToRawIntBits(x[i]);
+            int key = bits & 0x7FFFFFFF;
+            boolean inLow = key > lowKey || (key == lowKey && lowTies-- > 0);
+            boolean inHigh = key > highKey || (key == highKey && highTies-- > 0);
+            expected[i] = Float.intBitsToFloat(inLow && !inHigh ? bits : 0) * scale;
+        }
+        for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+            float[] y = x.clone();
+            long[] ties = start.clone();
+            for (int at = 0; at < n; at += chunk) {
+                float[] part = java.util.Arrays.copyOfRange(y, at, Math.min(n, at + chunk));
+                k.magnitudeWindow(part, part.length, lowKey, highKey, ties, scale);
+                System.arraycopy(part, 0, y, at, part.length);
+            }
+            assertSame(expected, y, k.name());
+            assertEquals(Math.max(0, lowTies), ties[0], k.name() + " low quota");
+            assertEquals(Math.max(0, highTies), ties[1], k.name() + " high quota");
+        }
+    }
+
     /** SplitMix64 from 0: the published first outputs of the generator. */
     @Test
     void splitMix64KnownValues() {

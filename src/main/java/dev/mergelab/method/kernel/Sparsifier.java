@@ -128,8 +128,7 @@ public abstract class Sparsifier {
         private int[] keys = new int[0];
         private MagnitudeCut outer;   // top skip + keep
         private MagnitudeCut inner;   // top skip (null when skip = 0)
-        private long outerTies;       // tie quotas left in the current pass
-        private long innerTies;
+        private final long[] ties = new long[2];   // tie quotas left in this pass: outer, inner
         private float factor = 1f;
 
         RankWindow(long skip, long keep, Norm rescale) {
@@ -179,8 +178,8 @@ public abstract class Sparsifier {
             } else {
                 factor = rescale.factor();
             }
-            outerTies = outer == null ? 0 : outer.ties();
-            innerTies = inner == null ? 0 : inner.ties();
+            ties[0] = outer == null ? 0 : outer.ties();
+            ties[1] = inner == null ? 0 : inner.ties();
         }
 
         @Override
@@ -189,29 +188,13 @@ public abstract class Sparsifier {
         }
 
         /**
-         * Zeroes the dropped entries and scales the kept ones, applying the cuts' rule (key above the
-         * threshold, or equal to it while the tie quota lasts, in index order) like
-         * {@link MagnitudeCut.Cursor} but without its data-dependent branch: "key above" is the sign of
-         * (threshold − key), and only the rare equal keys take a branch.
+         * Zeroes the dropped entries and scales the kept ones by the cuts' rule (key above the threshold,
+         * or equal to it while the tie quota lasts, in index order), like {@link MagnitudeCut.Cursor}.
          */
         private void mask(float[] x, int n, float scale) {
             int outerKey = outer.key();
             int innerKey = inner == null ? Integer.MAX_VALUE : inner.key();
-            for (int j = 0; j < n; j++) {
-                int bits = Float.floatToRawIntBits(x[j]);
-                int key = bits & 0x7FFFFFFF;
-                int inOuter = (outerKey - key) >> 31;     // −1 when key > outerKey (both in [0, 2^31))
-                int inInner = (innerKey - key) >> 31;
-                if (key == outerKey) {
-                    inOuter = outerTies > 0 ? -1 : 0;
-                    outerTies -= inOuter & 1;
-                }
-                if (key == innerKey && inner != null) {
-                    inInner = innerTies > 0 ? -1 : 0;
-                    innerTies -= inInner & 1;
-                }
-                x[j] = Float.intBitsToFloat(bits & inOuter & ~inInner) * scale;
-            }
+            FloatKernels.magnitudeWindow(x, n, outerKey, innerKey, ties, scale);
         }
     }
 
