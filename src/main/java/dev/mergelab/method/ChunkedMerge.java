@@ -15,7 +15,10 @@ package dev.mergelab.method;
  */
 public interface ChunkedMerge {
 
-    /** Statistics passes before the combine pass: 0 for element-wise methods. */
+    /**
+     * Statistics passes before the combine pass: 0 for element-wise methods. Read before each pass: it
+     * may drop once a pass has ended (statistics that made a later pass unnecessary).
+     */
     int statisticPasses();
 
     /**

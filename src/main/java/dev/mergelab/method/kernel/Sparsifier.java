@@ -16,7 +16,10 @@ import dev.mergelab.tensor.MagnitudeCut;
  */
 public abstract class Sparsifier {
 
-    /** Statistics passes this sparsifier needs before {@link #apply}. */
+    /**
+     * Statistics passes this sparsifier needs before {@link #apply}. May drop after an {@link #endPass}
+     * (a pass found unnecessary), so drivers read it before each pass.
+     */
     public abstract int passes();
 
     /** Statistics pass {@code pass} over {@code x[0..n)}, the elements at positions [start, start+n); may overwrite x. */
@@ -49,7 +52,7 @@ public abstract class Sparsifier {
         if (density >= 1) {
             return identity();
         }
-        return new RankWindow(0, Math.max(0, keepCount(density, n)), rescale);
+        return new RankWindow(n, 0, Math.max(0, keepCount(density, n)), rescale);
     }
 
     /**
@@ -67,7 +70,7 @@ public abstract class Sparsifier {
         if (nBot < 0) {
             nTop += nBot;
         }
-        return new RankWindow(nTop, target, rescale);
+        return new RankWindow(n, nTop, target, rescale);
     }
 
     /**
@@ -118,20 +121,28 @@ public abstract class Sparsifier {
 
     /**
      * Keeps the descending magnitude ranks [skip, skip + keep): inside the top (skip + keep) and outside
-     * the top skip, both by the cut rule (magnitude descending, ties by ascending index).
+     * the top skip, both by the cut rule (magnitude descending, ties by ascending index). Its passes:
+     * the high-bit histogram, the low bits of the cut buckets (skipped when the guess from the first
+     * chunk holds them, see {@link RadixSelect#guess}), then the rescale norms if rescaling.
      */
     private static final class RankWindow extends Sparsifier {
+        /** Tensors from this size guess the cut buckets (below it the guessed histograms cost more than a pass). */
+        private static final long GUESS_FROM = 1 << 20;
+
+        private final long n;
         private final long skip;
         private final long keep;
         private final Rescale rescale;
         private final RadixSelect select = new RadixSelect();
+        private boolean lowPass = true;   // whether the low-bit pass runs (known after pass 0)
         private int[] keys = new int[0];
         private MagnitudeCut outer;   // top skip + keep
         private MagnitudeCut inner;   // top skip (null when skip = 0)
         private final long[] ties = new long[2];   // tie quotas left in this pass: outer, inner
         private float factor = 1f;
 
-        RankWindow(long skip, long keep, Norm rescale) {
+        RankWindow(long n, long skip, long keep, Norm rescale) {
+            this.n = n;
             this.skip = skip;
             this.keep = keep;
             this.rescale = rescale == null ? null : new Rescale(rescale);
@@ -139,19 +150,36 @@ public abstract class Sparsifier {
 
         @Override
         public int passes() {
-            return rescale == null ? 2 : 3;
+            return (lowPass ? 2 : 1) + (rescale == null ? 0 : 1);
+        }
+
+        @Override
+        public long stateBytes() {
+            return RadixSelect.stateBytes(skip == 0 ? 1 : 2, guesses());
+        }
+
+        private boolean guesses() {
+            return n >= GUESS_FROM && n < Integer.MAX_VALUE;
+        }
+
+        /** Pass 0 counts high bits, then the low-bit pass if it runs, then the rescale pass. */
+        private boolean isLowPass(int pass) {
+            return pass == 1 && lowPass;
         }
 
         @Override
         public void observe(int pass, long start, float[] x, int n) {
-            switch (pass) {
-                case 0 -> select.countHigh(keys(x, n), n);
-                case 1 -> select.countLow(keys(x, n), n);
-                default -> {
-                    rescale.addBefore(x, n);
-                    mask(x, n, 1f);
-                    rescale.addAfter(x, n);
+            if (pass == 0) {
+                select.countHigh(keys(x, n), n);
+                if (start == 0 && guesses()) {
+                    select.guess(keys, n, (double) (skip + keep) / this.n, (double) skip / this.n);
                 }
+            } else if (isLowPass(pass)) {
+                select.countLow(keys(x, n), n);
+            } else {
+                rescale.addBefore(x, n);
+                mask(x, n, 1f);
+                rescale.addAfter(x, n);
             }
         }
 
@@ -166,20 +194,23 @@ public abstract class Sparsifier {
         @Override
         public void endPass(int pass) {
             if (pass == 0) {
-                if (!select.resolve(skip + keep, skip)) {
-                    outer = MagnitudeCut.NONE;
+                lowPass = select.resolve(skip + keep, skip);
+                if (!lowPass) {
+                    takeCuts();
                 }
-            } else if (pass == 1) {
-                if (outer == null) {
-                    outer = select.cut(0);
-                }
-                inner = skip == 0 ? null : select.cut(1);
-                keys = null;
+            } else if (isLowPass(pass)) {
+                takeCuts();
             } else {
                 factor = rescale.factor();
             }
             ties[0] = outer == null ? 0 : outer.ties();
             ties[1] = inner == null ? 0 : inner.ties();
+        }
+
+        private void takeCuts() {
+            outer = select.cut(0);
+            inner = skip == 0 ? null : select.cut(1);
+            keys = null;
         }
 
         @Override
