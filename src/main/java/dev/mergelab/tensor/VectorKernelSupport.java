@@ -292,8 +292,6 @@ final class VectorKernelSupport implements KernelSupport {
         IntVector high = IntVector.broadcast(I, highKey);
         FloatVector s = FloatVector.broadcast(F, scale);
         IntVector zero = IntVector.zero(I);
-        long lowTies = ties[0];
-        long highTies = ties[1];
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += V) {
             IntVector bits = FloatVector.fromArray(F, x, i).reinterpretAsInts();
@@ -303,35 +301,26 @@ final class VectorKernelSupport implements KernelSupport {
             VectorMask<Integer> atLow = key.eq(low);
             VectorMask<Integer> atHigh = key.eq(high);
             if (atLow.or(atHigh).anyTrue()) {
-                // Ties take the quota in lane (= index) order: the first `quota` equal lanes are in.
-                long lowBits = atLow.toLong();
-                long highBits = atHigh.toLong();
-                long lowIn = firstSetBits(lowBits, lowTies);
-                long highIn = firstSetBits(highBits, highTies);
-                lowTies -= Long.bitCount(lowIn);
-                highTies -= Long.bitCount(highIn);
-                inLow = inLow.or(VectorMask.fromLong(I, lowIn));
-                inHigh = inHigh.andNot(atHigh).or(VectorMask.fromLong(I, highIn));
+                // Ties: while a quota lasts for all of this vector's equal lanes they are all in, once
+                // spent none are; the one vector where a quota runs out goes element by element.
+                int lowCount = atLow.trueCount();
+                int highCount = atHigh.trueCount();
+                if (ties[0] > 0 && ties[0] < lowCount || ties[1] > 0 && ties[1] < highCount) {
+                    ScalarKernelSupport.magnitudeWindowTail(x, i, i + V, lowKey, highKey, ties, scale);
+                    continue;
+                }
+                if (ties[0] > 0) {
+                    inLow = inLow.or(atLow);
+                    ties[0] -= lowCount;
+                }
+                if (ties[1] > 0) {
+                    inHigh = inHigh.or(atHigh);
+                    ties[1] -= highCount;
+                }
             }
             zero.blend(bits, inLow.andNot(inHigh)).reinterpretAsFloats().mul(s).intoArray(x, i);
         }
-        ties[0] = lowTies;
-        ties[1] = highTies;
         ScalarKernelSupport.magnitudeWindowTail(x, i, n, lowKey, highKey, ties, scale);
-    }
-
-    /** The lowest {@code count} set bits of {@code bits} (all of them when there are no more). */
-    private static long firstSetBits(long bits, long count) {
-        if (count >= Long.bitCount(bits)) {
-            return bits;
-        }
-        long in = 0;
-        for (long c = 0; c < count; c++) {
-            long lowest = bits & -bits;
-            in |= lowest;
-            bits ^= lowest;
-        }
-        return in;
     }
 
     @Override
