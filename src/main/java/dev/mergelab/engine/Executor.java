@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
  * Runs a {@link MergePlan}'s jobs on a fixed pool of threads within a heap budget, writing each output
  * tensor straight into its place in the output shards. Reading (page faults on the mmapped parents),
  * computing and writing of different tensors overlap because every worker does all three for its own
- * job. A job reserves its working set (inputs and output as float32) from a byte budget before it
- * starts, so heap use stays bounded whatever the model size; a job larger than the whole budget runs
- * alone.
+ * job. A job reserves its working set (inputs and output as float32; for a chunked job one chunk of
+ * each plus what its merge keeps between passes) from a byte budget before it starts, so heap use
+ * stays bounded whatever the model size; a job larger than the whole budget runs alone.
  */
 public final class Executor {
 
@@ -72,7 +72,7 @@ public final class Executor {
                 futures.add(pool.submit(() -> {
                     ChunkedMerge chunked = !job.copy() && job.workingBytes() > opts.chunkAboveBytes() && ChunkReader.canRead(job)
                             ? compute.chunked(job, progress::warning) : null;
-                    long heap = chunked != null ? (job.inputs().size() + 1L) * opts.chunkElements() * 4 : job.workingBytes();
+                    long heap = chunked != null ? (job.inputs().size() + 1L) * opts.chunkElements() * 4 + chunked.stateBytes() : job.workingBytes();
                     int need = (int) Math.min(budgetMib, Math.max(1, (heap + MIB - 1) / MIB));
                     budget.acquireUninterruptibly(need);
                     try {

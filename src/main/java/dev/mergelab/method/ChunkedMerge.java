@@ -15,8 +15,19 @@ package dev.mergelab.method;
  */
 public interface ChunkedMerge {
 
-    /** Statistics passes before the combine pass: 0 for element-wise methods. */
+    /**
+     * Statistics passes before the combine pass: 0 for element-wise methods. Read before each pass: it
+     * may drop once a pass has ended (statistics that made a later pass unnecessary).
+     */
     int statisticPasses();
+
+    /**
+     * Heap this merge may hold besides the engine's chunk buffers (per-tensor statistics, samples,
+     * caches), which the engine counts against its memory budget together with the buffers.
+     */
+    default long stateBytes() {
+        return 0;
+    }
 
     /** Accumulates statistics of pass {@code pass} over one chunk. */
     void observe(int pass, long rowStart, int rows, float[][] inputs);

@@ -15,7 +15,6 @@ abstract class PrunedTaskVectors extends RowMerge {
     /** Indices of the task-vector models among the inputs, in order. */
     final int[] models;
     private final Sparsifier[] thin;
-    private final int passes;
     /** δ_i of the current chunk (pruned after {@link #prunedDeltas}). */
     final float[][] delta;
 
@@ -24,17 +23,25 @@ abstract class PrunedTaskVectors extends RowMerge {
         this.base = base;
         this.models = models;
         this.thin = thin;
-        int p = 0;
-        for (Sparsifier s : thin) {
-            p = Math.max(p, s.passes());
-        }
-        this.passes = p;
         this.delta = new float[models.length][];
     }
 
     @Override
     public final int statisticPasses() {
+        int passes = 0;   // each sparsifier's count may drop as its passes end
+        for (Sparsifier s : thin) {
+            passes = Math.max(passes, s.passes());
+        }
         return passes;
+    }
+
+    @Override
+    public final long stateBytes() {
+        long bytes = 0;
+        for (Sparsifier s : thin) {
+            bytes += s.stateBytes();
+        }
+        return bytes;
     }
 
     private int deltas(int rows, float[][] inputs) {

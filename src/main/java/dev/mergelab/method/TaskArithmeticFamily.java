@@ -150,7 +150,7 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
                     }
                     yield Sparsifier.magnitude(n, density, rescale);
                 }
-                case BERNOULLI -> Sparsifier.bernoulli(job.randomKey(i), density, rescale);
+                case BERNOULLI -> Sparsifier.bernoulli(n, job.randomKey(i), density, rescale);
                 case MAGNITUDE_OUTLIERS -> {
                     double gamma = p.number("gamma");
                     if (density < 1 && Sparsifier.keepCount(gamma, n) == 0 && !warnedNTop) {

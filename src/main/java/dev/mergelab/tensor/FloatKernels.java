@@ -131,6 +131,42 @@ public final class FloatKernels {
     }
 
     /**
+     * Top-k style magnitude cuts applied in place to {@code x[0..n)}, a chunk of a tensor whose chunks
+     * come in index order. An element is inside the low cut when its magnitude key is above
+     * {@code lowKey}, or equal to it while {@code ties[0] > 0} (each such element uses one); inside the
+     * high cut likewise with {@code highKey} and {@code ties[1]}. Elements inside the low cut and not
+     * inside the high cut are kept: {@code x[i]·scale}; the others become {@code (+0)·scale}, computed as
+     * {@code intBitsToFloat(bits & keep) * scale} with keep all ones or zero. {@code ties} is updated
+     * for the next chunk. A single cut is {@code highKey = Integer.MAX_VALUE} with {@code ties[1] = 0}.
+     */
+    public static void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        Objects.checkFromIndexSize(0, 2, ties.length);
+        K.magnitudeWindow(x, n, lowKey, highKey, ties, scale);
+    }
+
+    /** SplitMix64's increment: the golden ratio in 64-bit fixed point. */
+    static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
+    /**
+     * Output {@code index} (0-based) of SplitMix64 started at {@code seed}: the Weyl state
+     * {@code seed + (index + 1)·γ} through the SplitMix64 finaliser. Computable without the earlier
+     * outputs, which is what makes position-keyed random masks possible.
+     */
+    public static long splitMix64(long seed, long index) {
+        long z = seed + (index + 1) * GOLDEN_GAMMA;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** {@code out[i] = splitMix64(seed, first + i)} for i &lt; n: many positions' random bits at once. */
+    public static void splitMix64(long seed, long first, long[] out, int n) {
+        Objects.checkFromIndexSize(0, n, out.length);
+        K.splitMix64(seed, first, out, n);
+    }
+
+    /**
      * The sign-consensus combine of TIES-style merges, element by element:
      * {@code vote = Σ_i w_i·d_i} (float, in input order); the elected sign is + where {@code vote ≥ 0};
      * term i agrees when {@code w_i·d_i} is non-zero with the elected sign;

@@ -36,6 +36,10 @@ public interface KernelSupport {
 
     int countMagnitudeAbove(float[] x, int xOff, int n, int key);
 
+    void splitMix64(long seed, long first, long[] out, int n);
+
+    void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale);
+
     void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n);
 
     void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n);

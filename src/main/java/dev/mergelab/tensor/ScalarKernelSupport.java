@@ -140,6 +140,41 @@ final class ScalarKernelSupport implements KernelSupport {
         }
         return c;
     }
+
+    @Override
+    public void splitMix64(long seed, long first, long[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = FloatKernels.splitMix64(seed, first + i);
+        }
+    }
+
+    @Override
+    public void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale) {
+        magnitudeWindowTail(x, 0, n, lowKey, highKey, ties, scale);
+    }
+
+    static void magnitudeWindowTail(float[] x, int from, int n, int lowKey, int highKey, long[] ties, float scale) {
+        long lowTies = ties[0];
+        long highTies = ties[1];
+        for (int i = from; i < n; i++) {
+            int bits = Float.floatToRawIntBits(x[i]);
+            int key = bits & 0x7FFFFFFF;
+            int inLow = (lowKey - key) >> 31;     // −1 when key > lowKey (keys are below 2^31)
+            int inHigh = (highKey - key) >> 31;
+            if (key == lowKey) {
+                inLow = lowTies > 0 ? -1 : 0;
+                lowTies -= inLow & 1;
+            }
+            if (key == highKey) {
+                inHigh = highTies > 0 ? -1 : 0;
+                highTies -= inHigh & 1;
+            }
+            x[i] = Float.intBitsToFloat(bits & inLow & ~inHigh) * scale;
+        }
+        ties[0] = lowTies;
+        ties[1] = highTies;
+    }
+
     @Override
     public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
         electedMixTail(d, w, base, lambda, normalize, out, 0, n);

@@ -3,6 +3,7 @@ package dev.mergelab.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,6 +19,7 @@ final class VectorKernelSupport implements KernelSupport {
 
     private static final VectorSpecies<Float> F = VectorCodecSupport.floatSpecies();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, F.vectorShape());
     private static final int V = F.length();
     private static final int L = REDUCTION_LANES;
     private static final int N = L / V;
@@ -266,6 +268,61 @@ final class VectorKernelSupport implements KernelSupport {
         }
         return c;
     }
+    @Override
+    public void splitMix64(long seed, long first, long[] out, int n) {
+        // Lane l holds the Weyl state of element i + l; it steps by (lanes)·γ per vector.
+        int lanes = LONGS.length();
+        LongVector z = LongVector.zero(LONGS).addIndex(1).add(first + 1).mul(FloatKernels.GOLDEN_GAMMA).add(seed);
+        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
+        int i = 0;
+        for (int bound = LONGS.loopBound(n); i < bound; i += lanes) {
+            LongVector y = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+            y = y.lanewise(VectorOperators.XOR, y.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+            y.lanewise(VectorOperators.XOR, y.lanewise(VectorOperators.LSHR, 31)).intoArray(out, i);
+            z = z.add(step);
+        }
+        for (; i < n; i++) {
+            out[i] = FloatKernels.splitMix64(seed, first + i);
+        }
+    }
+
+    @Override
+    public void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale) {
+        IntVector low = IntVector.broadcast(I, lowKey);
+        IntVector high = IntVector.broadcast(I, highKey);
+        FloatVector s = FloatVector.broadcast(F, scale);
+        IntVector zero = IntVector.zero(I);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += V) {
+            IntVector bits = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+            IntVector key = bits.and(0x7FFFFFFF);
+            VectorMask<Integer> inLow = key.compare(VectorOperators.GT, low);
+            VectorMask<Integer> inHigh = key.compare(VectorOperators.GT, high);
+            VectorMask<Integer> atLow = key.eq(low);
+            VectorMask<Integer> atHigh = key.eq(high);
+            if (atLow.or(atHigh).anyTrue()) {
+                // Ties: while a quota lasts for all of this vector's equal lanes they are all in, once
+                // spent none are; the one vector where a quota runs out goes element by element.
+                int lowCount = atLow.trueCount();
+                int highCount = atHigh.trueCount();
+                if (ties[0] > 0 && ties[0] < lowCount || ties[1] > 0 && ties[1] < highCount) {
+                    ScalarKernelSupport.magnitudeWindowTail(x, i, i + V, lowKey, highKey, ties, scale);
+                    continue;
+                }
+                if (ties[0] > 0) {
+                    inLow = inLow.or(atLow);
+                    ties[0] -= lowCount;
+                }
+                if (ties[1] > 0) {
+                    inHigh = inHigh.or(atHigh);
+                    ties[1] -= highCount;
+                }
+            }
+            zero.blend(bits, inLow.andNot(inHigh)).reinterpretAsFloats().mul(s).intoArray(x, i);
+        }
+        ScalarKernelSupport.magnitudeWindowTail(x, i, n, lowKey, highKey, ties, scale);
+    }
+
     @Override
     public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
         int count = d.length;

@@ -177,7 +177,7 @@ class ChunkedPropertiesTest {
         long key = PositionRandom.key(seed, "t", 1);
         long[] shape = {rows, cols};
         List<java.util.function.Supplier<Sparsifier>> kinds = List.of(
-                () -> Sparsifier.bernoulli(key, 0.4, dev.mergelab.method.kernel.Norm.L1),
+                () -> Sparsifier.bernoulli(n, key, 0.4, dev.mergelab.method.kernel.Norm.L1),
                 () -> Sparsifier.bernoulliDivide(key, 0.4, true),
                 () -> Sparsifier.della(shape, key, 0.5, 0.2, dev.mergelab.method.kernel.Norm.L1));
         for (var kind : kinds) {

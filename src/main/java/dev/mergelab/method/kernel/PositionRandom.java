@@ -1,5 +1,6 @@
 package dev.mergelab.method.kernel;
 
+import dev.mergelab.tensor.FloatKernels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,6 @@ import java.security.NoSuchAlgorithmException;
  * a well-tested generator whose j-th output can be computed without the previous ones.
  */
 public final class PositionRandom {
-
-    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     private PositionRandom() {
     }
@@ -40,10 +39,12 @@ public final class PositionRandom {
 
     /** The 64 random bits of element {@code position} of stream {@code key}. */
     public static long bits(long key, long position) {
-        long z = key + (position + 1) * GOLDEN_GAMMA;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return FloatKernels.splitMix64(key, position);
+    }
+
+    /** {@code out[i] = bits(key, start + i)} for i &lt; n, vectorised where the kernels are. */
+    public static void bits(long key, long start, long[] out, int n) {
+        FloatKernels.splitMix64(key, start, out, n);
     }
 
     /** A uniform double in [0, 1) with 53 random bits. */

@@ -16,11 +16,21 @@ import dev.mergelab.tensor.MagnitudeCut;
  * elements equal to it in index order (the deterministic tie rule), which its cursor applies as the
  * chunks come by in row order. Several ranks share the two passes (breadcrumbs' two cut points,
  * arcee_fusion's three quantiles).
+ *
+ * <p>{@link #guess} makes the second pass usually unnecessary: from the first chunk's histogram it
+ * guesses the buckets each rank will land in, and pass 1 then also keeps the low-bit histograms of
+ * those buckets. When every rank resolves inside them (tensors whose rows look alike),
+ * {@link #resolve} says so and the answer needs no pass 2; when not, pass 2 runs as before. The answer
+ * is the same either way.
  */
 public final class RadixSelect {
 
     private static final int HIGH_BUCKETS = 1 << 15;
     private static final int LOW_BUCKETS = 1 << 16;
+    /** Buckets added on each side of a guess (a middle bucket holds about 2% of a bf16 task vector). */
+    static final int GUESS_RADIUS = 1;
+    /** Most buckets guessed, so their histograms take at most 4 MiB. */
+    static final int MAX_GUESSED = 16;
 
     private long[] high = new long[HIGH_BUCKETS];
     private long count;
@@ -31,13 +41,91 @@ public final class RadixSelect {
     private int[] buckets;         // distinct high buckets to refine
     private long[][] low;
 
-    /** Pass 1: adds {@code keys[0..n)} to the high-bit histogram. */
+    private short[] slotOf;        // high bucket → 1 + its slot in guessedLow, 0 when not guessed
+    private int[][] guessedLow;    // low-bit histograms of the guessed buckets, filled during pass 1
+
+    /** Pass 1: adds {@code keys[0..n)} to the high-bit histogram (and to the guessed buckets' low bits). */
     public void countHigh(int[] keys, int n) {
         long[] h = high;
+        count += n;
+        if (guessedLow != null) {
+            short[] slot = slotOf;
+            int[][] g = guessedLow;
+            for (int j = 0; j < n; j++) {
+                int key = keys[j];
+                h[key >>> 16]++;
+                int s = slot[key >>> 16];
+                if (s != 0) {
+                    g[s - 1][key & 0xFFFF]++;
+                }
+            }
+            return;
+        }
         for (int j = 0; j < n; j++) {
             h[keys[j] >>> 16]++;
         }
-        count += n;
+    }
+
+    /**
+     * During pass 1, after {@link #countHigh} of the tensor's first chunk: guesses, from the histogram so
+     * far, where each rank given as a fraction of the whole tensor (k/n) will land, and keeps the low
+     * bits of keys in those buckets from now on (this chunk included). A guess covers the buckets of
+     * the chunk's ranks k ± (4√k + count/512), about 4 standard deviations of a sample quantile plus
+     * 0.2% for rows that differ, and {@value #GUESS_RADIUS} more buckets on each side; at most
+     * {@value #MAX_GUESSED} buckets in all. Counts are ints: only for tensors of fewer than 2^31 elements.
+     */
+    public void guess(int[] keys, int n, double... fractions) {
+        slotOf = new short[HIGH_BUCKETS];
+        int slots = 0;
+        for (int r = 0; r < fractions.length; r++) {
+            long k = (long) Math.ceil(fractions[r] * count);
+            if (k <= 0 || k > count) {
+                continue;
+            }
+            long margin = (long) (4 * Math.sqrt(k)) + count / 512;
+            int center = bucketOfRank(k);
+            int from = Math.max(0, bucketOfRank(Math.min(count, k + margin)) - GUESS_RADIUS);
+            int to = Math.min(HIGH_BUCKETS - 1, bucketOfRank(Math.max(1, k - margin)) + GUESS_RADIUS);
+            // Nearest buckets first, within this rank's share of the slots (a sparse tail can span many).
+            int share = slots + (MAX_GUESSED - slots) / (fractions.length - r);
+            for (int d = 0; slots < share && (center - d >= from || center + d <= to); d++) {
+                for (int b : new int[] {center - d, center + d}) {
+                    if (b >= from && b <= to && slots < share && slotOf[b] == 0) {
+                        slotOf[b] = (short) ++slots;
+                    }
+                }
+            }
+        }
+        guessedLow = new int[slots][LOW_BUCKETS];
+        countGuessed(keys, n);
+    }
+
+    /** Heap a select keeps at most: its histograms for {@code ranks} ranks, and the guessed ones if guessing. */
+    public static long stateBytes(int ranks, boolean guessing) {
+        long guessed = guessing ? (long) MAX_GUESSED * LOW_BUCKETS * Integer.BYTES : 0;
+        return HIGH_BUCKETS * (Long.BYTES + Short.BYTES) + guessed + ranks * (long) LOW_BUCKETS * Long.BYTES;
+    }
+
+    private void countGuessed(int[] keys, int n) {
+        short[] slot = slotOf;
+        int[][] g = guessedLow;
+        for (int j = 0; j < n; j++) {
+            int key = keys[j];
+            int s = slot[key >>> 16];
+            if (s != 0) {   // a few % of the keys: a well-predicted branch
+                g[s - 1][key & 0xFFFF]++;
+            }
+        }
+    }
+
+    /** The high bucket holding the k-th largest key of the histogram so far (1 ≤ k ≤ count). */
+    private int bucketOfRank(long k) {
+        long cum = 0;
+        int b = HIGH_BUCKETS - 1;
+        while (cum + high[b] < k) {
+            cum += high[b--];
+        }
+        return b;
     }
 
     /** Keys seen in pass 1. */
@@ -47,7 +135,8 @@ public final class RadixSelect {
 
     /**
      * Between the passes: the ranks wanted, each k-th largest with 0 ≤ k (k = 0 selects nothing; k above
-     * the count is clamped to it). Returns whether {@link #countLow} is needed.
+     * the count is clamped to it). Returns whether {@link #countLow} is needed: not when every rank is 0
+     * or every rank's bucket was guessed.
      */
     public boolean resolve(long... k) {
         ranks = new long[k.length];
@@ -82,7 +171,22 @@ public final class RadixSelect {
         buckets = java.util.Arrays.copyOf(found, distinct);
         low = new long[distinct][LOW_BUCKETS];
         high = null;
-        return distinct > 0;
+        boolean guessed = guessedLow != null;
+        for (int s = 0; s < distinct && guessed; s++) {
+            guessed = slotOf[buckets[s]] != 0;
+        }
+        for (int s = 0; s < distinct && guessed; s++) {
+            int[] counted = guessedLow[slotOf[buckets[s]] - 1];
+            for (int v = 0; v < LOW_BUCKETS; v++) {
+                low[s][v] = counted[v];
+            }
+        }
+        guessedLow = null;
+        slotOf = new short[HIGH_BUCKETS];   // now: the refined buckets, for countLow
+        for (int s = 0; s < distinct; s++) {
+            slotOf[buckets[s]] = (short) (s + 1);
+        }
+        return distinct > 0 && !guessed;
     }
 
     /** Pass 2: the low-bit histograms of the keys that fall in a chosen bucket. */
@@ -98,12 +202,13 @@ public final class RadixSelect {
             }
             return;
         }
+        short[] slot = slotOf;
+        long[][] l = low;
         for (int j = 0; j < n; j++) {
             int key = keys[j];
-            for (int s = 0; s < buckets.length; s++) {
-                if (key >>> 16 == buckets[s]) {
-                    low[s][key & 0xFFFF]++;
-                }
+            int s = slot[key >>> 16];
+            if (s != 0) {
+                l[s - 1][key & 0xFFFF]++;
             }
         }
     }

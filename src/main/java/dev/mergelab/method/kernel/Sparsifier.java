@@ -16,7 +16,10 @@ import dev.mergelab.tensor.MagnitudeCut;
  */
 public abstract class Sparsifier {
 
-    /** Statistics passes this sparsifier needs before {@link #apply}. */
+    /**
+     * Statistics passes this sparsifier needs before {@link #apply}. May drop after an {@link #endPass}
+     * (a pass found unnecessary), so drivers read it before each pass.
+     */
     public abstract int passes();
 
     /** Statistics pass {@code pass} over {@code x[0..n)}, the elements at positions [start, start+n); may overwrite x. */
@@ -24,6 +27,11 @@ public abstract class Sparsifier {
     }
 
     public void endPass(int pass) {
+    }
+
+    /** Heap this sparsifier keeps from its statistics passes to {@link #apply}, beyond O(chunk) scratch. */
+    public long stateBytes() {
+        return 0;
     }
 
     /** In place: {@code x[0..n)}, the elements at positions [start, start+n), become the sparsified values. */
@@ -44,7 +52,7 @@ public abstract class Sparsifier {
         if (density >= 1) {
             return identity();
         }
-        return new RankWindow(0, Math.max(0, keepCount(density, n)), rescale);
+        return new RankWindow(n, 0, Math.max(0, keepCount(density, n)), rescale);
     }
 
     /**
@@ -62,15 +70,18 @@ public abstract class Sparsifier {
         if (nBot < 0) {
             nTop += nBot;
         }
-        return new RankWindow(nTop, target, rescale);
+        return new RankWindow(n, nTop, target, rescale);
     }
 
-    /** §4.2: keep each element with probability density (a draw keyed by its position), then rescale. */
-    public static Sparsifier bernoulli(long randomKey, double density, Norm rescale) {
+    /**
+     * §4.2: keep each element with probability density (a draw keyed by its position), then rescale. The
+     * tensor has {@code positions} elements (the size of the mask remembered between passes).
+     */
+    public static Sparsifier bernoulli(long positions, long randomKey, double density, Norm rescale) {
         if (density >= 1) {
             return identity();
         }
-        return new Bernoulli(randomKey, density, rescale, false);
+        return new Bernoulli(positions, randomKey, density, rescale, false);
     }
 
     /** PEFT {@code random_pruning}: Bernoulli(density) then, if asked, exactly ÷density per element. */
@@ -78,7 +89,7 @@ public abstract class Sparsifier {
         if (density >= 1) {
             return identity();
         }
-        return new Bernoulli(randomKey, density, null, divide);
+        return new Bernoulli(0, randomKey, density, null, divide);
     }
 
     /**
@@ -110,21 +121,28 @@ public abstract class Sparsifier {
 
     /**
      * Keeps the descending magnitude ranks [skip, skip + keep): inside the top (skip + keep) and outside
-     * the top skip, both by the cut rule (magnitude descending, ties by ascending index).
+     * the top skip, both by the cut rule (magnitude descending, ties by ascending index). Its passes:
+     * the high-bit histogram, the low bits of the cut buckets (skipped when the guess from the first
+     * chunk holds them, see {@link RadixSelect#guess}), then the rescale norms if rescaling.
      */
     private static final class RankWindow extends Sparsifier {
+        /** Tensors from this size guess the cut buckets (below it the guessed histograms cost more than a pass). */
+        private static final long GUESS_FROM = 1 << 20;
+
+        private final long n;
         private final long skip;
         private final long keep;
         private final Rescale rescale;
         private final RadixSelect select = new RadixSelect();
+        private boolean lowPass = true;   // whether the low-bit pass runs (known after pass 0)
         private int[] keys = new int[0];
         private MagnitudeCut outer;   // top skip + keep
         private MagnitudeCut inner;   // top skip (null when skip = 0)
-        private long outerTies;       // tie quotas left in the current pass
-        private long innerTies;
+        private final long[] ties = new long[2];   // tie quotas left in this pass: outer, inner
         private float factor = 1f;
 
-        RankWindow(long skip, long keep, Norm rescale) {
+        RankWindow(long n, long skip, long keep, Norm rescale) {
+            this.n = n;
             this.skip = skip;
             this.keep = keep;
             this.rescale = rescale == null ? null : new Rescale(rescale);
@@ -132,19 +150,36 @@ public abstract class Sparsifier {
 
         @Override
         public int passes() {
-            return rescale == null ? 2 : 3;
+            return (lowPass ? 2 : 1) + (rescale == null ? 0 : 1);
+        }
+
+        @Override
+        public long stateBytes() {
+            return RadixSelect.stateBytes(skip == 0 ? 1 : 2, guesses());
+        }
+
+        private boolean guesses() {
+            return n >= GUESS_FROM && n < Integer.MAX_VALUE;
+        }
+
+        /** Pass 0 counts high bits, then the low-bit pass if it runs, then the rescale pass. */
+        private boolean isLowPass(int pass) {
+            return pass == 1 && lowPass;
         }
 
         @Override
         public void observe(int pass, long start, float[] x, int n) {
-            switch (pass) {
-                case 0 -> select.countHigh(keys(x, n), n);
-                case 1 -> select.countLow(keys(x, n), n);
-                default -> {
-                    rescale.addBefore(x, n);
-                    mask(x, n, 1f);
-                    rescale.addAfter(x, n);
+            if (pass == 0) {
+                select.countHigh(keys(x, n), n);
+                if (start == 0 && guesses()) {
+                    select.guess(keys, n, (double) (skip + keep) / this.n, (double) skip / this.n);
                 }
+            } else if (isLowPass(pass)) {
+                select.countLow(keys(x, n), n);
+            } else {
+                rescale.addBefore(x, n);
+                mask(x, n, 1f);
+                rescale.addAfter(x, n);
             }
         }
 
@@ -159,20 +194,23 @@ public abstract class Sparsifier {
         @Override
         public void endPass(int pass) {
             if (pass == 0) {
-                if (!select.resolve(skip + keep, skip)) {
-                    outer = MagnitudeCut.NONE;
+                lowPass = select.resolve(skip + keep, skip);
+                if (!lowPass) {
+                    takeCuts();
                 }
-            } else if (pass == 1) {
-                if (outer == null) {
-                    outer = select.cut(0);
-                }
-                inner = skip == 0 ? null : select.cut(1);
-                keys = null;
+            } else if (isLowPass(pass)) {
+                takeCuts();
             } else {
                 factor = rescale.factor();
             }
-            outerTies = outer == null ? 0 : outer.ties();
-            innerTies = inner == null ? 0 : inner.ties();
+            ties[0] = outer == null ? 0 : outer.ties();
+            ties[1] = inner == null ? 0 : inner.ties();
+        }
+
+        private void takeCuts() {
+            outer = select.cut(0);
+            inner = skip == 0 ? null : select.cut(1);
+            keys = null;
         }
 
         @Override
@@ -181,66 +219,133 @@ public abstract class Sparsifier {
         }
 
         /**
-         * Zeroes the dropped entries and scales the kept ones, applying the cuts' rule (key above the
-         * threshold, or equal to it while the tie quota lasts, in index order) like
-         * {@link MagnitudeCut.Cursor} but without its data-dependent branch: "key above" is the sign of
-         * (threshold − key), and only the rare equal keys take a branch.
+         * Zeroes the dropped entries and scales the kept ones by the cuts' rule (key above the threshold,
+         * or equal to it while the tie quota lasts, in index order), like {@link MagnitudeCut.Cursor}.
          */
         private void mask(float[] x, int n, float scale) {
             int outerKey = outer.key();
             int innerKey = inner == null ? Integer.MAX_VALUE : inner.key();
-            for (int j = 0; j < n; j++) {
-                int bits = Float.floatToRawIntBits(x[j]);
-                int key = bits & 0x7FFFFFFF;
-                int inOuter = (outerKey - key) >> 31;     // −1 when key > outerKey (both in [0, 2^31))
-                int inInner = (innerKey - key) >> 31;
-                if (key == outerKey) {
-                    inOuter = outerTies > 0 ? -1 : 0;
-                    outerTies -= inOuter & 1;
-                }
-                if (key == innerKey && inner != null) {
-                    inInner = innerTies > 0 ? -1 : 0;
-                    innerTies -= inInner & 1;
-                }
-                x[j] = Float.intBitsToFloat(bits & inOuter & ~inInner) * scale;
-            }
+            FloatKernels.magnitudeWindow(x, n, outerKey, innerKey, ties, scale);
         }
     }
 
-    private static final class Bernoulli extends Sparsifier {
-        private final long key;
-        private final long threshold;
-        private final Rescale rescale;
-        private final float divisor;
-        private float factor = 1f;
+    /**
+     * Where dropped positions are zeroed: {@code keep[j]} is −1 (kept) or 0 (dropped), so the AND keeps a
+     * kept element's bits exactly (−0.0 included) and makes a dropped one +0.
+     */
+    static void zeroDropped(float[] x, int[] keep, int n) {
+        for (int j = 0; j < n; j++) {
+            x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep[j]);
+        }
+    }
 
-        Bernoulli(long key, double density, Norm rescale, boolean divide) {
-            this.key = key;
-            this.threshold = PositionRandom.threshold(density);
+    /**
+     * The random sparsifiers' shared shape: a keep mask that is a pure function of position (and, for
+     * della, of the chunk's values), drawn in the statistics pass when rescaling and remembered in
+     * {@link KeepBits} for the combine pass, or drawn again there when the tensor is too large to
+     * remember (or there is no statistics pass).
+     */
+    private abstract static class PositionMask extends Sparsifier {
+        private final Rescale rescale;
+        private final long positions;
+        private KeepBits remembered;
+        private int[] keep = new int[0];
+        private long[] bits = new long[0];
+        float factor = 1f;
+
+        PositionMask(long positions, Norm rescale) {
+            this.positions = positions;
             this.rescale = rescale == null ? null : new Rescale(rescale);
-            this.divisor = divide ? (float) density : 1f;
         }
 
+        /** {@code keep[0..n)} = −1 where position start + j is kept, else 0; x holds the chunk's values. */
+        abstract void keepMask(long start, float[] x, int n, int[] keep);
+
+        /** Scales the kept values after masking (factor is the rescale's, 1 without one). */
+        abstract void finish(float[] x, int n);
+
         @Override
-        public int passes() {
+        public final int passes() {
             return rescale == null ? 0 : 1;
         }
 
         @Override
-        public void observe(int pass, long start, float[] x, int n) {
+        public final long stateBytes() {
+            return rescale == null ? 0 : KeepBits.bytesFor(positions);
+        }
+
+        @Override
+        public final void observe(int pass, long start, float[] x, int n) {
+            if (remembered == null && start == 0) {
+                remembered = KeepBits.forPositions(positions);
+            }
             rescale.addBefore(x, n);
-            mask(start, x, n);
+            int[] k = mask(start, x, n);
+            if (remembered != null) {
+                remembered.record(start, k, n);
+            }
             rescale.addAfter(x, n);
         }
 
         @Override
-        public void endPass(int pass) {
+        public final void endPass(int pass) {
             factor = rescale.factor();
         }
 
         @Override
-        public void apply(long start, float[] x, int n) {
-            mask(start, x, n);
+        public final void apply(long start, float[] x, int n) {
+            if (remembered != null) {
+                remembered.apply(start, x, n);
+            } else {
+                mask(start, x, n);
+            }
+            finish(x, n);
+        }
+
+        /** The random bits of positions [start, start + n), in a reused buffer. */
+        final long[] draws(long key, long start, int n) {
+            if (bits.length < n) {
+                bits = new long[n];
+            }
+            PositionRandom.bits(key, start, bits, n);
+            return bits;
+        }
+
+        private int[] mask(long start, float[] x, int n) {
+            if (keep.length < n) {
+                keep = new int[n];
+            }
+            keepMask(start, x, n, keep);
+            zeroDropped(x, keep, n);
+            return keep;
+        }
+    }
+
+    private static final class Bernoulli extends PositionMask {
+        private final long key;
+        private final long threshold;
+        private final float divisor;
+
+        Bernoulli(long positions, long key, double density, Norm rescale, boolean divide) {
+            super(positions, rescale);
+            this.key = key;
+            this.threshold = PositionRandom.threshold(density);
+            this.divisor = divide ? (float) density : 1f;
+        }
+
+        @Override
+        void keepMask(long start, float[] x, int n, int[] keep) {
+            long[] bits = draws(key, start, n);
+            long t = threshold;
+            for (int j = 0; j < n; j++) {
+                // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
+                // exactly when the element is kept, so its sign, spread over 32 bits, is the keep mask.
+                keep[j] = (int) (((bits[j] >>> 11) - t) >> 63);
+            }
+        }
+
+        @Override
+        void finish(float[] x, int n) {
             if (divisor != 1f) {
                 for (int j = 0; j < n; j++) {
                     x[j] /= divisor;
@@ -250,32 +355,23 @@ public abstract class Sparsifier {
                 FloatKernels.scale(factor, x, 0, n);
             }
         }
-
-        private void mask(long start, float[] x, int n) {
-            long k = key;
-            long t = threshold;
-            for (int j = 0; j < n; j++) {
-                // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
-                // exactly when the element is kept, so its sign, spread over 32 bits, is the keep mask.
-                int keep = (int) (((PositionRandom.bits(k, start + j) >>> 11) - t) >> 63);
-                x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep);
-            }
-        }
     }
 
-    private static final class Della extends Sparsifier {
+    /**
+     * della_magprune's mask: element of stable ascending magnitude rank r in its lane is kept when its
+     * uniform draw u = m·2^-53 is below p(r) = density − ε + r·2ε/(C−1). As u &lt; p exactly when
+     * m &lt; ⌈p·2^53⌉ ({@link PositionRandom#threshold}), the C integer thresholds are computed once per
+     * tensor and each element costs one comparison of integers.
+     */
+    private static final class Della extends PositionMask {
         private final long key;
         private final double density;
-        private final double lowP;
-        private final double span;
         private final int laneLength;   // C
         private final int inner;        // stride of a lane: the product of the dims after dim 1
-        private final Rescale rescale;
-        private final LaneRanks lanes = new LaneRanks();
-        private int[] ranks = new int[0];
-        private float factor = 1f;
+        private final RankedKeep lanes;
 
         Della(long[] shape, long key, double density, double epsilon, Norm rescale) {
+            super(numel(shape), rescale);
             this.key = key;
             this.density = density;
             long c;
@@ -290,62 +386,42 @@ public abstract class Sparsifier {
             }
             this.laneLength = Math.toIntExact(c);
             this.inner = Math.toIntExact(in);
-            this.lowP = density - epsilon;
-            this.span = c > 1 ? 2 * epsilon / (c - 1) : 0;
-            this.rescale = rescale == null ? null : new Rescale(rescale);
+            double lowP = density - epsilon;
+            double span = c > 1 ? 2 * epsilon / (c - 1) : 0;
+            long[] thresholds = new long[laneLength];   // by rank
+            for (int r = 0; r < laneLength; r++) {
+                thresholds[r] = PositionRandom.threshold(c > 1 ? lowP + span * r : density);
+            }
+            this.lanes = new RankedKeep(thresholds);
+        }
+
+        private static long numel(long[] shape) {
+            long n = 1;
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
         }
 
         @Override
-        public int passes() {
-            return rescale == null ? 0 : 1;
+        void keepMask(long start, float[] x, int n, int[] keep) {
+            int c = laneLength;
+            if (density <= 0 || c == 0) {
+                java.util.Arrays.fill(keep, 0, n, 0);
+                return;
+            }
+            long[] bits = draws(key, start, n);
+            for (int s = 0; s < n; s += c * inner) {
+                for (int i = 0; i < inner; i++) {
+                    lanes.keep(x, s + i, inner, bits, keep);
+                }
+            }
         }
 
         @Override
-        public void observe(int pass, long start, float[] x, int n) {
-            rescale.addBefore(x, n);
-            mask(start, x, n);
-            rescale.addAfter(x, n);
-        }
-
-        @Override
-        public void endPass(int pass) {
-            factor = rescale.factor();
-        }
-
-        @Override
-        public void apply(long start, float[] x, int n) {
-            mask(start, x, n);
+        void finish(float[] x, int n) {
             if (factor != 1f) {
                 FloatKernels.scale(factor, x, 0, n);
-            }
-        }
-
-        private void mask(long start, float[] x, int n) {
-            if (density <= 0) {
-                java.util.Arrays.fill(x, 0, n, 0f);
-                return;
-            }
-            int c = laneLength;
-            if (c == 0 || n == 0) {
-                return;
-            }
-            int slab = c * inner;
-            if (ranks.length < c) {
-                ranks = new int[c];
-            }
-            for (int s = 0; s < n; s += slab) {
-                for (int i = 0; i < inner; i++) {
-                    int off = s + i;
-                    lanes.ranks(x, off, inner, c, ranks);
-                    for (int k = 0, j = off; k < c; k++, j += inner) {
-                        double p = c > 1 ? lowP + span * ranks[k] : density;
-                        // Kept when u < p, i.e. when u − p is negative (u = p gives +0): its sign bit is
-                        // the mask, without a branch that mispredicts about half the time.
-                        double diff = PositionRandom.uniform(key, start + j) - p;
-                        int keep = (int) (Double.doubleToRawLongBits(diff) >> 63);
-                        x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep);
-                    }
-                }
             }
         }
     }

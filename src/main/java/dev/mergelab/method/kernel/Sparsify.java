@@ -23,7 +23,7 @@ public final class Sparsify {
 
     /** §4.2: keep each element with probability density, then rescale (norm matching). */
     public static float[] bernoulli(float[] x, double density, Norm rescale, long randomKey) {
-        return density >= 1 ? x : run(Sparsifier.bernoulli(randomKey, density, rescale), x, x.length);
+        return density >= 1 ? x : run(Sparsifier.bernoulli(x.length, randomKey, density, rescale), x, x.length);
     }
 
     /** PEFT {@code random_pruning}: Bernoulli(density) then, if asked, exactly ÷density per element. */

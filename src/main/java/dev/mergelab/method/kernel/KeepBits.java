@@ -1,0 +1,75 @@
+package dev.mergelab.method.kernel;
+
+/**
+ * A random sparsifier's keep mask remembered from its statistics pass, one bit per position of the
+ * tensor, so the combine pass re-applies it instead of drawing (and for della, ranking) again. Only
+ * tensors of up to {@value #MAX_POSITIONS} positions are remembered (32 MiB per model); larger ones
+ * recompute the mask, so memory stays bounded whatever the model. The bits are part of the merge's
+ * state heap ({@link #bytes()}), which the engine reserves from its budget.
+ */
+public final class KeepBits {
+
+    /** Largest tensor whose mask is kept: 2^28 positions = 32 MiB of bits. */
+    public static final long MAX_POSITIONS = 1L << 28;
+
+    private final long[] words;
+
+    private KeepBits(long n) {
+        this.words = new long[Math.toIntExact((n + 63) >>> 6)];
+    }
+
+    /** A mask for a tensor of n positions, or null when n is above {@link #MAX_POSITIONS}. */
+    public static KeepBits forPositions(long n) {
+        return n <= MAX_POSITIONS ? new KeepBits(n) : null;
+    }
+
+    /** Heap the mask holds for a tensor of n positions (0 when it would not be kept). */
+    public static long bytesFor(long n) {
+        return n <= MAX_POSITIONS ? ((n + 63) >>> 6) * Long.BYTES : 0;
+    }
+
+    /** Heap held by this mask. */
+    public long bytes() {
+        return (long) words.length * Long.BYTES;
+    }
+
+    /**
+     * Records positions [start, start + n) from {@code keep[0..n)}, −1 (all bits) for kept and 0 for
+     * dropped. A chunk may start inside a word; each word is assembled in a register and stored once.
+     */
+    public void record(long start, int[] keep, int n) {
+        long p = start;
+        int j = 0;
+        while (j < n) {
+            int word = (int) (p >>> 6);
+            int bit = (int) (p & 63);
+            int take = Math.min(64 - bit, n - j);
+            long w = 0;
+            for (int b = 0; b < take; b++) {
+                w |= (keep[j + b] & 1L) << (bit + b);
+            }
+            long span = take == 64 ? -1L : ((1L << take) - 1) << bit;
+            words[word] = (words[word] & ~span) | w;
+            j += take;
+            p += take;
+        }
+    }
+
+    /** In place: zeroes {@code x[0..n)}, positions [start, start + n), where the recorded mask dropped. */
+    public void apply(long start, float[] x, int n) {
+        long p = start;
+        int j = 0;
+        while (j < n) {
+            int bit = (int) (p & 63);
+            int take = Math.min(64 - bit, n - j);
+            long w = words[(int) (p >>> 6)] >>> bit;
+            for (int b = 0; b < take; b++) {
+                // −(bit) is all ones for a kept element: AND keeps its bits (−0.0 included), else +0.
+                int keep = -(int) ((w >>> b) & 1);
+                x[j + b] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j + b]) & keep);
+            }
+            j += take;
+            p += take;
+        }
+    }
+}
