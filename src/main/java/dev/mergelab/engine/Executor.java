@@ -161,10 +161,12 @@ public final class Executor {
     private static void runChunked(TensorJob job, ChunkedMerge merge, int chunkElements, ShardedWriter out,
             ProgressListener progress) throws IOException {
         ChunkReader reader = new ChunkReader(job, chunkElements);
+        float[][] noInputs = new float[reader.buffers().length][];
         for (int pass = 0; pass < merge.statisticPasses(); pass++) {
+            boolean decode = merge.observesInputs(pass);
             for (long r = 0; r < reader.rows(); r += reader.chunkRows()) {
-                int n = reader.read(r);
-                merge.observe(pass, r, n, reader.buffers());
+                int n = decode ? reader.read(r) : reader.count(r);
+                merge.observe(pass, r, n, decode ? reader.buffers() : noInputs);
             }
             merge.endPass(pass);
         }

@@ -21,8 +21,9 @@ import java.util.List;
  *
  * <p>Chunked: rows lie inside a chunk, so the row softmaxes and KL are local. The three quantiles are
  * exact order statistics found by one radix selection (2 passes, O(histogram) state); with sampling,
- * 2 more passes first select the sample by its keys. The importance is recomputed identically in every
- * pass.
+ * 2 more passes first select the sample by its keys, reading no input. Each row's divergence is computed
+ * once and kept ({@link RowDivergences}, O(rows) state); the importance is recomputed from it, identically,
+ * in every pass that needs it (with sampling, the quantile passes only for the sampled elements).
  */
 public final class ArceeFusion implements ChunkedMethod {
 
@@ -58,8 +59,8 @@ public final class ArceeFusion implements ChunkedMethod {
         private final int base;
         private final int other;
         private final long randomKey;
-        private final long numel;
         private final boolean sampled;
+        private final RowDivergences divergences;
         private RadixSelect sampleSelect;
         private MagnitudeCut sampleCut;
         private MagnitudeCut.Cursor sampleCursor;
@@ -67,19 +68,16 @@ public final class ArceeFusion implements ChunkedMethod {
         private float threshold;
         private float[] imp = new float[0];
         private int[] keys = new int[0];
-        private final double[] p;
-        private final double[] q;
 
         Chunk(long[] shape, int base, int other, long randomKey) {
             super(shape);
             this.base = base;
             this.other = other;
             this.randomKey = randomKey;
-            this.numel = Shapes.numel(shape);
+            long numel = Shapes.numel(shape);
             this.sampled = numel > SAMPLE;
             this.sampleSelect = sampled ? new RadixSelect() : null;
-            this.p = new double[rowLength];
-            this.q = new double[rowLength];
+            this.divergences = new RowDivergences(rowLength, Chunking.rows(shape));
         }
 
         @Override
@@ -87,11 +85,28 @@ public final class ArceeFusion implements ChunkedMethod {
             return sampled ? 4 : 2;
         }
 
-        private int importance(int rows, float[][] inputs) {
+        /** Stages 0 and 1 select the sample (sampled tensors only), 2 and 3 the quantiles of the importance. */
+        private int stage(int pass) {
+            return sampled ? pass : pass + 2;
+        }
+
+        @Override
+        public boolean observesInputs(int pass) {
+            return stage(pass) >= 2; // the sample is chosen by position alone
+        }
+
+        /** The importance of every element of the chunk, into {@code imp}. */
+        private int fillImportance(long rowStart, int rows, float[][] inputs) {
             int n = rows * rowLength;
             imp = RowMerge.grow(imp, n);
-            for (int off = 0; off < n; off += rowLength) {
-                rowImportance(inputs[base], inputs[other], off, rowLength, imp, p, q);
+            float[] b = inputs[base];
+            float[] x = inputs[other];
+            for (int r = 0; r < rows; r++) {
+                int off = r * rowLength;
+                double kl = divergences.of(rowStart + r, b, x, off);
+                for (int j = off; j < off + rowLength; j++) {
+                    imp[j] = importance(b[j], x[j], kl);
+                }
             }
             return n;
         }
@@ -103,29 +118,41 @@ public final class ArceeFusion implements ChunkedMethod {
             return keys;
         }
 
-        /** Sample keys: 30 random bits per position, a finite float's bits so magnitude cuts apply. */
+        /** Sample key of a position: 30 random bits, a finite float's bits so magnitude cuts apply. */
+        private int sampleKey(long position) {
+            return (int) (PositionRandom.bits(randomKey, position) >>> 34);
+        }
+
         private int sampleKeys(long start, int n) {
             int[] k = keys(n);
             for (int j = 0; j < n; j++) {
-                k[j] = (int) (PositionRandom.bits(randomKey, start + j) >>> 34);
+                k[j] = sampleKey(start + j);
             }
             return n;
         }
 
         /** Importance keys of the chunk; with sampling, only those of sampled elements (compacted). */
         private int importanceKeys(long rowStart, int rows, float[][] inputs) {
-            int n = importance(rows, inputs);
+            int n = rows * rowLength;
             int[] k = keys(n);
             if (!sampled) {
+                fillImportance(rowStart, rows, inputs);
                 FloatKernels.magnitudeKeys(imp, 0, k, 0, n);
                 return n;
             }
+            // Only the sampled ~10^6 elements of the tensor need their importance; every row still needs
+            // its divergence, so the cache fills in row order.
+            float[] b = inputs[base];
+            float[] x = inputs[other];
             long start = position(rowStart);
             int m = 0;
-            for (int j = 0; j < n; j++) {
-                float s = Float.intBitsToFloat((int) (PositionRandom.bits(randomKey, start + j) >>> 34));
-                if (sampleCursor.keeps(s)) {
-                    k[m++] = FloatKernels.magnitudeKey(imp[j]);
+            for (int r = 0; r < rows; r++) {
+                int off = r * rowLength;
+                double kl = divergences.of(rowStart + r, b, x, off);
+                for (int j = off; j < off + rowLength; j++) {
+                    if (sampleCursor.keeps(Float.intBitsToFloat(sampleKey(start + j)))) {
+                        k[m++] = FloatKernels.magnitudeKey(importance(b[j], x[j], kl));
+                    }
                 }
             }
             return m;
@@ -133,7 +160,7 @@ public final class ArceeFusion implements ChunkedMethod {
 
         @Override
         public void observe(int pass, long rowStart, int rows, float[][] inputs) {
-            int stage = sampled ? pass : pass + 2;
+            int stage = stage(pass);
             // The key helpers may grow the keys buffer: take the count before reading the field.
             int n = stage < 2 ? sampleKeys(position(rowStart), rows * rowLength) : importanceKeys(rowStart, rows, inputs);
             switch (stage) {
@@ -146,8 +173,7 @@ public final class ArceeFusion implements ChunkedMethod {
 
         @Override
         public void endPass(int pass) {
-            int stage = sampled ? pass : pass + 2;
-            switch (stage) {
+            switch (stage(pass)) {
                 case 0 -> sampleSelect.resolve(SAMPLE);
                 case 1 -> {
                     sampleCut = sampleSelect.cut(0);
@@ -174,7 +200,7 @@ public final class ArceeFusion implements ChunkedMethod {
 
         @Override
         public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
-            int n = importance(rows, inputs);
+            int n = fillImportance(rowStart, rows, inputs);
             float[] b = inputs[base];
             float[] x = inputs[other];
             float thr = threshold;
@@ -191,39 +217,16 @@ public final class ArceeFusion implements ChunkedMethod {
         double[] p = new double[row];
         double[] q = new double[row];
         for (int off = 0; off < base.length; off += row) {
-            rowImportance(base, other, off, row, imp, p, q);
+            double kl = RowDivergences.divergence(base, other, off, row, p, q);
+            for (int j = off; j < off + row; j++) {
+                imp[j] = importance(base[j], other[j], kl);
+            }
         }
         return imp;
     }
 
-    /** |θ_1 − θ_b| times the row's KL divergence; in float64 because the softmaxes are nearly uniform. */
-    private static void rowImportance(float[] base, float[] other, int off, int len, float[] imp, double[] p, double[] q) {
-        softmax(other, off, len, p);
-        softmax(base, off, len, q);
-        double kl = 0;
-        for (int k = 0; k < len; k++) {
-            double pk = p[k] + 1e-8;
-            double qk = q[k] + 1e-8;
-            kl += pk * Math.log(pk / qk);
-        }
-        for (int k = 0; k < len; k++) {
-            int j = off + k;
-            imp[j] = (float) (Math.abs((double) other[j] - base[j]) * kl);
-        }
-    }
-
-    private static void softmax(float[] x, int off, int len, double[] out) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < len; k++) {
-            max = Math.max(max, x[off + k]);
-        }
-        double sum = 0;
-        for (int k = 0; k < len; k++) {
-            out[k] = Math.exp(x[off + k] - max);
-            sum += out[k];
-        }
-        for (int k = 0; k < len; k++) {
-            out[k] /= sum;
-        }
+    /** |θ_1 − θ_b| times the row's divergence, in float64 like the divergence, rounded once to float32. */
+    private static float importance(float base, float other, double kl) {
+        return (float) (Math.abs((double) other - base) * kl);
     }
 }

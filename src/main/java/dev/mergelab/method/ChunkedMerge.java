@@ -18,6 +18,15 @@ public interface ChunkedMerge {
     /** Statistics passes before the combine pass: 0 for element-wise methods. */
     int statisticPasses();
 
+    /**
+     * Whether pass {@code pass} looks at the input values. A pass that only needs positions (sampling by
+     * position-keyed random keys) returns false, and the caller then skips decoding the inputs: the
+     * {@code inputs} given to {@link #observe} are then null arrays.
+     */
+    default boolean observesInputs(int pass) {
+        return true;
+    }
+
     /** Accumulates statistics of pass {@code pass} over one chunk. */
     void observe(int pass, long rowStart, int rows, float[][] inputs);
 
