@@ -73,14 +73,9 @@ final class ChunkReader {
         return buffers;
     }
 
-    /** Rows in the chunk starting at {@code row}: {@link #chunkRows()} except for the last chunk. */
-    int count(long row) {
-        return (int) Math.min(chunkRows, rows - row);
-    }
-
     /** Decodes rows {@code [row, row + n)} of every input into the buffers; returns n. */
     int read(long row) {
-        int n = count(row);
+        int n = (int) Math.min(chunkRows, rows - row);
         for (int i = 0; i < refs.length; i++) {
             long inRowLength = shapes[i].length == 0 ? 1 : shapes[i][shapes[i].length - 1];
             if (inRowLength == rowLength) {

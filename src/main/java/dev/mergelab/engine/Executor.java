@@ -72,7 +72,9 @@ public final class Executor {
                 futures.add(pool.submit(() -> {
                     ChunkedMerge chunked = !job.copy() && job.workingBytes() > opts.chunkAboveBytes() && ChunkReader.canRead(job)
                             ? compute.chunked(job, progress::warning) : null;
-                    long heap = chunked != null ? (job.inputs().size() + 1L) * opts.chunkElements() * 4 : job.workingBytes();
+                    long heap = chunked != null
+                            ? (job.inputs().size() + 1L) * opts.chunkElements() * 4 + chunked.stateBytes()
+                            : job.workingBytes();
                     int need = (int) Math.min(budgetMib, Math.max(1, (heap + MIB - 1) / MIB));
                     budget.acquireUninterruptibly(need);
                     try {
@@ -161,12 +163,10 @@ public final class Executor {
     private static void runChunked(TensorJob job, ChunkedMerge merge, int chunkElements, ShardedWriter out,
             ProgressListener progress) throws IOException {
         ChunkReader reader = new ChunkReader(job, chunkElements);
-        float[][] noInputs = new float[reader.buffers().length][];
         for (int pass = 0; pass < merge.statisticPasses(); pass++) {
-            boolean decode = merge.observesInputs(pass);
             for (long r = 0; r < reader.rows(); r += reader.chunkRows()) {
-                int n = decode ? reader.read(r) : reader.count(r);
-                merge.observe(pass, r, n, decode ? reader.buffers() : noInputs);
+                int n = reader.read(r);
+                merge.observe(pass, r, n, reader.buffers());
             }
             merge.endPass(pass);
         }

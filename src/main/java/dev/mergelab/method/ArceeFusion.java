@@ -1,11 +1,10 @@
 package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
-import dev.mergelab.method.kernel.PositionRandom;
 import dev.mergelab.method.kernel.RadixSelect;
 import dev.mergelab.tensor.FloatKernels;
-import dev.mergelab.tensor.MagnitudeCut;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,14 +15,15 @@ import java.util.List;
  *   out = θ_b + [imp ≥ thr]·(θ_1 − θ_b)
  * </pre>
  * Above {@value #SAMPLE} elements the quantiles come from a uniform sample of {@value #SAMPLE} elements
- * without replacement: those whose position-keyed random key ({@link PositionRandom}) is among the
- * {@value #SAMPLE} largest.
+ * without replacement: those whose position-keyed random key is among the {@value #SAMPLE} largest
+ * ({@link PositionSample}).
  *
  * <p>Chunked: rows lie inside a chunk, so the row softmaxes and KL are local. The three quantiles are
- * exact order statistics found by one radix selection (2 passes, O(histogram) state); with sampling,
- * 2 more passes first select the sample by its keys, reading no input. Each row's divergence is computed
- * once and kept ({@link RowDivergences}, O(rows) state); the importance is recomputed from it, identically,
- * in every pass that needs it (with sampling, the quantile passes only for the sampled elements).
+ * exact order statistics found by one radix selection (2 passes, O(histogram) state). The sample, which
+ * depends on positions only, is drawn once before them and kept as its sorted positions (8 MB), so the
+ * quantile passes compute the importance of the sampled elements only. Each row's divergence is
+ * computed once, in the first pass, and kept ({@link RowDivergences}, O(rows) state); the importance is
+ * recomputed from it, identically, wherever it is needed.
  */
 public final class ArceeFusion implements ChunkedMethod {
 
@@ -59,13 +59,13 @@ public final class ArceeFusion implements ChunkedMethod {
         private final int base;
         private final int other;
         private final long randomKey;
+        private final long numel;
         private final boolean sampled;
         private final RowDivergences divergences;
-        private RadixSelect sampleSelect;
-        private MagnitudeCut sampleCut;
-        private MagnitudeCut.Cursor sampleCursor;
         private final RadixSelect quantiles = new RadixSelect();
+        private long[] sample;     // the sampled positions, ascending, in [0, SAMPLE), while the quantile passes run
         private float threshold;
+        private double[] kl = new double[0];
         private float[] imp = new float[0];
         private int[] keys = new int[0];
 
@@ -74,128 +74,99 @@ public final class ArceeFusion implements ChunkedMethod {
             this.base = base;
             this.other = other;
             this.randomKey = randomKey;
-            long numel = Shapes.numel(shape);
+            this.numel = Shapes.numel(shape);
             this.sampled = numel > SAMPLE;
-            this.sampleSelect = sampled ? new RadixSelect() : null;
             this.divergences = new RowDivergences(rowLength, Chunking.rows(shape));
         }
 
         @Override
         public int statisticPasses() {
-            return sampled ? 4 : 2;
-        }
-
-        /** Stages 0 and 1 select the sample (sampled tensors only), 2 and 3 the quantiles of the importance. */
-        private int stage(int pass) {
-            return sampled ? pass : pass + 2;
+            return 2;
         }
 
         @Override
-        public boolean observesInputs(int pass) {
-            return stage(pass) >= 2; // the sample is chosen by position alone
+        public long stateBytes() {
+            return (sampled ? PositionSample.bytes(SAMPLE) : 0) + divergences.bytes();
+        }
+
+        /** The divergence of every row of the chunk, into {@code kl}. */
+        private void rowDivergences(long rowStart, int rows, float[][] inputs) {
+            if (kl.length < rows) {
+                kl = new double[rows];
+            }
+            divergences.of(rowStart, rows, inputs[base], inputs[other], kl);
         }
 
         /** The importance of every element of the chunk, into {@code imp}. */
         private int fillImportance(long rowStart, int rows, float[][] inputs) {
+            rowDivergences(rowStart, rows, inputs);
             int n = rows * rowLength;
             imp = RowMerge.grow(imp, n);
             float[] b = inputs[base];
             float[] x = inputs[other];
             for (int r = 0; r < rows; r++) {
-                int off = r * rowLength;
-                double kl = divergences.of(rowStart + r, b, x, off);
-                for (int j = off; j < off + rowLength; j++) {
-                    imp[j] = importance(b[j], x[j], kl);
+                double d = kl[r];
+                for (int j = r * rowLength; j < (r + 1) * rowLength; j++) {
+                    imp[j] = importance(b[j], x[j], d);
                 }
             }
             return n;
         }
 
-        private int[] keys(int n) {
+        /** Importance keys of the chunk: of every element, or with sampling of the sampled ones in order. */
+        private int importanceKeys(long rowStart, int rows, float[][] inputs) {
+            int n = rows * rowLength;
             if (keys.length < n) {
                 keys = new int[n];
             }
-            return keys;
-        }
-
-        /** Sample key of a position: 30 random bits, a finite float's bits so magnitude cuts apply. */
-        private int sampleKey(long position) {
-            return (int) (PositionRandom.bits(randomKey, position) >>> 34);
-        }
-
-        private int sampleKeys(long start, int n) {
-            int[] k = keys(n);
-            for (int j = 0; j < n; j++) {
-                k[j] = sampleKey(start + j);
-            }
-            return n;
-        }
-
-        /** Importance keys of the chunk; with sampling, only those of sampled elements (compacted). */
-        private int importanceKeys(long rowStart, int rows, float[][] inputs) {
-            int n = rows * rowLength;
-            int[] k = keys(n);
             if (!sampled) {
                 fillImportance(rowStart, rows, inputs);
-                FloatKernels.magnitudeKeys(imp, 0, k, 0, n);
+                FloatKernels.magnitudeKeys(imp, 0, keys, 0, n);
                 return n;
             }
-            // Only the sampled ~10^6 elements of the tensor need their importance; every row still needs
-            // its divergence, so the cache fills in row order.
+            rowDivergences(rowStart, rows, inputs); // every row, so the cache fills for the combine pass
             float[] b = inputs[base];
             float[] x = inputs[other];
             long start = position(rowStart);
+            int i = Arrays.binarySearch(sample, 0, SAMPLE, start);
             int m = 0;
-            for (int r = 0; r < rows; r++) {
-                int off = r * rowLength;
-                double kl = divergences.of(rowStart + r, b, x, off);
-                for (int j = off; j < off + rowLength; j++) {
-                    if (sampleCursor.keeps(Float.intBitsToFloat(sampleKey(start + j)))) {
-                        k[m++] = FloatKernels.magnitudeKey(importance(b[j], x[j], kl));
-                    }
-                }
+            for (i = i < 0 ? -i - 1 : i; i < SAMPLE && sample[i] < start + n; i++) {
+                int j = (int) (sample[i] - start);
+                keys[m++] = FloatKernels.magnitudeKey(importance(b[j], x[j], kl[j / rowLength]));
             }
             return m;
         }
 
         @Override
         public void observe(int pass, long rowStart, int rows, float[][] inputs) {
-            int stage = stage(pass);
-            // The key helpers may grow the keys buffer: take the count before reading the field.
-            int n = stage < 2 ? sampleKeys(position(rowStart), rows * rowLength) : importanceKeys(rowStart, rows, inputs);
-            switch (stage) {
-                case 0 -> sampleSelect.countHigh(keys, n);
-                case 1 -> sampleSelect.countLow(keys, n);
-                case 2 -> quantiles.countHigh(keys, n);
-                default -> quantiles.countLow(keys, n);
+            if (sampled && sample == null) {
+                sample = PositionSample.draw(randomKey, numel, SAMPLE);
+            }
+            int n = importanceKeys(rowStart, rows, inputs);
+            if (pass == 0) {
+                quantiles.countHigh(keys, n);
+            } else {
+                quantiles.countLow(keys, n);
             }
         }
 
         @Override
         public void endPass(int pass) {
-            switch (stage(pass)) {
-                case 0 -> sampleSelect.resolve(SAMPLE);
-                case 1 -> {
-                    sampleCut = sampleSelect.cut(0);
-                    sampleSelect = null;
+            if (pass == 0) {
+                long n = quantiles.count();
+                long[] ranks = new long[QUANTILES.length];
+                for (int i = 0; i < ranks.length; i++) {
+                    long r = (long) (QUANTILES[i] * (float) (n - 1)); // formed in float32 upstream
+                    ranks[i] = n - r;                                  // ascending rank r = (n−r)-th largest
                 }
-                case 2 -> {
-                    long n = quantiles.count();
-                    long[] ranks = new long[QUANTILES.length];
-                    for (int i = 0; i < ranks.length; i++) {
-                        long r = (long) (QUANTILES[i] * (float) (n - 1)); // formed in float32 upstream
-                        ranks[i] = n - r;                                  // ascending rank r = (n−r)-th largest
-                    }
-                    quantiles.resolve(ranks);
-                }
-                default -> {
-                    float q25 = Float.intBitsToFloat(quantiles.key(0));
-                    float q50 = Float.intBitsToFloat(quantiles.key(1));
-                    float q75 = Float.intBitsToFloat(quantiles.key(2));
-                    threshold = q50 + 1.5f * (q75 - q25);
-                }
+                quantiles.resolve(ranks);
+            } else {
+                float q25 = Float.intBitsToFloat(quantiles.key(0));
+                float q50 = Float.intBitsToFloat(quantiles.key(1));
+                float q75 = Float.intBitsToFloat(quantiles.key(2));
+                threshold = q50 + 1.5f * (q75 - q25);
+                sample = null;
             }
-            sampleCursor = sampleCut == null ? null : sampleCut.cursor();
         }
 
         @Override
@@ -214,10 +185,9 @@ public final class ArceeFusion implements ChunkedMethod {
     static float[] importance(float[] base, float[] other, long[] shape) {
         int row = Chunking.rowLength(shape);
         float[] imp = new float[base.length];
-        double[] p = new double[row];
-        double[] q = new double[row];
+        double[] scratch = new double[2 * row];
         for (int off = 0; off < base.length; off += row) {
-            double kl = RowDivergences.divergence(base, other, off, row, p, q);
+            double kl = RowDivergences.divergence(base, other, off, row, scratch);
             for (int j = off; j < off + row; j++) {
                 imp[j] = importance(base[j], other[j], kl);
             }

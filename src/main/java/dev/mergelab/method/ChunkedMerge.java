@@ -19,12 +19,11 @@ public interface ChunkedMerge {
     int statisticPasses();
 
     /**
-     * Whether pass {@code pass} looks at the input values. A pass that only needs positions (sampling by
-     * position-keyed random keys) returns false, and the caller then skips decoding the inputs: the
-     * {@code inputs} given to {@link #observe} are then null arrays.
+     * Heap this merge may hold besides the engine's chunk buffers (per-tensor statistics, samples,
+     * caches), which the engine counts against its memory budget together with the buffers.
      */
-    default boolean observesInputs(int pass) {
-        return true;
+    default long stateBytes() {
+        return 0;
     }
 
     /** Accumulates statistics of pass {@code pass} over one chunk. */

@@ -78,11 +78,10 @@ public final class Chunking {
         int rows = n == 0 ? 0 : n / rowLength;
         float[] out = new float[n];
         int step = Math.max(1, Math.min(chunkRows, rows));
-        float[][] noInputs = new float[inputs.length][]; // what a pass that ignores the inputs gets, as from the engine
         if (step >= rows) {
             for (int pass = 0; pass < m.statisticPasses(); pass++) {
                 if (rows > 0) {
-                    m.observe(pass, 0, rows, m.observesInputs(pass) ? inputs : noInputs);
+                    m.observe(pass, 0, rows, inputs);
                 }
                 m.endPass(pass);
             }
@@ -98,13 +97,12 @@ public final class Chunking {
         float[] outBuf = new float[step * rowLength];
         for (int pass = 0; pass <= m.statisticPasses(); pass++) {
             boolean combine = pass == m.statisticPasses();
-            boolean decode = combine || m.observesInputs(pass);
             for (int r = 0; r < rows; r += step) {
                 int count = Math.min(step, rows - r);
                 int from = r * rowLength;
                 int len = count * rowLength;
                 for (int i = 0; i < inputs.length; i++) {
-                    if (decode && inputs[i] != null) {
+                    if (inputs[i] != null) {
                         System.arraycopy(inputs[i], from, buf[i], 0, len);
                     }
                 }
@@ -112,7 +110,7 @@ public final class Chunking {
                     m.combine(r, count, buf, outBuf);
                     System.arraycopy(outBuf, 0, out, from, len);
                 } else {
-                    m.observe(pass, r, count, decode ? buf : noInputs);
+                    m.observe(pass, r, count, buf);
                 }
             }
             if (!combine) {

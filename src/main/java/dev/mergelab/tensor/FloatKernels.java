@@ -169,4 +169,22 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(0, n, out.length);
         K.countElectedMix(t, w, voteBySign, base, out, n);
     }
+
+    /**
+     * KL(softmax x + eps ‖ softmax y + eps) over {@code x[off, off+len)} and {@code y[off, off+len)}, in
+     * float64: arcee_fusion's per-row divergence. The exponentials, logarithms and the order of the sums
+     * are fixed by {@link SoftmaxKl} (within about 2 ulp of {@code Math.exp}/{@code Math.log}), so every
+     * implementation gives the same bits. NaN in a row gives NaN. {@code scratch} holds at least
+     * {@code 2·len} doubles; {@code eps} is at least 2^-1000 and finite, which keeps every ratio the
+     * logarithm sees a positive normal number.
+     */
+    public static double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
+        Objects.checkFromIndexSize(off, len, x.length);
+        Objects.checkFromIndexSize(off, len, y.length);
+        Objects.checkFromIndexSize(0, 2L * len, scratch.length);
+        if (!(eps >= 0x1p-1000 && eps < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("eps must be finite and at least 2^-1000, got " + eps);
+        }
+        return K.softmaxKl(x, y, off, len, eps, scratch);
+    }
 }

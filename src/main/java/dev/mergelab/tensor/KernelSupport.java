@@ -39,4 +39,6 @@ public interface KernelSupport {
     void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n);
 
     void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n);
+
+    double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch);
 }

@@ -193,4 +193,9 @@ final class ScalarKernelSupport implements KernelSupport {
             out[j] = base[j] + mix / Math.max(agreeing, 1f);
         }
     }
+
+    @Override
+    public double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
+        return SoftmaxKl.divergence(x, y, off, len, eps, scratch);
+    }
 }

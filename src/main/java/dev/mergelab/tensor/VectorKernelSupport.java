@@ -323,4 +323,11 @@ final class VectorKernelSupport implements KernelSupport {
         }
         ScalarKernelSupport.countElectedMixTail(t, w, voteBySign, base, out, j, n);
     }
+
+    @Override
+    public double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
+        return VectorSoftmaxKl.available()
+                ? VectorSoftmaxKl.divergence(x, y, off, len, eps, scratch)
+                : SoftmaxKl.divergence(x, y, off, len, eps, scratch);
+    }
 }

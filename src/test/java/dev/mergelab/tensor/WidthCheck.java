@@ -76,6 +76,9 @@ public final class WidthCheck {
             same(p, q, "axpy");
             int key = len == 0 ? 0 : Float.floatToRawIntBits(x[off]) & 0x7FFFFFFF;
             check(vk.countMagnitudeAbove(x, off, len, key) == sk.countMagnitudeAbove(x, off, len, key), "count");
+            double[] scratch = new double[2 * len];
+            check(Double.doubleToLongBits(vk.softmaxKl(x, y, off, len, 1e-8, scratch))
+                    == Double.doubleToLongBits(sk.softmaxKl(x, y, off, len, 1e-8, scratch)), "softmaxKl");
         }
         System.out.println("ok");
     }
