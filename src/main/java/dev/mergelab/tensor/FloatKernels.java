@@ -187,4 +187,52 @@ public final class FloatKernels {
         }
         return K.softmaxKl(x, y, off, len, eps, scratch);
     }
+
+    /**
+     * The population variance over the inputs at each position (sce's selection statistic):
+     * {@code μ = (Σ_i x_i[j]) / m} and {@code out[j] = (float) (Σ_i (x_i[j] − μ)² / m)}, in float64 with
+     * the sums in input order, each operation rounded once (no fused multiply-add), so every
+     * implementation gives the same bits.
+     */
+    public static void populationVariance(float[][] xs, float[] out, int n) {
+        if (xs.length == 0) {
+            throw new IllegalArgumentException("the variance needs at least one input");
+        }
+        for (float[] x : xs) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        Objects.checkFromIndexSize(0, n, out.length);
+        K.populationVariance(xs, out, n);
+    }
+
+    /**
+     * Sets {@code xs[i][j] = +0} for every input i where {@code keys[j] < key} (the positions a magnitude
+     * cut drops outright), and returns how many keys equal {@code key}: the cut's ties, which the caller
+     * decides in index order.
+     */
+    public static int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n) {
+        Objects.checkFromIndexSize(0, n, keys.length);
+        for (float[] x : xs) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        return K.zeroWhereKeyBelow(keys, key, xs, n);
+    }
+
+    /**
+     * sce's combine, element by element: the vote is {@code Σ_i t_i} (float, in input order), electing +
+     * where it is ≥ 0; term i agrees when {@code t_i} is non-zero with the elected sign;
+     * {@code out = base + (Σ agreeing c_i·t_i) / max(Σ agreeing c_i, floor)}, the sums in float in input
+     * order over agreeing terms only, with separate roundings, so every implementation gives the same bits.
+     */
+    public static void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n) {
+        if (t.length != c.length) {
+            throw new IllegalArgumentException("need one weight per input: " + t.length + " inputs, " + c.length + " weights");
+        }
+        for (float[] x : t) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        Objects.checkFromIndexSize(0, n, base.length);
+        Objects.checkFromIndexSize(0, n, out.length);
+        K.electedWeightedMean(t, c, floor, base, out, n);
+    }
 }

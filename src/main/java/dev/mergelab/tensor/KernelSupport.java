@@ -41,4 +41,10 @@ public interface KernelSupport {
     void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n);
 
     double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch);
+
+    void populationVariance(float[][] xs, float[] out, int n);
+
+    int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n);
+
+    void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n);
 }

@@ -198,4 +198,72 @@ final class ScalarKernelSupport implements KernelSupport {
     public double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
         return SoftmaxKl.divergence(x, y, off, len, eps, scratch);
     }
+
+    @Override
+    public void populationVariance(float[][] xs, float[] out, int n) {
+        populationVarianceTail(xs, out, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static void populationVarianceTail(float[][] xs, float[] out, int from, int n) {
+        int m = xs.length;
+        for (int j = from; j < n; j++) {
+            double mean = 0;
+            for (float[] x : xs) {
+                mean += x[j];
+            }
+            mean /= m;
+            double ss = 0;
+            for (float[] x : xs) {
+                double dev = x[j] - mean;
+                ss += dev * dev;
+            }
+            out[j] = (float) (ss / m);
+        }
+    }
+
+    @Override
+    public int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n) {
+        return zeroWhereKeyBelowTail(keys, key, xs, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static int zeroWhereKeyBelowTail(int[] keys, int key, float[][] xs, int from, int n) {
+        int equal = 0;
+        for (int j = from; j < n; j++) {
+            if (keys[j] < key) {
+                for (float[] x : xs) {
+                    x[j] = 0f;
+                }
+            }
+            equal += keys[j] == key ? 1 : 0;
+        }
+        return equal;
+    }
+
+    @Override
+    public void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n) {
+        electedWeightedMeanTail(t, c, floor, base, out, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static void electedWeightedMeanTail(float[][] t, float[] c, float floor, float[] base, float[] out, int from, int n) {
+        for (int j = from; j < n; j++) {
+            float vote = 0;
+            for (float[] ti : t) {
+                vote += ti[j];
+            }
+            boolean positive = vote >= 0;
+            float num = 0;
+            float den = 0;
+            for (int i = 0; i < t.length; i++) {
+                float x = t[i][j];
+                if (positive ? x > 0 : x < 0) {
+                    num += c[i] * x;
+                    den += c[i];
+                }
+            }
+            out[j] = base[j] + num / Math.max(den, floor);
+        }
+    }
 }

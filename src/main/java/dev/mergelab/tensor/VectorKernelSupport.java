@@ -1,9 +1,11 @@
 package dev.mergelab.tensor;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -329,5 +331,85 @@ final class VectorKernelSupport implements KernelSupport {
         return VectorSoftmaxKl.available()
                 ? VectorSoftmaxKl.divergence(x, y, off, len, eps, scratch)
                 : SoftmaxKl.divergence(x, y, off, len, eps, scratch);
+    }
+
+    // ---- sce: selection by variance over models, sign-elected weighted mean ---------------------------
+
+    /** Doubles of the float species' width: a float vector widens into two of them (parts 0 and 1). */
+    private static final VectorSpecies<Double> D = F.withLanes(double.class);
+    /** Floats of half the width: what one of those double vectors narrows back into. */
+    private static final VectorSpecies<Float> H = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    @Override
+    public void populationVariance(float[][] xs, float[] out, int n) {
+        int m = xs.length;
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += V) {
+            DoubleVector mean0 = DoubleVector.zero(D);
+            DoubleVector mean1 = mean0;
+            for (float[] x : xs) {
+                FloatVector v = FloatVector.fromArray(F, x, j);
+                mean0 = mean0.add(widen(v, 0));
+                mean1 = mean1.add(widen(v, 1));
+            }
+            mean0 = mean0.div(m);
+            mean1 = mean1.div(m);
+            DoubleVector ss0 = DoubleVector.zero(D);
+            DoubleVector ss1 = ss0;
+            for (float[] x : xs) {
+                FloatVector v = FloatVector.fromArray(F, x, j);
+                DoubleVector dev0 = widen(v, 0).sub(mean0);
+                DoubleVector dev1 = widen(v, 1).sub(mean1);
+                ss0 = ss0.add(dev0.mul(dev0));
+                ss1 = ss1.add(dev1.mul(dev1));
+            }
+            ss0.div(m).convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats().intoArray(out, j);
+            ss1.div(m).convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats().intoArray(out, j + V / 2);
+        }
+        ScalarKernelSupport.populationVarianceTail(xs, out, j, n);
+    }
+
+    private static DoubleVector widen(FloatVector v, int part) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, part);
+    }
+
+    @Override
+    public int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n) {
+        IntVector equal = IntVector.zero(I);
+        int j = 0;
+        for (int bound = I.loopBound(n); j < bound; j += V) {
+            IntVector k = IntVector.fromArray(I, keys, j);
+            VectorMask<Float> below = k.compare(VectorOperators.LT, key).cast(F);
+            for (float[] x : xs) {
+                FloatVector.fromArray(F, x, j).blend(0f, below).intoArray(x, j);
+            }
+            // A true lane is -1 once blended in, so subtracting counts it.
+            equal = equal.sub(IntVector.zero(I).blend(-1, k.compare(VectorOperators.EQ, key)));
+        }
+        return equal.reduceLanes(VectorOperators.ADD) + ScalarKernelSupport.zeroWhereKeyBelowTail(keys, key, xs, j, n);
+    }
+
+    @Override
+    public void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += V) {
+            FloatVector vote = zero;
+            for (float[] ti : t) {
+                vote = vote.add(FloatVector.fromArray(F, ti, j));
+            }
+            VectorMask<Float> positive = vote.compare(VectorOperators.GE, 0f);
+            FloatVector num = zero;
+            FloatVector den = zero;
+            for (int i = 0; i < t.length; i++) {
+                FloatVector x = FloatVector.fromArray(F, t[i], j);
+                VectorMask<Float> agree = x.compare(VectorOperators.GT, 0f).and(positive)
+                        .or(x.compare(VectorOperators.LT, 0f).andNot(positive));
+                num = num.add(x.mul(c[i]), agree);
+                den = den.lanewise(VectorOperators.ADD, c[i], agree);
+            }
+            FloatVector.fromArray(F, base, j).add(num.div(den.max(floor))).intoArray(out, j);
+        }
+        ScalarKernelSupport.electedWeightedMeanTail(t, c, floor, base, out, j, n);
     }
 }

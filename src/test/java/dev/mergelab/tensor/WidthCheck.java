@@ -79,6 +79,22 @@ public final class WidthCheck {
             double[] scratch = new double[2 * len];
             check(Double.doubleToLongBits(vk.softmaxKl(x, y, off, len, 1e-8, scratch))
                     == Double.doubleToLongBits(sk.softmaxKl(x, y, off, len, 1e-8, scratch)), "softmaxKl");
+            float[][] three = {x.clone(), y.clone(), p.clone()};
+            float[] va = new float[len + off];
+            float[] vb = new float[len + off];
+            vk.populationVariance(three, va, len);
+            sk.populationVariance(three, vb, len);
+            same(va, vb, "populationVariance");
+            vk.electedWeightedMean(three, new float[] {0.5f, 0.2f, 0.3f}, 1e-6f, y, va, len);
+            sk.electedWeightedMean(three, new float[] {0.5f, 0.2f, 0.3f}, 1e-6f, y, vb, len);
+            same(va, vb, "electedWeightedMean");
+            int[] keys = new int[len + off];
+            sk.magnitudeKeys(x, 0, keys, 0, len + off);
+            float[][] za = {x.clone(), y.clone()};
+            float[][] zb = {x.clone(), y.clone()};
+            check(vk.zeroWhereKeyBelow(keys, key, za, len) == sk.zeroWhereKeyBelow(keys, key, zb, len), "zeroWhereKeyBelow count");
+            same(za[0], zb[0], "zeroWhereKeyBelow");
+            same(za[1], zb[1], "zeroWhereKeyBelow");
         }
         System.out.println("ok");
     }
