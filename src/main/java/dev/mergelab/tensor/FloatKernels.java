@@ -235,4 +235,21 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(0, n, out.length);
         K.electedWeightedMean(t, c, floor, base, out, n);
     }
+
+    /** How many positions have both {@code x[k]} and {@code y[k]} non-zero ({@code != 0f}: NaN counts, −0 does not). */
+    public static int countBothNonZero(float[] x, float[] y, int n) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        Objects.checkFromIndexSize(0, n, y.length);
+        return K.countBothNonZero(x, y, n);
+    }
+
+    /**
+     * How many positions have {@code x[k]} and {@code y[k]} both non-zero with opposite sign bits: the sign
+     * conflicts of two task vectors (compat's statistic).
+     */
+    public static int countSignConflicts(float[] x, float[] y, int n) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        Objects.checkFromIndexSize(0, n, y.length);
+        return K.countSignConflicts(x, y, n);
+    }
 }

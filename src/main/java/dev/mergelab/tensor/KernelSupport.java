@@ -47,4 +47,8 @@ public interface KernelSupport {
     int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n);
 
     void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n);
+
+    int countBothNonZero(float[] x, float[] y, int n);
+
+    int countSignConflicts(float[] x, float[] y, int n);
 }

@@ -266,4 +266,33 @@ final class ScalarKernelSupport implements KernelSupport {
             out[j] = base[j] + num / Math.max(den, floor);
         }
     }
+
+    @Override
+    public int countBothNonZero(float[] x, float[] y, int n) {
+        return countBothNonZeroTail(x, y, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static int countBothNonZeroTail(float[] x, float[] y, int from, int n) {
+        int c = 0;
+        for (int k = from; k < n; k++) {
+            c += x[k] != 0f && y[k] != 0f ? 1 : 0;
+        }
+        return c;
+    }
+
+    @Override
+    public int countSignConflicts(float[] x, float[] y, int n) {
+        return countSignConflictsTail(x, y, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static int countSignConflictsTail(float[] x, float[] y, int from, int n) {
+        int c = 0;
+        for (int k = from; k < n; k++) {
+            boolean opposite = (Float.floatToRawIntBits(x[k]) ^ Float.floatToRawIntBits(y[k])) < 0;
+            c += x[k] != 0f && y[k] != 0f && opposite ? 1 : 0;
+        }
+        return c;
+    }
 }

@@ -412,4 +412,37 @@ final class VectorKernelSupport implements KernelSupport {
         }
         ScalarKernelSupport.electedWeightedMeanTail(t, c, floor, base, out, j, n);
     }
+
+    // ---- compat: sign statistics of task-vector pairs --------------------------------------------------
+
+    @Override
+    public int countBothNonZero(float[] x, float[] y, int n) {
+        IntVector count = IntVector.zero(I);
+        int k = 0;
+        for (int bound = F.loopBound(n); k < bound; k += V) {
+            VectorMask<Integer> both = nonZero(x, k).and(nonZero(y, k));
+            count = count.sub(IntVector.zero(I).blend(-1, both)); // a true lane is -1 once blended in
+        }
+        return count.reduceLanes(VectorOperators.ADD) + ScalarKernelSupport.countBothNonZeroTail(x, y, k, n);
+    }
+
+    @Override
+    public int countSignConflicts(float[] x, float[] y, int n) {
+        IntVector count = IntVector.zero(I);
+        int k = 0;
+        for (int bound = F.loopBound(n); k < bound; k += V) {
+            IntVector a = FloatVector.fromArray(F, x, k).reinterpretAsInts();
+            IntVector b = FloatVector.fromArray(F, y, k).reinterpretAsInts();
+            VectorMask<Integer> conflict = a.and(0x7FFFFFFF).compare(VectorOperators.NE, 0)
+                    .and(b.and(0x7FFFFFFF).compare(VectorOperators.NE, 0))
+                    .and(a.lanewise(VectorOperators.XOR, b).compare(VectorOperators.LT, 0));
+            count = count.sub(IntVector.zero(I).blend(-1, conflict));
+        }
+        return count.reduceLanes(VectorOperators.ADD) + ScalarKernelSupport.countSignConflictsTail(x, y, k, n);
+    }
+
+    /** Lanes of x[k..) that are not ±0 (NaN included, as {@code x != 0f}). */
+    private static VectorMask<Integer> nonZero(float[] x, int k) {
+        return FloatVector.fromArray(F, x, k).reinterpretAsInts().and(0x7FFFFFFF).compare(VectorOperators.NE, 0);
+    }
 }

@@ -95,6 +95,8 @@ public final class WidthCheck {
             check(vk.zeroWhereKeyBelow(keys, key, za, len) == sk.zeroWhereKeyBelow(keys, key, zb, len), "zeroWhereKeyBelow count");
             same(za[0], zb[0], "zeroWhereKeyBelow");
             same(za[1], zb[1], "zeroWhereKeyBelow");
+            check(vk.countBothNonZero(za[0], za[1], len) == sk.countBothNonZero(za[0], za[1], len), "countBothNonZero");
+            check(vk.countSignConflicts(x, y, len) == sk.countSignConflicts(x, y, len), "countSignConflicts");
         }
         System.out.println("ok");
     }
