@@ -2,6 +2,7 @@ package dev.mergelab.method;
 
 import dev.mergelab.method.kernel.PositionRandom;
 import dev.mergelab.method.kernel.RadixSelect;
+import dev.mergelab.tensor.FloatKernels;
 import dev.mergelab.tensor.MagnitudeCut;
 
 import java.util.Arrays;
@@ -79,12 +80,14 @@ final class PositionSample {
 
         /** Every position of [0, n) whose key is at least {@code bound}. */
         void collect(long n, int bound) {
-            for (long j = 0; j < n; j++) {
-                if (key(randomKey, j) >= bound) {
+            int[] offsets = new int[BLOCK];
+            for (long start = 0; start < n; start += BLOCK) {
+                int hits = FloatKernels.positionKeysAtOrAbove(randomKey, start, (int) Math.min(BLOCK, n - start), bound, offsets);
+                for (int i = 0; i < hits; i++) {
                     if (count == positions.length) {
                         positions = Arrays.copyOf(positions, Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, 2L * count)));
                     }
-                    positions[count++] = j;
+                    positions[count++] = start + offsets[i];
                 }
             }
         }

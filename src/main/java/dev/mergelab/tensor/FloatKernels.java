@@ -252,4 +252,16 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(0, n, y.length);
         return K.countSignConflicts(x, y, n);
     }
+
+    /**
+     * The offsets j in [0, n) whose position key is at least {@code bound}, in ascending order, into
+     * {@code offsets}; returns how many. The position key of position p is the top 30 bits of output p of
+     * the SplitMix64 stream {@code stream} ({@code (int) (bits >>> 34)} with bits as
+     * {@code dev.mergelab.method.kernel.PositionRandom#bits}), here for p = start + j: the scan behind
+     * arcee_fusion's sample, which looks at every position of a tensor.
+     */
+    public static int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
+        Objects.checkFromIndexSize(0, n, offsets.length);
+        return K.positionKeysAtOrAbove(stream, start, n, bound, offsets);
+    }
 }

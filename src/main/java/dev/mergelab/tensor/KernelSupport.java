@@ -51,4 +51,6 @@ public interface KernelSupport {
     int countBothNonZero(float[] x, float[] y, int n);
 
     int countSignConflicts(float[] x, float[] y, int n);
+
+    int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets);
 }

@@ -295,4 +295,30 @@ final class ScalarKernelSupport implements KernelSupport {
         }
         return c;
     }
+
+    /** SplitMix64's increment (the golden ratio in 64 bits). */
+    static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
+    /** Output {@code position} of the SplitMix64 stream started at {@code stream}: the Weyl step, then the finaliser. */
+    static long splitMix(long stream, long position) {
+        long z = stream + (position + 1) * GOLDEN_GAMMA;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
+        return positionKeysAtOrAboveTail(stream, start, 0, n, bound, offsets, 0);
+    }
+
+    /** The reference loop from {@code from}, appending to {@code offsets[count..)}; also the vector tail. */
+    static int positionKeysAtOrAboveTail(long stream, long start, int from, int n, int bound, int[] offsets, int count) {
+        for (int j = from; j < n; j++) {
+            if ((int) (splitMix(stream, start + j) >>> 34) >= bound) {
+                offsets[count++] = j;
+            }
+        }
+        return count;
+    }
 }

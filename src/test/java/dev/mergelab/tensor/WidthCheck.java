@@ -97,6 +97,12 @@ public final class WidthCheck {
             same(za[1], zb[1], "zeroWhereKeyBelow");
             check(vk.countBothNonZero(za[0], za[1], len) == sk.countBothNonZero(za[0], za[1], len), "countBothNonZero");
             check(vk.countSignConflicts(x, y, len) == sk.countSignConflicts(x, y, len), "countSignConflicts");
+            int[] oa = new int[len];
+            int[] ob = new int[len];
+            int bound = r.nextInt(1 << 30);
+            int hits = vk.positionKeysAtOrAbove(t, 1000L * t, len, bound, oa);
+            check(hits == sk.positionKeysAtOrAbove(t, 1000L * t, len, bound, ob)
+                    && java.util.Arrays.equals(oa, 0, hits, ob, 0, hits), "positionKeysAtOrAbove");
         }
         System.out.println("ok");
     }
