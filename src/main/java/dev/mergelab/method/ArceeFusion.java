@@ -98,19 +98,12 @@ public final class ArceeFusion implements ChunkedMethod {
         }
 
         /** The importance of every element of the chunk, into {@code imp}. */
-        private int fillImportance(long rowStart, int rows, float[][] inputs) {
+        private void fillImportance(long rowStart, int rows, float[][] inputs) {
             rowDivergences(rowStart, rows, inputs);
-            int n = rows * rowLength;
-            imp = RowMerge.grow(imp, n);
-            float[] b = inputs[base];
-            float[] x = inputs[other];
+            imp = RowMerge.grow(imp, rows * rowLength);
             for (int r = 0; r < rows; r++) {
-                double d = kl[r];
-                for (int j = r * rowLength; j < (r + 1) * rowLength; j++) {
-                    imp[j] = importance(b[j], x[j], d);
-                }
+                FloatKernels.scaledAbsDifference(inputs[other], inputs[base], r * rowLength, rowLength, kl[r], imp, r * rowLength);
             }
-            return n;
         }
 
         /** Importance keys of the chunk: of every element, or with sampling of the sampled ones in order. */
@@ -171,12 +164,9 @@ public final class ArceeFusion implements ChunkedMethod {
 
         @Override
         public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
-            int n = fillImportance(rowStart, rows, inputs);
-            float[] b = inputs[base];
-            float[] x = inputs[other];
-            float thr = threshold;
-            for (int j = 0; j < n; j++) {
-                out[j] = imp[j] >= thr ? b[j] + (x[j] - b[j]) : b[j];
+            rowDivergences(rowStart, rows, inputs);
+            for (int r = 0; r < rows; r++) {
+                FloatKernels.keepLargeChanges(inputs[other], inputs[base], r * rowLength, rowLength, kl[r], threshold, out, r * rowLength);
             }
         }
     }
@@ -188,14 +178,15 @@ public final class ArceeFusion implements ChunkedMethod {
         double[] scratch = new double[2 * row];
         for (int off = 0; off < base.length; off += row) {
             double kl = RowDivergences.divergence(base, other, off, row, scratch);
-            for (int j = off; j < off + row; j++) {
-                imp[j] = importance(base[j], other[j], kl);
-            }
+            FloatKernels.scaledAbsDifference(other, base, off, row, kl, imp, off);
         }
         return imp;
     }
 
-    /** |θ_1 − θ_b| times the row's divergence, in float64 like the divergence, rounded once to float32. */
+    /**
+     * |θ_1 − θ_b| times the row's divergence, in float64 like the divergence, rounded once to float32 (one
+     * element; {@link FloatKernels#scaledAbsDifference} for rows).
+     */
     private static float importance(float base, float other, double kl) {
         return (float) (Math.abs((double) other - base) * kl);
     }

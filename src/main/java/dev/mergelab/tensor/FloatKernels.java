@@ -264,4 +264,27 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(0, n, offsets.length);
         return K.positionKeysAtOrAbove(stream, start, n, bound, offsets);
     }
+
+    /**
+     * {@code out[outOff+i] = (float) (|x[off+i] − y[off+i]| · s)} with the difference and the product in
+     * float64, each rounded once (arcee_fusion's importance: the change times its row's divergence).
+     */
+    public static void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff) {
+        Objects.checkFromIndexSize(off, n, x.length);
+        Objects.checkFromIndexSize(off, n, y.length);
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        K.scaledAbsDifference(x, y, off, n, s, out, outOff);
+    }
+
+    /**
+     * arcee_fusion's combine over elements {@code [off, off+n)}: {@code out[outOff+i] = b + (x − b)} where
+     * the importance {@code (float) (|x − b| · s)} (as {@link #scaledAbsDifference}) is at least
+     * {@code threshold}, else {@code b}, with {@code b = base[off+i]} and {@code x = x[off+i]}.
+     */
+    public static void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff) {
+        Objects.checkFromIndexSize(off, n, x.length);
+        Objects.checkFromIndexSize(off, n, base.length);
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        K.keepLargeChanges(x, base, off, n, s, threshold, out, outOff);
+    }
 }

@@ -53,4 +53,8 @@ public interface KernelSupport {
     int countSignConflicts(float[] x, float[] y, int n);
 
     int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets);
+
+    void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff);
+
+    void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff);
 }

@@ -321,4 +321,31 @@ final class ScalarKernelSupport implements KernelSupport {
         }
         return count;
     }
+
+    @Override
+    public void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff) {
+        scaledAbsDifferenceTail(x, y, off, 0, n, s, out, outOff);
+    }
+
+    /** The reference loop from element {@code from}, also the vector implementation's tail. */
+    static void scaledAbsDifferenceTail(float[] x, float[] y, int off, int from, int n, double s, float[] out, int outOff) {
+        for (int i = from; i < n; i++) {
+            out[outOff + i] = (float) (Math.abs((double) x[off + i] - y[off + i]) * s);
+        }
+    }
+
+    @Override
+    public void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff) {
+        keepLargeChangesTail(x, base, off, 0, n, s, threshold, out, outOff);
+    }
+
+    /** The reference loop from element {@code from}, also the vector implementation's tail. */
+    static void keepLargeChangesTail(float[] x, float[] base, int off, int from, int n, double s, float threshold,
+                                     float[] out, int outOff) {
+        for (int i = from; i < n; i++) {
+            float b = base[off + i];
+            float importance = (float) (Math.abs((double) x[off + i] - b) * s);
+            out[outOff + i] = importance >= threshold ? b + (x[off + i] - b) : b;
+        }
+    }
 }

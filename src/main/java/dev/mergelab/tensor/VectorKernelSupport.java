@@ -475,4 +475,33 @@ final class VectorKernelSupport implements KernelSupport {
         }
         return ScalarKernelSupport.positionKeysAtOrAboveTail(stream, start, j, n, bound, offsets, count);
     }
+
+    @Override
+    public void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += V) {
+            FloatVector a = FloatVector.fromArray(F, x, off + i);
+            FloatVector b = FloatVector.fromArray(F, y, off + i);
+            widen(a, 0).sub(widen(b, 0)).abs().mul(s)
+                    .convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats().intoArray(out, outOff + i);
+            widen(a, 1).sub(widen(b, 1)).abs().mul(s)
+                    .convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats().intoArray(out, outOff + i + V / 2);
+        }
+        ScalarKernelSupport.scaledAbsDifferenceTail(x, y, off, i, n, s, out, outOff);
+    }
+
+    @Override
+    public void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff) {
+        // Half-width floats throughout: the importance is formed in doubles of the full width.
+        int i = 0;
+        for (int bound = H.loopBound(n); i < bound; i += H.length()) {
+            FloatVector a = FloatVector.fromArray(H, x, off + i);
+            FloatVector b = FloatVector.fromArray(H, base, off + i);
+            DoubleVector change = ((DoubleVector) a.convertShape(VectorOperators.F2D, D, 0))
+                    .sub((DoubleVector) b.convertShape(VectorOperators.F2D, D, 0));
+            FloatVector importance = change.abs().mul(s).convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats();
+            b.blend(b.add(a.sub(b)), importance.compare(VectorOperators.GE, threshold)).intoArray(out, outOff + i);
+        }
+        ScalarKernelSupport.keepLargeChangesTail(x, base, off, i, n, s, threshold, out, outOff);
+    }
 }

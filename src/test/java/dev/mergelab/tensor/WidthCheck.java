@@ -103,6 +103,13 @@ public final class WidthCheck {
             int hits = vk.positionKeysAtOrAbove(t, 1000L * t, len, bound, oa);
             check(hits == sk.positionKeysAtOrAbove(t, 1000L * t, len, bound, ob)
                     && java.util.Arrays.equals(oa, 0, hits, ob, 0, hits), "positionKeysAtOrAbove");
+            vk.scaledAbsDifference(x, y, off, len, 3.7e-5, va, 0);
+            sk.scaledAbsDifference(x, y, off, len, 3.7e-5, vb, 0);
+            same(va, vb, "scaledAbsDifference");
+            float threshold = len == 0 ? 0f : vb[len / 2];
+            vk.keepLargeChanges(x, y, off, len, 3.7e-5, threshold, va, 0);
+            sk.keepLargeChanges(x, y, off, len, 3.7e-5, threshold, vb, 0);
+            same(va, vb, "keepLargeChanges");
         }
         System.out.println("ok");
     }

@@ -12,11 +12,13 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link FloatKernels#softmaxKl}: the vector kernel equals the scalar reference bit for bit, the
- * reference agrees with the plain {@code Math.exp}/{@code Math.log} formula it replaces, and its own
- * exponential and logarithm stay within a few ulp of {@link StrictMath}.
+ * arcee_fusion's kernels. {@link FloatKernels#softmaxKl}: the vector kernel equals the scalar reference
+ * bit for bit, the reference agrees with the plain {@code Math.exp}/{@code Math.log} formula it replaces,
+ * and its own exponential and logarithm stay within a few ulp of {@link StrictMath}. The importance it
+ * scales and the combine ({@link FloatKernels#scaledAbsDifference}, {@link FloatKernels#keepLargeChanges})
+ * equal the per-element formulas in every implementation.
  */
-class SoftmaxKlPropertiesTest {
+class ArceeKernelsPropertiesTest {
 
     static final KernelSupport REF = Vectorization.scalarKernels();
     static final KernelSupport VEC = Vectorization.vectorKernels().orElseThrow();
@@ -93,6 +95,46 @@ class SoftmaxKlPropertiesTest {
     void aRowAgainstItselfIsExactlyZero(@ForAll long seed, @ForAll @IntRange(min = 1, max = 500) int len) {
         float[] x = FloatKernelsTest.data(new Random(seed), len, false);
         assertEquals(0.0, FloatKernels.softmaxKl(x, x, 0, len, 1e-8, new double[2 * len]));
+    }
+
+    /** The importance that the divergence scales: every implementation equals the per-element formula. */
+    @Property(tries = 300)
+    void scaledAbsDifferenceMatchesTheFormula(@ForAll long seed, @ForAll @IntRange(min = 0, max = 300) int n,
+                                              @ForAll @IntRange(min = 0, max = 9) int off, @ForAll boolean specials) {
+        Random r = new Random(seed);
+        float[] x = FloatKernelsTest.data(r, n + off, specials);
+        float[] y = FloatKernelsTest.data(r, n + off, specials);
+        double s = r.nextBoolean() ? r.nextDouble() * 1e-4 : r.nextGaussian() * 1e30;
+        for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+            float[] out = new float[n + 2];
+            k.scaledAbsDifference(x, y, off, n, s, out, 2);
+            for (int i = 0; i < n; i++) {
+                float expected = (float) (Math.abs((double) x[off + i] - y[off + i]) * s);
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[2 + i]), k.name() + " at " + i);
+            }
+        }
+    }
+
+    @Property(tries = 300)
+    void keepLargeChangesMatchesTheFormula(@ForAll long seed, @ForAll @IntRange(min = 0, max = 300) int n,
+                                           @ForAll @IntRange(min = 0, max = 9) int off, @ForAll boolean specials) {
+        Random r = new Random(seed);
+        float[] x = FloatKernelsTest.data(r, n + off, specials);
+        float[] b = FloatKernelsTest.data(r, n + off, specials);
+        double s = r.nextDouble() * 1e-4;
+        float[] importance = new float[n];
+        REF.scaledAbsDifference(x, b, off, n, s, importance, 0);
+        // A threshold among the importances, so both branches are taken.
+        float threshold = n == 0 ? 0f : importance[r.nextInt(n)];
+        for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+            float[] out = new float[n + 1];
+            k.keepLargeChanges(x, b, off, n, s, threshold, out, 1);
+            for (int i = 0; i < n; i++) {
+                float bi = b[off + i];
+                float expected = importance[i] >= threshold ? bi + (x[off + i] - bi) : bi;
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[1 + i]), k.name() + " at " + i);
+            }
+        }
     }
 
     @Test
