@@ -32,9 +32,9 @@ final class PositionSample {
         return (int) (PositionRandom.bits(randomKey, position) >>> (64 - KEY_BITS));
     }
 
-    /** Heap held by a sample of k: its candidates, which become the sample in place. */
+    /** Heap held by a sample of k: its candidates (which become the sample in place) and, while selecting, their keys. */
     static long bytes(int k) {
-        return 8L * capacity(k);
+        return 12L * capacity(k);
     }
 
     /** Room for k plus 16σ, so the candidates practically never outgrow it. */
@@ -65,7 +65,7 @@ final class PositionSample {
         }
     }
 
-    /** Positions in ascending order; their keys are recomputed when needed rather than stored. */
+    /** Positions in ascending order, found in blocks; their keys are computed again once they are known. */
     private static final class Candidates {
         private static final int BLOCK = 1 << 15;
 
@@ -94,32 +94,22 @@ final class PositionSample {
 
         /** Keeps, in place and in order, the k candidates of largest key (equal keys in index order). */
         void keepLargest(int k) {
+            int[] keys = new int[count];
+            for (int i = 0; i < count; i++) {
+                keys[i] = key(randomKey, positions[i]);
+            }
             RadixSelect select = new RadixSelect();
-            int[] keys = new int[BLOCK];
-            for (int from = 0; from < count; from += BLOCK) {
-                select.countHigh(keys, keys(from, keys));
-            }
+            select.countHigh(keys, count);
             select.resolve(k);
-            for (int from = 0; from < count; from += BLOCK) {
-                select.countLow(keys, keys(from, keys));
-            }
+            select.countLow(keys, count);
             MagnitudeCut.Cursor cursor = select.cut(0).cursor();
             int m = 0;
             for (int i = 0; i < count; i++) {
-                if (cursor.keeps(Float.intBitsToFloat(key(randomKey, positions[i])))) {
+                if (cursor.keeps(Float.intBitsToFloat(keys[i]))) {
                     positions[m++] = positions[i];
                 }
             }
             count = m;
-        }
-
-        /** The keys of candidates [from, from + BLOCK) into {@code keys}; returns how many. */
-        private int keys(int from, int[] keys) {
-            int n = Math.min(BLOCK, count - from);
-            for (int i = 0; i < n; i++) {
-                keys[i] = key(randomKey, positions[from + i]);
-            }
-            return n;
         }
     }
 }
