@@ -72,7 +72,9 @@ public final class Executor {
                 futures.add(pool.submit(() -> {
                     ChunkedMerge chunked = !job.copy() && job.workingBytes() > opts.chunkAboveBytes() && ChunkReader.canRead(job)
                             ? compute.chunked(job, progress::warning) : null;
-                    long heap = chunked != null ? (job.inputs().size() + 1L) * opts.chunkElements() * 4 + chunked.stateBytes() : job.workingBytes();
+                    long heap = chunked != null
+                            ? (job.inputs().size() + 1L) * opts.chunkElements() * 4 + chunked.stateBytes()
+                            : job.workingBytes();
                     int need = (int) Math.min(budgetMib, Math.max(1, (heap + MIB - 1) / MIB));
                     budget.acquireUninterruptibly(need);
                     try {

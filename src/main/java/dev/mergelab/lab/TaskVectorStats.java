@@ -51,39 +51,19 @@ public final class TaskVectorStats {
                 Codecs.decode(others[m].dtype(), others[m].data(), at, d[m], 0, c);
                 FloatKernels.sub(d[m], 0, b, 0, d[m], 0, c);
                 deltaSq[m] += FloatKernels.sumSquares(d[m], 0, c);
-                changed[m] += countNonZero(d[m], c);
+                changed[m] += FloatKernels.countMagnitudeAbove(d[m], 0, c, 0); // the elements != 0f
             }
             baseSq += FloatKernels.sumSquares(b, 0, c);
             for (int i = 0; i < models; i++) {
                 for (int j = i + 1; j < models; j++) {
                     int p = pair(i, j);
                     dots[p] += FloatKernels.dot(d[i], 0, d[j], 0, c);
-                    countConflicts(d[i], d[j], c, p);
+                    conflicts[p] += FloatKernels.countSignConflicts(d[i], d[j], c);
+                    bothNonZero[p] += FloatKernels.countBothNonZero(d[i], d[j], c);
                 }
             }
         }
         elements += n;
-    }
-
-    private static long countNonZero(float[] x, int c) {
-        long n = 0;
-        for (int k = 0; k < c; k++) {
-            n += x[k] != 0f ? 1 : 0;
-        }
-        return n;
-    }
-
-    /** Both non-zero, and of opposite signs: counted without branches, as signs are near coin flips. */
-    private void countConflicts(float[] x, float[] y, int c, int p) {
-        long conf = 0;
-        long both = 0;
-        for (int k = 0; k < c; k++) {
-            int nz = (x[k] != 0f) & (y[k] != 0f) ? 1 : 0;
-            both += nz;
-            conf += nz & ((Float.floatToRawIntBits(x[k]) ^ Float.floatToRawIntBits(y[k])) >>> 31);
-        }
-        conflicts[p] += conf;
-        bothNonZero[p] += both;
     }
 
     /** Adds another accumulator's sums into this one. */

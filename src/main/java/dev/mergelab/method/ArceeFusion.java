@@ -1,11 +1,10 @@
 package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
-import dev.mergelab.method.kernel.PositionRandom;
 import dev.mergelab.method.kernel.RadixSelect;
 import dev.mergelab.tensor.FloatKernels;
-import dev.mergelab.tensor.MagnitudeCut;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,13 +15,15 @@ import java.util.List;
  *   out = θ_b + [imp ≥ thr]·(θ_1 − θ_b)
  * </pre>
  * Above {@value #SAMPLE} elements the quantiles come from a uniform sample of {@value #SAMPLE} elements
- * without replacement: those whose position-keyed random key ({@link PositionRandom}) is among the
- * {@value #SAMPLE} largest.
+ * without replacement: those whose position-keyed random key is among the {@value #SAMPLE} largest
+ * ({@link PositionSample}).
  *
  * <p>Chunked: rows lie inside a chunk, so the row softmaxes and KL are local. The three quantiles are
- * exact order statistics found by one radix selection (2 passes, O(histogram) state); with sampling,
- * 2 more passes first select the sample by its keys. The importance is recomputed identically in every
- * pass.
+ * exact order statistics found by one radix selection (2 passes, O(histogram) state). The sample, which
+ * depends on positions only, is drawn once before them and kept as its sorted positions (8 MB), so the
+ * quantile passes compute the importance of the sampled elements only. Each row's divergence is
+ * computed once, in the first pass, and kept ({@link RowDivergences}, O(rows) state); the importance is
+ * recomputed from it, identically, wherever it is needed.
  */
 public final class ArceeFusion implements ChunkedMethod {
 
@@ -60,15 +61,13 @@ public final class ArceeFusion implements ChunkedMethod {
         private final long randomKey;
         private final long numel;
         private final boolean sampled;
-        private RadixSelect sampleSelect;
-        private MagnitudeCut sampleCut;
-        private MagnitudeCut.Cursor sampleCursor;
+        private final RowDivergences divergences;
         private final RadixSelect quantiles = new RadixSelect();
+        private long[] sample;     // the sampled positions, ascending, in [0, SAMPLE), while the quantile passes run
         private float threshold;
+        private double[] kl = new double[0];
         private float[] imp = new float[0];
         private int[] keys = new int[0];
-        private final double[] p;
-        private final double[] q;
 
         Chunk(long[] shape, int base, int other, long randomKey) {
             super(shape);
@@ -77,109 +76,97 @@ public final class ArceeFusion implements ChunkedMethod {
             this.randomKey = randomKey;
             this.numel = Shapes.numel(shape);
             this.sampled = numel > SAMPLE;
-            this.sampleSelect = sampled ? new RadixSelect() : null;
-            this.p = new double[rowLength];
-            this.q = new double[rowLength];
+            this.divergences = new RowDivergences(rowLength, Chunking.rows(shape));
         }
 
         @Override
         public int statisticPasses() {
-            return sampled ? 4 : 2;
+            return 2;
         }
 
-        private int importance(int rows, float[][] inputs) {
-            int n = rows * rowLength;
-            imp = RowMerge.grow(imp, n);
-            for (int off = 0; off < n; off += rowLength) {
-                rowImportance(inputs[base], inputs[other], off, rowLength, imp, p, q);
+        @Override
+        public long stateBytes() {
+            return (sampled ? PositionSample.bytes(SAMPLE) : 0) + divergences.bytes();
+        }
+
+        /** The divergence of every row of the chunk, into {@code kl}. */
+        private void rowDivergences(long rowStart, int rows, float[][] inputs) {
+            if (kl.length < rows) {
+                kl = new double[rows];
             }
-            return n;
+            divergences.of(rowStart, rows, inputs[base], inputs[other], kl);
         }
 
-        private int[] keys(int n) {
+        /** The importance of every element of the chunk, into {@code imp}. */
+        private void fillImportance(long rowStart, int rows, float[][] inputs) {
+            rowDivergences(rowStart, rows, inputs);
+            imp = RowMerge.grow(imp, rows * rowLength);
+            for (int r = 0; r < rows; r++) {
+                FloatKernels.scaledAbsDifference(inputs[other], inputs[base], r * rowLength, rowLength, kl[r], imp, r * rowLength);
+            }
+        }
+
+        /** Importance keys of the chunk: of every element, or with sampling of the sampled ones in order. */
+        private int importanceKeys(long rowStart, int rows, float[][] inputs) {
+            int n = rows * rowLength;
             if (keys.length < n) {
                 keys = new int[n];
             }
-            return keys;
-        }
-
-        /** Sample keys: 30 random bits per position, a finite float's bits so magnitude cuts apply. */
-        private int sampleKeys(long start, int n) {
-            int[] k = keys(n);
-            for (int j = 0; j < n; j++) {
-                k[j] = (int) (PositionRandom.bits(randomKey, start + j) >>> 34);
-            }
-            return n;
-        }
-
-        /** Importance keys of the chunk; with sampling, only those of sampled elements (compacted). */
-        private int importanceKeys(long rowStart, int rows, float[][] inputs) {
-            int n = importance(rows, inputs);
-            int[] k = keys(n);
             if (!sampled) {
-                FloatKernels.magnitudeKeys(imp, 0, k, 0, n);
+                fillImportance(rowStart, rows, inputs);
+                FloatKernels.magnitudeKeys(imp, 0, keys, 0, n);
                 return n;
             }
+            rowDivergences(rowStart, rows, inputs); // every row, so the cache fills for the combine pass
+            float[] b = inputs[base];
+            float[] x = inputs[other];
             long start = position(rowStart);
+            int i = Arrays.binarySearch(sample, 0, SAMPLE, start);
             int m = 0;
-            for (int j = 0; j < n; j++) {
-                float s = Float.intBitsToFloat((int) (PositionRandom.bits(randomKey, start + j) >>> 34));
-                if (sampleCursor.keeps(s)) {
-                    k[m++] = FloatKernels.magnitudeKey(imp[j]);
-                }
+            for (i = i < 0 ? -i - 1 : i; i < SAMPLE && sample[i] < start + n; i++) {
+                int j = (int) (sample[i] - start);
+                keys[m++] = FloatKernels.magnitudeKey(importance(b[j], x[j], kl[j / rowLength]));
             }
             return m;
         }
 
         @Override
         public void observe(int pass, long rowStart, int rows, float[][] inputs) {
-            int stage = sampled ? pass : pass + 2;
-            // The key helpers may grow the keys buffer: take the count before reading the field.
-            int n = stage < 2 ? sampleKeys(position(rowStart), rows * rowLength) : importanceKeys(rowStart, rows, inputs);
-            switch (stage) {
-                case 0 -> sampleSelect.countHigh(keys, n);
-                case 1 -> sampleSelect.countLow(keys, n);
-                case 2 -> quantiles.countHigh(keys, n);
-                default -> quantiles.countLow(keys, n);
+            if (sampled && sample == null) {
+                sample = PositionSample.draw(randomKey, numel, SAMPLE);
+            }
+            int n = importanceKeys(rowStart, rows, inputs);
+            if (pass == 0) {
+                quantiles.countHigh(keys, n);
+            } else {
+                quantiles.countLow(keys, n);
             }
         }
 
         @Override
         public void endPass(int pass) {
-            int stage = sampled ? pass : pass + 2;
-            switch (stage) {
-                case 0 -> sampleSelect.resolve(SAMPLE);
-                case 1 -> {
-                    sampleCut = sampleSelect.cut(0);
-                    sampleSelect = null;
+            if (pass == 0) {
+                long n = quantiles.count();
+                long[] ranks = new long[QUANTILES.length];
+                for (int i = 0; i < ranks.length; i++) {
+                    long r = (long) (QUANTILES[i] * (float) (n - 1)); // formed in float32 upstream
+                    ranks[i] = n - r;                                  // ascending rank r = (n−r)-th largest
                 }
-                case 2 -> {
-                    long n = quantiles.count();
-                    long[] ranks = new long[QUANTILES.length];
-                    for (int i = 0; i < ranks.length; i++) {
-                        long r = (long) (QUANTILES[i] * (float) (n - 1)); // formed in float32 upstream
-                        ranks[i] = n - r;                                  // ascending rank r = (n−r)-th largest
-                    }
-                    quantiles.resolve(ranks);
-                }
-                default -> {
-                    float q25 = Float.intBitsToFloat(quantiles.key(0));
-                    float q50 = Float.intBitsToFloat(quantiles.key(1));
-                    float q75 = Float.intBitsToFloat(quantiles.key(2));
-                    threshold = q50 + 1.5f * (q75 - q25);
-                }
+                quantiles.resolve(ranks);
+            } else {
+                float q25 = Float.intBitsToFloat(quantiles.key(0));
+                float q50 = Float.intBitsToFloat(quantiles.key(1));
+                float q75 = Float.intBitsToFloat(quantiles.key(2));
+                threshold = q50 + 1.5f * (q75 - q25);
+                sample = null;
             }
-            sampleCursor = sampleCut == null ? null : sampleCut.cursor();
         }
 
         @Override
         public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
-            int n = importance(rows, inputs);
-            float[] b = inputs[base];
-            float[] x = inputs[other];
-            float thr = threshold;
-            for (int j = 0; j < n; j++) {
-                out[j] = imp[j] >= thr ? b[j] + (x[j] - b[j]) : b[j];
+            rowDivergences(rowStart, rows, inputs);
+            for (int r = 0; r < rows; r++) {
+                FloatKernels.keepLargeChanges(inputs[other], inputs[base], r * rowLength, rowLength, kl[r], threshold, out, r * rowLength);
             }
         }
     }
@@ -188,42 +175,19 @@ public final class ArceeFusion implements ChunkedMethod {
     static float[] importance(float[] base, float[] other, long[] shape) {
         int row = Chunking.rowLength(shape);
         float[] imp = new float[base.length];
-        double[] p = new double[row];
-        double[] q = new double[row];
+        double[] scratch = new double[2 * row];
         for (int off = 0; off < base.length; off += row) {
-            rowImportance(base, other, off, row, imp, p, q);
+            double kl = RowDivergences.divergence(base, other, off, row, scratch);
+            FloatKernels.scaledAbsDifference(other, base, off, row, kl, imp, off);
         }
         return imp;
     }
 
-    /** |θ_1 − θ_b| times the row's KL divergence; in float64 because the softmaxes are nearly uniform. */
-    private static void rowImportance(float[] base, float[] other, int off, int len, float[] imp, double[] p, double[] q) {
-        softmax(other, off, len, p);
-        softmax(base, off, len, q);
-        double kl = 0;
-        for (int k = 0; k < len; k++) {
-            double pk = p[k] + 1e-8;
-            double qk = q[k] + 1e-8;
-            kl += pk * Math.log(pk / qk);
-        }
-        for (int k = 0; k < len; k++) {
-            int j = off + k;
-            imp[j] = (float) (Math.abs((double) other[j] - base[j]) * kl);
-        }
-    }
-
-    private static void softmax(float[] x, int off, int len, double[] out) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < len; k++) {
-            max = Math.max(max, x[off + k]);
-        }
-        double sum = 0;
-        for (int k = 0; k < len; k++) {
-            out[k] = Math.exp(x[off + k] - max);
-            sum += out[k];
-        }
-        for (int k = 0; k < len; k++) {
-            out[k] /= sum;
-        }
+    /**
+     * |θ_1 − θ_b| times the row's divergence, in float64 like the divergence, rounded once to float32 (one
+     * element; {@link FloatKernels#scaledAbsDifference} for rows).
+     */
+    private static float importance(float base, float other, double kl) {
+        return (float) (Math.abs((double) other - base) * kl);
     }
 }

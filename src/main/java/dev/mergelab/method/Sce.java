@@ -1,7 +1,6 @@
 package dev.mergelab.method;
 
 import dev.mergelab.method.kernel.RadixSelect;
-import dev.mergelab.method.kernel.SignConsensus;
 import dev.mergelab.tensor.FloatKernels;
 import dev.mergelab.tensor.MagnitudeCut;
 
@@ -87,7 +86,7 @@ public final class Sce implements ChunkedMethod {
             return select ? 3 : 1;
         }
 
-        /** τ_i for the chunk, and (when selecting) the population variance over models per position. */
+        /** τ_i for the chunk, and (when selecting) the population variance over models per position and its keys. */
         private int prepare(int rows, float[][] inputs) {
             int n = rows * rowLength;
             for (int i = 0; i < others.length; i++) {
@@ -96,20 +95,7 @@ public final class Sce implements ChunkedMethod {
             }
             if (select) {
                 variance = grow(variance, n);
-                int m = tau.length;
-                for (int j = 0; j < n; j++) {
-                    double mean = 0;
-                    for (float[] t : tau) {
-                        mean += t[j];
-                    }
-                    mean /= m;
-                    double ss = 0;
-                    for (float[] t : tau) {
-                        double dev = t[j] - mean;
-                        ss += dev * dev;
-                    }
-                    variance[j] = (float) (ss / m);
-                }
+                FloatKernels.populationVariance(tau, variance, n);
                 if (keys.length < n) {
                     keys = new int[n];
                 }
@@ -120,8 +106,12 @@ public final class Sce implements ChunkedMethod {
 
         /** Zeroes every τ outside the selected positions (consumes the cut's tie quota in order). */
         private void erase(int n) {
+            int cutKey = cut.key();
+            if (FloatKernels.zeroWhereKeyBelow(keys, cutKey, tau, n) == 0) {
+                return;
+            }
             for (int j = 0; j < n; j++) {
-                if (!cursor.keeps(variance[j])) {
+                if (keys[j] == cutKey && !cursor.keeps(variance[j])) {
                     for (float[] t : tau) {
                         t[j] = 0;
                     }
@@ -134,9 +124,7 @@ public final class Sce implements ChunkedMethod {
             int n = prepare(rows, inputs);
             if (select && pass == 0) {
                 radix.countHigh(keys, n);
-                for (int j = 0; j < n; j++) {
-                    nonzero += keys[j] != 0 ? 1 : 0;
-                }
+                nonzero += FloatKernels.countMagnitudeAbove(variance, 0, n, 0);
             } else if (select && pass == 1) {
                 radix.countLow(keys, n);
             } else {
@@ -180,19 +168,7 @@ public final class Sce implements ChunkedMethod {
             if (select) {
                 erase(n);
             }
-            float[] b = inputs[base];
-            for (int j = 0; j < n; j++) {
-                int s = SignConsensus.elect(tau, j, SignConsensus.Vote.SUM);
-                float num = 0;
-                float den = 0;
-                for (int i = 0; i < tau.length; i++) {
-                    if (SignConsensus.agrees(tau[i][j], s)) {
-                        num += c[i] * tau[i][j];
-                        den += c[i];
-                    }
-                }
-                out[j] = b[j] + num / Math.max(den, 1e-6f);
-            }
+            FloatKernels.electedWeightedMean(tau, c, 1e-6f, inputs[base], out, n);
         }
     }
 }

@@ -205,4 +205,122 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(0, n, out.length);
         K.countElectedMix(t, w, voteBySign, base, out, n);
     }
+
+    /**
+     * KL(softmax x + eps ‖ softmax y + eps) over {@code x[off, off+len)} and {@code y[off, off+len)}, in
+     * float64: arcee_fusion's per-row divergence. The exponentials, logarithms and the order of the sums
+     * are fixed by {@link SoftmaxKl} (within about 2 ulp of {@code Math.exp}/{@code Math.log}), so every
+     * implementation gives the same bits. NaN in a row gives NaN. {@code scratch} holds at least
+     * {@code 2·len} doubles; {@code eps} is at least 2^-1000 and finite, which keeps every ratio the
+     * logarithm sees a positive normal number.
+     */
+    public static double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
+        Objects.checkFromIndexSize(off, len, x.length);
+        Objects.checkFromIndexSize(off, len, y.length);
+        Objects.checkFromIndexSize(0, 2L * len, scratch.length);
+        if (!(eps >= 0x1p-1000 && eps < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("eps must be finite and at least 2^-1000, got " + eps);
+        }
+        return K.softmaxKl(x, y, off, len, eps, scratch);
+    }
+
+    /**
+     * The population variance over the inputs at each position (sce's selection statistic):
+     * {@code μ = (Σ_i x_i[j]) / m} and {@code out[j] = (float) (Σ_i (x_i[j] − μ)² / m)}, in float64 with
+     * the sums in input order, each operation rounded once (no fused multiply-add), so every
+     * implementation gives the same bits.
+     */
+    public static void populationVariance(float[][] xs, float[] out, int n) {
+        if (xs.length == 0) {
+            throw new IllegalArgumentException("the variance needs at least one input");
+        }
+        for (float[] x : xs) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        Objects.checkFromIndexSize(0, n, out.length);
+        K.populationVariance(xs, out, n);
+    }
+
+    /**
+     * Sets {@code xs[i][j] = +0} for every input i where {@code keys[j] < key} (the positions a magnitude
+     * cut drops outright), and returns how many keys equal {@code key}: the cut's ties, which the caller
+     * decides in index order.
+     */
+    public static int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n) {
+        Objects.checkFromIndexSize(0, n, keys.length);
+        for (float[] x : xs) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        return K.zeroWhereKeyBelow(keys, key, xs, n);
+    }
+
+    /**
+     * sce's combine, element by element: the vote is {@code Σ_i t_i} (float, in input order), electing +
+     * where it is ≥ 0; term i agrees when {@code t_i} is non-zero with the elected sign;
+     * {@code out = base + (Σ agreeing c_i·t_i) / max(Σ agreeing c_i, floor)}, the sums in float in input
+     * order over agreeing terms only, with separate roundings, so every implementation gives the same bits.
+     */
+    public static void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n) {
+        if (t.length != c.length) {
+            throw new IllegalArgumentException("need one weight per input: " + t.length + " inputs, " + c.length + " weights");
+        }
+        for (float[] x : t) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        Objects.checkFromIndexSize(0, n, base.length);
+        Objects.checkFromIndexSize(0, n, out.length);
+        K.electedWeightedMean(t, c, floor, base, out, n);
+    }
+
+    /** How many positions have both {@code x[k]} and {@code y[k]} non-zero ({@code != 0f}: NaN counts, −0 does not). */
+    public static int countBothNonZero(float[] x, float[] y, int n) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        Objects.checkFromIndexSize(0, n, y.length);
+        return K.countBothNonZero(x, y, n);
+    }
+
+    /**
+     * How many positions have {@code x[k]} and {@code y[k]} both non-zero with opposite sign bits: the sign
+     * conflicts of two task vectors (compat's statistic).
+     */
+    public static int countSignConflicts(float[] x, float[] y, int n) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        Objects.checkFromIndexSize(0, n, y.length);
+        return K.countSignConflicts(x, y, n);
+    }
+
+    /**
+     * The offsets j in [0, n) whose position key is at least {@code bound}, in ascending order, into
+     * {@code offsets}; returns how many. The position key of position p is the top 30 bits of output p of
+     * the SplitMix64 stream {@code stream} ({@code (int) (bits >>> 34)} with bits as
+     * {@code dev.mergelab.method.kernel.PositionRandom#bits}), here for p = start + j: the scan behind
+     * arcee_fusion's sample, which looks at every position of a tensor.
+     */
+    public static int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
+        Objects.checkFromIndexSize(0, n, offsets.length);
+        return K.positionKeysAtOrAbove(stream, start, n, bound, offsets);
+    }
+
+    /**
+     * {@code out[outOff+i] = (float) (|x[off+i] − y[off+i]| · s)} with the difference and the product in
+     * float64, each rounded once (arcee_fusion's importance: the change times its row's divergence).
+     */
+    public static void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff) {
+        Objects.checkFromIndexSize(off, n, x.length);
+        Objects.checkFromIndexSize(off, n, y.length);
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        K.scaledAbsDifference(x, y, off, n, s, out, outOff);
+    }
+
+    /**
+     * arcee_fusion's combine over elements {@code [off, off+n)}: {@code out[outOff+i] = b + (x − b)} where
+     * the importance {@code (float) (|x − b| · s)} (as {@link #scaledAbsDifference}) is at least
+     * {@code threshold}, else {@code b}, with {@code b = base[off+i]} and {@code x = x[off+i]}.
+     */
+    public static void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff) {
+        Objects.checkFromIndexSize(off, n, x.length);
+        Objects.checkFromIndexSize(off, n, base.length);
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        K.keepLargeChanges(x, base, off, n, s, threshold, out, outOff);
+    }
 }

@@ -43,4 +43,22 @@ public interface KernelSupport {
     void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n);
 
     void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n);
+
+    double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch);
+
+    void populationVariance(float[][] xs, float[] out, int n);
+
+    int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n);
+
+    void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n);
+
+    int countBothNonZero(float[] x, float[] y, int n);
+
+    int countSignConflicts(float[] x, float[] y, int n);
+
+    int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets);
+
+    void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff);
+
+    void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff);
 }

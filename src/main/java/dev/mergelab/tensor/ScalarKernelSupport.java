@@ -228,4 +228,153 @@ final class ScalarKernelSupport implements KernelSupport {
             out[j] = base[j] + mix / Math.max(agreeing, 1f);
         }
     }
+
+    @Override
+    public double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
+        return SoftmaxKl.divergence(x, y, off, len, eps, scratch);
+    }
+
+    @Override
+    public void populationVariance(float[][] xs, float[] out, int n) {
+        populationVarianceTail(xs, out, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static void populationVarianceTail(float[][] xs, float[] out, int from, int n) {
+        int m = xs.length;
+        for (int j = from; j < n; j++) {
+            double mean = 0;
+            for (float[] x : xs) {
+                mean += x[j];
+            }
+            mean /= m;
+            double ss = 0;
+            for (float[] x : xs) {
+                double dev = x[j] - mean;
+                ss += dev * dev;
+            }
+            out[j] = (float) (ss / m);
+        }
+    }
+
+    @Override
+    public int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n) {
+        return zeroWhereKeyBelowTail(keys, key, xs, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static int zeroWhereKeyBelowTail(int[] keys, int key, float[][] xs, int from, int n) {
+        int equal = 0;
+        for (int j = from; j < n; j++) {
+            if (keys[j] < key) {
+                for (float[] x : xs) {
+                    x[j] = 0f;
+                }
+            }
+            equal += keys[j] == key ? 1 : 0;
+        }
+        return equal;
+    }
+
+    @Override
+    public void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n) {
+        electedWeightedMeanTail(t, c, floor, base, out, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static void electedWeightedMeanTail(float[][] t, float[] c, float floor, float[] base, float[] out, int from, int n) {
+        for (int j = from; j < n; j++) {
+            float vote = 0;
+            for (float[] ti : t) {
+                vote += ti[j];
+            }
+            boolean positive = vote >= 0;
+            float num = 0;
+            float den = 0;
+            for (int i = 0; i < t.length; i++) {
+                float x = t[i][j];
+                if (positive ? x > 0 : x < 0) {
+                    num += c[i] * x;
+                    den += c[i];
+                }
+            }
+            out[j] = base[j] + num / Math.max(den, floor);
+        }
+    }
+
+    @Override
+    public int countBothNonZero(float[] x, float[] y, int n) {
+        return countBothNonZeroTail(x, y, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static int countBothNonZeroTail(float[] x, float[] y, int from, int n) {
+        int c = 0;
+        for (int k = from; k < n; k++) {
+            c += x[k] != 0f && y[k] != 0f ? 1 : 0;
+        }
+        return c;
+    }
+
+    @Override
+    public int countSignConflicts(float[] x, float[] y, int n) {
+        return countSignConflictsTail(x, y, 0, n);
+    }
+
+    /** The reference loop, also the vector implementation's tail. */
+    static int countSignConflictsTail(float[] x, float[] y, int from, int n) {
+        int c = 0;
+        for (int k = from; k < n; k++) {
+            boolean opposite = (Float.floatToRawIntBits(x[k]) ^ Float.floatToRawIntBits(y[k])) < 0;
+            c += x[k] != 0f && y[k] != 0f && opposite ? 1 : 0;
+        }
+        return c;
+    }
+
+    /** Output {@code position} of the SplitMix64 stream started at {@code stream} ({@link FloatKernels#splitMix64}). */
+    static long splitMix(long stream, long position) {
+        return FloatKernels.splitMix64(stream, position);
+    }
+
+    @Override
+    public int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
+        return positionKeysAtOrAboveTail(stream, start, 0, n, bound, offsets, 0);
+    }
+
+    /** The reference loop from {@code from}, appending to {@code offsets[count..)}; also the vector tail. */
+    static int positionKeysAtOrAboveTail(long stream, long start, int from, int n, int bound, int[] offsets, int count) {
+        for (int j = from; j < n; j++) {
+            if ((int) (splitMix(stream, start + j) >>> 34) >= bound) {
+                offsets[count++] = j;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff) {
+        scaledAbsDifferenceTail(x, y, off, 0, n, s, out, outOff);
+    }
+
+    /** The reference loop from element {@code from}, also the vector implementation's tail. */
+    static void scaledAbsDifferenceTail(float[] x, float[] y, int off, int from, int n, double s, float[] out, int outOff) {
+        for (int i = from; i < n; i++) {
+            out[outOff + i] = (float) (Math.abs((double) x[off + i] - y[off + i]) * s);
+        }
+    }
+
+    @Override
+    public void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff) {
+        keepLargeChangesTail(x, base, off, 0, n, s, threshold, out, outOff);
+    }
+
+    /** The reference loop from element {@code from}, also the vector implementation's tail. */
+    static void keepLargeChangesTail(float[] x, float[] base, int off, int from, int n, double s, float threshold,
+                                     float[] out, int outOff) {
+        for (int i = from; i < n; i++) {
+            float b = base[off + i];
+            float importance = (float) (Math.abs((double) x[off + i] - b) * s);
+            out[outOff + i] = importance >= threshold ? b + (x[off + i] - b) : b;
+        }
+    }
 }

@@ -1,10 +1,12 @@
 package dev.mergelab.tensor;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -268,6 +270,13 @@ final class VectorKernelSupport implements KernelSupport {
         }
         return c;
     }
+    /** SplitMix64's finaliser on every lane's Weyl state (the vector form of {@link FloatKernels#splitMix64}). */
+    private static LongVector splitMixFinish(LongVector weyl) {
+        LongVector y = weyl.lanewise(VectorOperators.XOR, weyl.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+        y = y.lanewise(VectorOperators.XOR, y.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+        return y.lanewise(VectorOperators.XOR, y.lanewise(VectorOperators.LSHR, 31));
+    }
+
     @Override
     public void splitMix64(long seed, long first, long[] out, int n) {
         // Lane l holds the Weyl state of element i + l; it steps by (lanes)·γ per vector.
@@ -276,9 +285,7 @@ final class VectorKernelSupport implements KernelSupport {
         LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
         int i = 0;
         for (int bound = LONGS.loopBound(n); i < bound; i += lanes) {
-            LongVector y = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
-            y = y.lanewise(VectorOperators.XOR, y.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
-            y.lanewise(VectorOperators.XOR, y.lanewise(VectorOperators.LSHR, 31)).intoArray(out, i);
+            splitMixFinish(z).intoArray(out, i);
             z = z.add(step);
         }
         for (; i < n; i++) {
@@ -379,5 +386,179 @@ final class VectorKernelSupport implements KernelSupport {
             FloatVector.fromArray(F, base, j).add(mix.div(agreeing.max(one))).intoArray(out, j);
         }
         ScalarKernelSupport.countElectedMixTail(t, w, voteBySign, base, out, j, n);
+    }
+
+    @Override
+    public double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
+        return VectorSoftmaxKl.available()
+                ? VectorSoftmaxKl.divergence(x, y, off, len, eps, scratch)
+                : SoftmaxKl.divergence(x, y, off, len, eps, scratch);
+    }
+
+    // ---- sce: selection by variance over models, sign-elected weighted mean ---------------------------
+
+    /** Doubles of the float species' width: a float vector widens into two of them (parts 0 and 1). */
+    private static final VectorSpecies<Double> D = F.withLanes(double.class);
+    /** Floats of half the width: what one of those double vectors narrows back into. */
+    private static final VectorSpecies<Float> H = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    @Override
+    public void populationVariance(float[][] xs, float[] out, int n) {
+        int m = xs.length;
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += V) {
+            DoubleVector mean0 = DoubleVector.zero(D);
+            DoubleVector mean1 = mean0;
+            for (float[] x : xs) {
+                FloatVector v = FloatVector.fromArray(F, x, j);
+                mean0 = mean0.add(widen(v, 0));
+                mean1 = mean1.add(widen(v, 1));
+            }
+            mean0 = mean0.div(m);
+            mean1 = mean1.div(m);
+            DoubleVector ss0 = DoubleVector.zero(D);
+            DoubleVector ss1 = ss0;
+            for (float[] x : xs) {
+                FloatVector v = FloatVector.fromArray(F, x, j);
+                DoubleVector dev0 = widen(v, 0).sub(mean0);
+                DoubleVector dev1 = widen(v, 1).sub(mean1);
+                ss0 = ss0.add(dev0.mul(dev0));
+                ss1 = ss1.add(dev1.mul(dev1));
+            }
+            ss0.div(m).convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats().intoArray(out, j);
+            ss1.div(m).convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats().intoArray(out, j + V / 2);
+        }
+        ScalarKernelSupport.populationVarianceTail(xs, out, j, n);
+    }
+
+    private static DoubleVector widen(FloatVector v, int part) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, part);
+    }
+
+    @Override
+    public int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n) {
+        IntVector equal = IntVector.zero(I);
+        int j = 0;
+        for (int bound = I.loopBound(n); j < bound; j += V) {
+            IntVector k = IntVector.fromArray(I, keys, j);
+            VectorMask<Float> below = k.compare(VectorOperators.LT, key).cast(F);
+            for (float[] x : xs) {
+                FloatVector.fromArray(F, x, j).blend(0f, below).intoArray(x, j);
+            }
+            // A true lane is -1 once blended in, so subtracting counts it.
+            equal = equal.sub(IntVector.zero(I).blend(-1, k.compare(VectorOperators.EQ, key)));
+        }
+        return equal.reduceLanes(VectorOperators.ADD) + ScalarKernelSupport.zeroWhereKeyBelowTail(keys, key, xs, j, n);
+    }
+
+    @Override
+    public void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += V) {
+            FloatVector vote = zero;
+            for (float[] ti : t) {
+                vote = vote.add(FloatVector.fromArray(F, ti, j));
+            }
+            VectorMask<Float> positive = vote.compare(VectorOperators.GE, 0f);
+            FloatVector num = zero;
+            FloatVector den = zero;
+            for (int i = 0; i < t.length; i++) {
+                FloatVector x = FloatVector.fromArray(F, t[i], j);
+                VectorMask<Float> agree = x.compare(VectorOperators.GT, 0f).and(positive)
+                        .or(x.compare(VectorOperators.LT, 0f).andNot(positive));
+                num = num.add(x.mul(c[i]), agree);
+                den = den.lanewise(VectorOperators.ADD, c[i], agree);
+            }
+            FloatVector.fromArray(F, base, j).add(num.div(den.max(floor))).intoArray(out, j);
+        }
+        ScalarKernelSupport.electedWeightedMeanTail(t, c, floor, base, out, j, n);
+    }
+
+    // ---- compat: sign statistics of task-vector pairs --------------------------------------------------
+
+    @Override
+    public int countBothNonZero(float[] x, float[] y, int n) {
+        IntVector count = IntVector.zero(I);
+        int k = 0;
+        for (int bound = F.loopBound(n); k < bound; k += V) {
+            VectorMask<Integer> both = nonZero(x, k).and(nonZero(y, k));
+            count = count.sub(IntVector.zero(I).blend(-1, both)); // a true lane is -1 once blended in
+        }
+        return count.reduceLanes(VectorOperators.ADD) + ScalarKernelSupport.countBothNonZeroTail(x, y, k, n);
+    }
+
+    @Override
+    public int countSignConflicts(float[] x, float[] y, int n) {
+        IntVector count = IntVector.zero(I);
+        int k = 0;
+        for (int bound = F.loopBound(n); k < bound; k += V) {
+            IntVector a = FloatVector.fromArray(F, x, k).reinterpretAsInts();
+            IntVector b = FloatVector.fromArray(F, y, k).reinterpretAsInts();
+            VectorMask<Integer> conflict = a.and(0x7FFFFFFF).compare(VectorOperators.NE, 0)
+                    .and(b.and(0x7FFFFFFF).compare(VectorOperators.NE, 0))
+                    .and(a.lanewise(VectorOperators.XOR, b).compare(VectorOperators.LT, 0));
+            count = count.sub(IntVector.zero(I).blend(-1, conflict));
+        }
+        return count.reduceLanes(VectorOperators.ADD) + ScalarKernelSupport.countSignConflictsTail(x, y, k, n);
+    }
+
+    /** Lanes of x[k..) that are not ±0 (NaN included, as {@code x != 0f}). */
+    private static VectorMask<Integer> nonZero(float[] x, int k) {
+        return FloatVector.fromArray(F, x, k).reinterpretAsInts().and(0x7FFFFFFF).compare(VectorOperators.NE, 0);
+    }
+
+    // ---- position-keyed random keys ---------------------------------------------------------------------
+
+    @Override
+    public int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
+        int lanes = LONGS.length();
+        long gamma = FloatKernels.GOLDEN_GAMMA;
+        // Lane l holds the Weyl state of position start + j + l: stream + (start + j + l + 1)·γ, mod 2^64.
+        LongVector weyl = LongVector.zero(LONGS).addIndex(1).mul(gamma).add(stream + (start + 1) * gamma);
+        LongVector step = LongVector.broadcast(LONGS, lanes * gamma);
+        int count = 0;
+        int j = 0;
+        for (int end = LONGS.loopBound(n); j < end; j += lanes) {
+            LongVector z = splitMixFinish(weyl);
+            long hits = z.lanewise(VectorOperators.LSHR, 34).compare(VectorOperators.GE, bound).toLong();
+            // Branch-free: a tenth of the keys clear the bound, so a branch per vector would mispredict
+            // often (measured 2.3x slower). Every lane's offset is written; only hits advance the count.
+            for (int l = 0; l < lanes; l++) {
+                offsets[count] = j + l;
+                count += (int) (hits >>> l) & 1;
+            }
+            weyl = weyl.add(step);
+        }
+        return ScalarKernelSupport.positionKeysAtOrAboveTail(stream, start, j, n, bound, offsets, count);
+    }
+
+    @Override
+    public void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += V) {
+            FloatVector a = FloatVector.fromArray(F, x, off + i);
+            FloatVector b = FloatVector.fromArray(F, y, off + i);
+            widen(a, 0).sub(widen(b, 0)).abs().mul(s)
+                    .convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats().intoArray(out, outOff + i);
+            widen(a, 1).sub(widen(b, 1)).abs().mul(s)
+                    .convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats().intoArray(out, outOff + i + V / 2);
+        }
+        ScalarKernelSupport.scaledAbsDifferenceTail(x, y, off, i, n, s, out, outOff);
+    }
+
+    @Override
+    public void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff) {
+        // Half-width floats throughout: the importance is formed in doubles of the full width.
+        int i = 0;
+        for (int bound = H.loopBound(n); i < bound; i += H.length()) {
+            FloatVector a = FloatVector.fromArray(H, x, off + i);
+            FloatVector b = FloatVector.fromArray(H, base, off + i);
+            DoubleVector change = ((DoubleVector) a.convertShape(VectorOperators.F2D, D, 0))
+                    .sub((DoubleVector) b.convertShape(VectorOperators.F2D, D, 0));
+            FloatVector importance = change.abs().mul(s).convertShape(VectorOperators.D2F, H, 0).reinterpretAsFloats();
+            b.blend(b.add(a.sub(b)), importance.compare(VectorOperators.GE, threshold)).intoArray(out, outOff + i);
+        }
+        ScalarKernelSupport.keepLargeChangesTail(x, base, off, i, n, s, threshold, out, outOff);
     }
 }

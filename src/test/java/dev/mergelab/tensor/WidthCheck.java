@@ -76,6 +76,40 @@ public final class WidthCheck {
             same(p, q, "axpy");
             int key = len == 0 ? 0 : Float.floatToRawIntBits(x[off]) & 0x7FFFFFFF;
             check(vk.countMagnitudeAbove(x, off, len, key) == sk.countMagnitudeAbove(x, off, len, key), "count");
+            double[] scratch = new double[2 * len];
+            check(Double.doubleToLongBits(vk.softmaxKl(x, y, off, len, 1e-8, scratch))
+                    == Double.doubleToLongBits(sk.softmaxKl(x, y, off, len, 1e-8, scratch)), "softmaxKl");
+            float[][] three = {x.clone(), y.clone(), p.clone()};
+            float[] va = new float[len + off];
+            float[] vb = new float[len + off];
+            vk.populationVariance(three, va, len);
+            sk.populationVariance(three, vb, len);
+            same(va, vb, "populationVariance");
+            vk.electedWeightedMean(three, new float[] {0.5f, 0.2f, 0.3f}, 1e-6f, y, va, len);
+            sk.electedWeightedMean(three, new float[] {0.5f, 0.2f, 0.3f}, 1e-6f, y, vb, len);
+            same(va, vb, "electedWeightedMean");
+            int[] keys = new int[len + off];
+            sk.magnitudeKeys(x, 0, keys, 0, len + off);
+            float[][] za = {x.clone(), y.clone()};
+            float[][] zb = {x.clone(), y.clone()};
+            check(vk.zeroWhereKeyBelow(keys, key, za, len) == sk.zeroWhereKeyBelow(keys, key, zb, len), "zeroWhereKeyBelow count");
+            same(za[0], zb[0], "zeroWhereKeyBelow");
+            same(za[1], zb[1], "zeroWhereKeyBelow");
+            check(vk.countBothNonZero(za[0], za[1], len) == sk.countBothNonZero(za[0], za[1], len), "countBothNonZero");
+            check(vk.countSignConflicts(x, y, len) == sk.countSignConflicts(x, y, len), "countSignConflicts");
+            int[] oa = new int[len];
+            int[] ob = new int[len];
+            int bound = r.nextInt(1 << 30);
+            int hits = vk.positionKeysAtOrAbove(t, 1000L * t, len, bound, oa);
+            check(hits == sk.positionKeysAtOrAbove(t, 1000L * t, len, bound, ob)
+                    && java.util.Arrays.equals(oa, 0, hits, ob, 0, hits), "positionKeysAtOrAbove");
+            vk.scaledAbsDifference(x, y, off, len, 3.7e-5, va, 0);
+            sk.scaledAbsDifference(x, y, off, len, 3.7e-5, vb, 0);
+            same(va, vb, "scaledAbsDifference");
+            float threshold = len == 0 ? 0f : vb[len / 2];
+            vk.keepLargeChanges(x, y, off, len, 3.7e-5, threshold, va, 0);
+            sk.keepLargeChanges(x, y, off, len, 3.7e-5, threshold, vb, 0);
+            same(va, vb, "keepLargeChanges");
         }
         System.out.println("ok");
     }
