@@ -182,9 +182,12 @@ public final class RadixSelect {
             }
         }
         guessedLow = null;
-        slotOf = new short[HIGH_BUCKETS];   // now: the refined buckets, for countLow
-        for (int s = 0; s < distinct; s++) {
-            slotOf[buckets[s]] = (short) (s + 1);
+        slotOf = null;
+        if (distinct > 1 && !guessed) {   // countLow of several buckets looks their slots up
+            slotOf = new short[HIGH_BUCKETS];
+            for (int s = 0; s < distinct; s++) {
+                slotOf[buckets[s]] = (short) (s + 1);
+            }
         }
         return distinct > 0 && !guessed;
     }
