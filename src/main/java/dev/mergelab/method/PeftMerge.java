@@ -20,7 +20,8 @@ import java.util.List;
  * DARE element is divided by exactly density, and there is no λ or normalisation.
  *
  * <p>Chunked: magnitude pruning needs 2 statistics passes (radix selection of each model's top-k cut,
- * O(models × histogram) state); the others are element-wise given the position-keyed DARE masks.
+ * O(models × histogram) state; usually 1, see {@link dev.mergelab.method.kernel.RadixSelect#guess});
+ * the others are element-wise given the position-keyed DARE masks.
  */
 public final class PeftMerge implements ChunkedMethod {
 

@@ -24,8 +24,10 @@ import java.util.List;
  * <p>Chunked: the statistics passes are those of the sparsifiers ({@link Sparsifier}), run side by side
  * for all models: none for task_arithmetic and un-rescaled dare; 1 for rescaled dare and della (both L1
  * norms in one pass, since their masks are functions of position); 2 for ties and breadcrumbs (radix
- * selection of the cut points), 3 with rescale. State is O(models × histogram). della on tensors of rank
- * ≥ 3 ranks along dim 1 across rows, so it needs the whole tensor ({@link #wholeTensorOnly}).
+ * selection of the cut points; usually 1, when the first chunk's guess of the cut buckets holds), one
+ * more with rescale. State is O(models × histogram), plus the remembered masks of rescaled dare and
+ * della (a bit per element, up to 2^28 elements). della on tensors of rank ≥ 3 ranks along dim 1
+ * across rows, so it needs the whole tensor ({@link #wholeTensorOnly}).
  */
 public final class TaskArithmeticFamily implements ChunkedMethod {
 

@@ -145,6 +145,20 @@ public final class FloatKernels {
         K.magnitudeWindow(x, n, lowKey, highKey, ties, scale);
     }
 
+    /**
+     * A stored keep mask applied in place: {@code x[i]} for i &lt; n stays (its bits exactly, −0.0
+     * included) when bit {@code first + i} of the bitset is set, else becomes +0. Bit b of the bitset
+     * is bit {@code b & 63} of {@code bits[b >>> 6]}.
+     */
+    public static void keepBits(float[] x, int n, long[] bits, long first) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        if (n > 0) {
+            Objects.checkIndex((first + n - 1) >>> 6, bits.length);
+            Objects.checkIndex(first >>> 6, bits.length);
+        }
+        K.keepBits(x, n, bits, first);
+    }
+
     /** SplitMix64's increment: the golden ratio in 64-bit fixed point. */
     static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 

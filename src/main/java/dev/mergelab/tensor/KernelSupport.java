@@ -40,6 +40,8 @@ public interface KernelSupport {
 
     void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale);
 
+    void keepBits(float[] x, int n, long[] bits, long first);
+
     void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n);
 
     void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n);

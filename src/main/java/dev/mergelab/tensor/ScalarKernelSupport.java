@@ -176,6 +176,19 @@ final class ScalarKernelSupport implements KernelSupport {
     }
 
     @Override
+    public void keepBits(float[] x, int n, long[] bits, long first) {
+        keepBitsTail(x, 0, n, bits, first);
+    }
+
+    static void keepBitsTail(float[] x, int from, int n, long[] bits, long first) {
+        for (int i = from; i < n; i++) {
+            long b = first + i;
+            int keep = -(int) ((bits[(int) (b >>> 6)] >>> b) & 1);   // a long shift uses b's low 6 bits
+            x[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & keep);
+        }
+    }
+
+    @Override
     public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
         electedMixTail(d, w, base, lambda, normalize, out, 0, n);
     }

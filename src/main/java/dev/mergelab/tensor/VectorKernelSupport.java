@@ -331,6 +331,26 @@ final class VectorKernelSupport implements KernelSupport {
     }
 
     @Override
+    public void keepBits(float[] x, int n, long[] bits, long first) {
+        // Lane l tests bit l of the V bits at the vector's position (V ≤ 32: they fit an int).
+        IntVector laneBit = IntVector.broadcast(I, 1).lanewise(VectorOperators.LSHL, IntVector.zero(I).addIndex(1));
+        IntVector zero = IntVector.zero(I);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += V) {
+            long b = first + i;
+            int q = (int) (b >>> 6);
+            int shift = (int) (b & 63);
+            long window = bits[q] >>> shift;
+            if (shift > 64 - V) {
+                window |= bits[q + 1] << (64 - shift);   // the vector's bits continue in the next word
+            }
+            VectorMask<Integer> keep = IntVector.broadcast(I, (int) window).and(laneBit).compare(VectorOperators.NE, 0);
+            zero.blend(FloatVector.fromArray(F, x, i).reinterpretAsInts(), keep).reinterpretAsFloats().intoArray(x, i);
+        }
+        ScalarKernelSupport.keepBitsTail(x, i, n, bits, first);
+    }
+
+    @Override
     public void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n) {
         int count = d.length;
         FloatVector zero = FloatVector.zero(F);

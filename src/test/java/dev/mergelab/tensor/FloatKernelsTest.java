@@ -175,6 +175,35 @@ class FloatKernelsTest {
                 REF.splitMix64(call, (long) call * n, bitsB, n);
                 assertEquals(java.util.Arrays.hashCode(bitsB), java.util.Arrays.hashCode(bitsA), "splitMix64 call " + call);
             }
+            u = x.clone();
+            v = x.clone();
+            VEC.keepBits(u, n - 3, bitsB, call);
+            REF.keepBits(v, n - 3, bitsB, call);
+            assertSame(v, u, "keepBits call " + call);
+        }
+    }
+
+    /** A stored keep mask: vector = scalar = the bit rule, from any bit position (vectors crossing words). */
+    @Property(tries = 300)
+    void keepBitsMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 0, max = 300) int n,
+                               @ForAll @IntRange(min = 0, max = 200) int first, @ForAll boolean specials) {
+        Random r = new Random(seed);
+        float[] x = data(r, n, specials);
+        long[] bits = new long[(first + n + 63) / 64 + 1];
+        for (int w = 0; w < bits.length; w++) {
+            bits[w] = r.nextLong();
+        }
+        float[] expected = x.clone();
+        for (int i = 0; i < n; i++) {
+            boolean keep = (bits[(first + i) / 64] >>> ((first + i) % 64) & 1) == 1;
+            expected[i] = keep ? x[i] : 0f;
+        }
+        for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+            float[] y = x.clone();
+            k.keepBits(y, n, bits, first);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(y[i]), k.name() + " at " + i);
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.mergelab.method.kernel;
 
+import dev.mergelab.tensor.FloatKernels;
+
 /**
  * A random sparsifier's keep mask remembered from its statistics pass, one bit per position of the
  * tensor, so the combine pass re-applies it instead of drawing (and for della, ranking) again. Only
@@ -57,19 +59,6 @@ public final class KeepBits {
 
     /** In place: zeroes {@code x[0..n)}, positions [start, start + n), where the recorded mask dropped. */
     public void apply(long start, float[] x, int n) {
-        long p = start;
-        int j = 0;
-        while (j < n) {
-            int bit = (int) (p & 63);
-            int take = Math.min(64 - bit, n - j);
-            long w = words[(int) (p >>> 6)] >>> bit;
-            for (int b = 0; b < take; b++) {
-                // −(bit) is all ones for a kept element: AND keeps its bits (−0.0 included), else +0.
-                int keep = -(int) ((w >>> b) & 1);
-                x[j + b] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j + b]) & keep);
-            }
-            j += take;
-            p += take;
-        }
+        FloatKernels.keepBits(x, n, words, start);
     }
 }

@@ -41,6 +41,7 @@ public final class RadixSelect {
     private int[] buckets;         // distinct high buckets to refine
     private long[][] low;
 
+    private boolean lowNeeded;     // whether pass 2 must count low bits (known after resolve)
     private short[] slotOf;        // high bucket → 1 + its slot in guessedLow, 0 when not guessed
     private int[][] guessedLow;    // low-bit histograms of the guessed buckets, filled during pass 1
 
@@ -182,15 +183,22 @@ public final class RadixSelect {
             }
         }
         guessedLow = null;
-        slotOf = new short[HIGH_BUCKETS];   // now: the refined buckets, for countLow
-        for (int s = 0; s < distinct; s++) {
-            slotOf[buckets[s]] = (short) (s + 1);
+        slotOf = null;
+        if (distinct > 1 && !guessed) {   // countLow of several buckets looks their slots up
+            slotOf = new short[HIGH_BUCKETS];
+            for (int s = 0; s < distinct; s++) {
+                slotOf[buckets[s]] = (short) (s + 1);
+            }
         }
-        return distinct > 0 && !guessed;
+        lowNeeded = distinct > 0 && !guessed;
+        return lowNeeded;
     }
 
-    /** Pass 2: the low-bit histograms of the keys that fall in a chosen bucket. */
+    /** Pass 2: the low-bit histograms of the keys that fall in a chosen bucket (nothing when not needed). */
     public void countLow(int[] keys, int n) {
+        if (!lowNeeded) {
+            return;   // every rank is 0, or its bucket was guessed: the low bits are all counted
+        }
         if (buckets.length == 1) {
             int b = buckets[0];
             long[] l = low[0];

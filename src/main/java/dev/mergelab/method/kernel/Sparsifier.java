@@ -7,12 +7,15 @@ import dev.mergelab.tensor.MagnitudeCut;
  * One task vector's sparsification (METHODS.md §4) in the chunked form: {@link #passes()} statistics
  * passes over the task vector's chunks in row order ({@link #observe}, {@link #endPass}), then
  * {@link #apply} turns each chunk into its sparsified, rescaled values. Chunks are given by the flat
- * position of their first element and are row-aligned. State is O(histograms), never O(n).
+ * position of their first element and are row-aligned. State is O(histograms) plus, for a rescaled
+ * random mask, one bit per position up to {@link KeepBits#MAX_POSITIONS}; {@link #stateBytes} says how
+ * much.
  *
  * <p>Per-primitive passes: magnitude and magnitude_outliers need 2 (radix selection of the cut
- * points) plus 1 when rescaling (the norm of the kept entries needs the cut); bernoulli and della need 1
- * when rescaling (their masks are pure functions of position, so both norms come from one pass) and 0
- * otherwise.
+ * points; 1 when the cut buckets guessed from the first chunk hold, see {@link RadixSelect#guess}) plus
+ * 1 when rescaling (the norm of the kept entries needs the cut); bernoulli and della need 1 when
+ * rescaling (their masks are functions of position and, for della, of the lane's values, so both
+ * norms come from one pass, which also records the mask for {@link #apply}) and 0 otherwise.
  */
 public abstract class Sparsifier {
 
@@ -361,7 +364,8 @@ public abstract class Sparsifier {
      * della_magprune's mask: element of stable ascending magnitude rank r in its lane is kept when its
      * uniform draw u = m·2^-53 is below p(r) = density − ε + r·2ε/(C−1). As u &lt; p exactly when
      * m &lt; ⌈p·2^53⌉ ({@link PositionRandom#threshold}), the C integer thresholds are computed once per
-     * tensor and each element costs one comparison of integers.
+     * tensor, and {@link RankedKeep} compares each draw with its rank's threshold, ranking only the
+     * elements whose draw the rank can still change.
      */
     private static final class Della extends PositionMask {
         private final long key;
