@@ -104,7 +104,10 @@ public final class Sce implements ChunkedMethod {
             return n;
         }
 
-        /** Zeroes every τ outside the selected positions (consumes the cut's tie quota in order). */
+        /**
+         * Zeroes every τ outside the selected positions: all below the cut key at once, then, in a chunk
+         * holding keys equal to it, those past the cut's tie quota (consumed in index order).
+         */
         private void erase(int n) {
             int cutKey = cut.key();
             if (FloatKernels.zeroWhereKeyBelow(keys, cutKey, tau, n) == 0) {
