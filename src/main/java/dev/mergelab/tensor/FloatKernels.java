@@ -209,14 +209,7 @@ public final class FloatKernels {
      * roundings, so every implementation gives identical bits.
      */
     public static void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n) {
-        if (t.length != w.length) {
-            throw new IllegalArgumentException("need one weight per input: " + t.length + " inputs, " + w.length + " weights");
-        }
-        for (float[] x : t) {
-            Objects.checkFromIndexSize(0, n, x.length);
-        }
-        Objects.checkFromIndexSize(0, n, base.length);
-        Objects.checkFromIndexSize(0, n, out.length);
+        checkMix(t, w, base, out, n);
         K.countElectedMix(t, w, voteBySign, base, out, n);
     }
 
@@ -275,14 +268,7 @@ public final class FloatKernels {
      * order over agreeing terms only, with separate roundings, so every implementation gives the same bits.
      */
     public static void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n) {
-        if (t.length != c.length) {
-            throw new IllegalArgumentException("need one weight per input: " + t.length + " inputs, " + c.length + " weights");
-        }
-        for (float[] x : t) {
-            Objects.checkFromIndexSize(0, n, x.length);
-        }
-        Objects.checkFromIndexSize(0, n, base.length);
-        Objects.checkFromIndexSize(0, n, out.length);
+        checkMix(t, c, base, out, n);
         K.electedWeightedMean(t, c, floor, base, out, n);
     }
 
@@ -336,5 +322,17 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(off, n, base.length);
         Objects.checkFromIndexSize(outOff, n, out.length);
         K.keepLargeChanges(x, base, off, n, s, threshold, out, outOff);
+    }
+
+    /** One weight per term, and every term, the base and the output hold at least n elements. */
+    private static void checkMix(float[][] t, float[] w, float[] base, float[] out, int n) {
+        if (t.length != w.length) {
+            throw new IllegalArgumentException("need one weight per input: " + t.length + " inputs, " + w.length + " weights");
+        }
+        for (float[] x : t) {
+            Objects.checkFromIndexSize(0, n, x.length);
+        }
+        Objects.checkFromIndexSize(0, n, base.length);
+        Objects.checkFromIndexSize(0, n, out.length);
     }
 }
