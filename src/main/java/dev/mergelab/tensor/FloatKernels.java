@@ -181,6 +181,60 @@ public final class FloatKernels {
     }
 
     /**
+     * Random word {@code word} (0-based) of SplitMix64 started at {@code seed} read as 32-bit halves:
+     * the low half of output {@code word >>> 1} for an even word, the high half for an odd one. One
+     * 64-bit output feeds two positions, which halves the hashing where 32 random bits suffice.
+     */
+    public static int splitMix32(long seed, long word) {
+        return (int) (splitMix64(seed, word >>> 1) >>> ((word & 1) << 5));
+    }
+
+    /**
+     * {@code out[outOff + i] = splitMix32(seed, first + i)} for i &lt; n; the words are positions, so
+     * {@code [first, first + n)} must lie in [0, 2^63).
+     */
+    public static void splitMix32(long seed, long first, int[] out, int outOff, int n) {
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        if (first < 0 || first > Long.MAX_VALUE - n) {
+            throw new IllegalArgumentException("word positions [" + first + ", +" + n + ") outside [0, 2^63)");
+        }
+        if (n > 0 && (first & 1) != 0) {   // the kernels start on a whole 64-bit output
+            out[outOff] = splitMix32(seed, first);
+            first++;
+            outOff++;
+            n--;
+        }
+        K.splitMix32(seed, first, out, outOff, n);
+    }
+
+    /**
+     * The first step of a rank-dependent keep decision, over {@code x[off..off+n)} and
+     * {@code draws[off..off+n)}: {@code keys[i]} = the magnitude key of {@code x[off+i]} (its bits without
+     * the sign); {@code keep[off+i]} = −1 where the draw is below {@code low} (unsigned: kept whatever
+     * the rank), else 0; {@code band[i]} = −1 where it is at least {@code low} and below {@code high} (the
+     * rank decides), else 0. Returns the AND of the keys in the high 32 bits and their OR in the low 32
+     * bits, from which the caller sees which key bits vary.
+     */
+    public static long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band) {
+        Objects.checkFromIndexSize(off, n, x.length);
+        Objects.checkFromIndexSize(off, n, draws.length);
+        Objects.checkFromIndexSize(off, n, keep.length);
+        Objects.checkFromIndexSize(0, n, keys.length);
+        Objects.checkFromIndexSize(0, n, band.length);
+        return K.drawBand(x, draws, off, n, low, high, keys, keep, band);
+    }
+
+    /**
+     * The stable ascending rank of {@code keys[k]} among {@code keys[0..n)}: the keys below it plus the
+     * equal keys before index k. Keys are non-negative (magnitude keys).
+     */
+    public static int stableRank(int[] keys, int n, int k) {
+        Objects.checkFromIndexSize(0, n, keys.length);
+        Objects.checkIndex(k, n);
+        return K.stableRank(keys, n, k);
+    }
+
+    /**
      * The sign-consensus combine of TIES-style merges, element by element:
      * {@code vote = Σ_i w_i·d_i} (float, in input order); the elected sign is + where {@code vote ≥ 0};
      * term i agrees when {@code w_i·d_i} is non-zero with the elected sign;

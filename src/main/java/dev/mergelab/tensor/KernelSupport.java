@@ -38,6 +38,13 @@ public interface KernelSupport {
 
     void splitMix64(long seed, long first, long[] out, int n);
 
+    /** {@link FloatKernels#splitMix32} from an even {@code first}. */
+    void splitMix32(long seed, long first, int[] out, int outOff, int n);
+
+    long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band);
+
+    int stableRank(int[] keys, int n, int k);
+
     void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale);
 
     void keepBits(float[] x, int n, long[] bits, long first);

@@ -149,6 +149,49 @@ final class ScalarKernelSupport implements KernelSupport {
     }
 
     @Override
+    public void splitMix32(long seed, long first, int[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = FloatKernels.splitMix32(seed, first + i);
+        }
+    }
+
+    @Override
+    public long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band) {
+        return drawBandTail(x, draws, off, 0, n, low, high, keys, keep, band, 0x7FFFFFFF, 0);
+    }
+
+    /** The reference loop from element {@code from}, folding into the AND/OR so far; also the vector tail. */
+    static long drawBandTail(float[] x, int[] draws, int off, int from, int n, int low, int high,
+                             int[] keys, int[] keep, int[] band, int all, int any) {
+        for (int i = from; i < n; i++) {
+            int key = Float.floatToRawIntBits(x[off + i]) & 0x7FFFFFFF;
+            keys[i] = key;
+            all &= key;
+            any |= key;
+            int d = draws[off + i];
+            boolean sure = Integer.compareUnsigned(d, low) < 0;
+            keep[off + i] = sure ? -1 : 0;
+            band[i] = !sure && Integer.compareUnsigned(d, high) < 0 ? -1 : 0;
+        }
+        return (long) all << 32 | (any & 0xFFFFFFFFL);
+    }
+
+    @Override
+    public int stableRank(int[] keys, int n, int k) {
+        return stableRankTail(keys, 0, n, k);
+    }
+
+    /** Of the stable rank of keys[k], the part contributed by indices [from, to). */
+    static int stableRankTail(int[] keys, int from, int to, int k) {
+        int key = keys[k];
+        int r = 0;
+        for (int j = from; j < to; j++) {
+            r += keys[j] < key || keys[j] == key && j < k ? 1 : 0;
+        }
+        return r;
+    }
+
+    @Override
     public void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale) {
         magnitudeWindowTail(x, 0, n, lowKey, highKey, ties, scale);
     }

@@ -294,6 +294,64 @@ final class VectorKernelSupport implements KernelSupport {
     }
 
     @Override
+    public void splitMix32(long seed, long first, int[] out, int outOff, int n) {
+        // Lane l holds the Weyl state of output first/2 + l; its two halves are words first + 2l, +2l+1,
+        // which is the order reinterpreting the long lanes as int lanes gives.
+        int lanes = LONGS.length();
+        LongVector z = LongVector.zero(LONGS).addIndex(1).add((first >>> 1) + 1).mul(FloatKernels.GOLDEN_GAMMA).add(seed);
+        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
+        int i = 0;
+        for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
+            splitMixFinish(z).reinterpretAsInts().intoArray(out, outOff + i);
+            z = z.add(step);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = FloatKernels.splitMix32(seed, first + i);
+        }
+    }
+
+    @Override
+    public long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band) {
+        IntVector lowV = IntVector.broadcast(I, low);
+        IntVector highV = IntVector.broadcast(I, high);
+        IntVector all = IntVector.broadcast(I, 0x7FFFFFFF);
+        IntVector any = IntVector.zero(I);
+        int i = 0;
+        for (int bound = I.loopBound(n); i < bound; i += V) {
+            IntVector key = FloatVector.fromArray(F, x, off + i).reinterpretAsInts().and(0x7FFFFFFF);
+            key.intoArray(keys, i);
+            all = all.and(key);
+            any = any.or(key);
+            IntVector d = IntVector.fromArray(I, draws, off + i);
+            VectorMask<Integer> sure = d.compare(VectorOperators.ULT, lowV);
+            VectorMask<Integer> inBand = d.compare(VectorOperators.ULT, highV).andNot(sure);
+            ((IntVector) sure.toVector()).intoArray(keep, off + i);
+            ((IntVector) inBand.toVector()).intoArray(band, i);
+        }
+        return ScalarKernelSupport.drawBandTail(x, draws, off, i, n, low, high, keys, keep, band,
+                all.reduceLanes(VectorOperators.AND), any.reduceLanes(VectorOperators.OR));
+    }
+
+    @Override
+    public int stableRank(int[] keys, int n, int k) {
+        // Before k the equal keys count too (LE), after it only the smaller ones (LT); the vector that
+        // holds k is done one by one.
+        IntVector key = IntVector.broadcast(I, keys[k]);
+        IntVector count = IntVector.zero(I);
+        int j = 0;
+        for (int bound = k - k % V; j < bound; j += V) {
+            count = count.sub((IntVector) IntVector.fromArray(I, keys, j).compare(VectorOperators.LE, key).toVector());
+        }
+        int from = Math.min(n, j + V);   // the end of k's vector
+        int r = ScalarKernelSupport.stableRankTail(keys, j, from, k);
+        j = from;
+        for (int bound = j + I.loopBound(n - j); j < bound; j += V) {
+            count = count.sub((IntVector) IntVector.fromArray(I, keys, j).compare(VectorOperators.LT, key).toVector());
+        }
+        return r + ScalarKernelSupport.stableRankTail(keys, j, n, k) + count.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
     public void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale) {
         IntVector low = IntVector.broadcast(I, lowKey);
         IntVector high = IntVector.broadcast(I, highKey);

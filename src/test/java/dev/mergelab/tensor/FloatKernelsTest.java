@@ -10,6 +10,7 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 /** The vector kernels equal the scalar reference bit for bit, and the reductions are accurate. */
@@ -95,6 +96,90 @@ class FloatKernelsTest {
         assertEquals(0L, a[n + 1]);
     }
 
+    /** 32-bit words: two per SplitMix64 output (low half first), from any start, even or odd. */
+    @Property(tries = 200)
+    void splitMix32MatchesTheHalvesOfSplitMix64(@ForAll long seed, @ForAll @LongRange(min = 0, max = Long.MAX_VALUE - 300) long first,
+                                                @ForAll @IntRange(min = 0, max = 300) int n) {
+        int[] a = new int[n + 2];
+        int[] b = new int[n + 2];
+        FloatKernels.splitMix32(seed, first, a, 1, n);
+        for (int i = 0; i < n; i++) {
+            long word = first + i;
+            long out = FloatKernels.splitMix64(seed, word >>> 1);
+            assertEquals((int) ((word & 1) == 0 ? out : out >>> 32), FloatKernels.splitMix32(seed, word), "definition at " + i);
+            assertEquals(FloatKernels.splitMix32(seed, word), a[1 + i], "bulk at " + i);
+        }
+        long even = first & ~1L;
+        a = new int[n + 2];
+        VEC.splitMix32(seed, even, a, 0, n);
+        REF.splitMix32(seed, even, b, 0, n);
+        assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(a));
+        assertEquals(0, a[n]);
+    }
+
+    /**
+     * della's draw band: vector = scalar = the rule (unsigned draws against low and high, including
+     * draws equal to either bound and bounds near 2^32), keys and their AND/OR.
+     */
+    @Property(tries = 300)
+    void drawBandMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 0, max = 200) int n,
+                               @ForAll @IntRange(min = 0, max = 9) int off, @ForAll boolean specials) {
+        Random r = new Random(seed);
+        float[] x = data(r, n + off, specials);
+        int[] draws = new int[n + off];
+        int low = r.nextInt();
+        int high = r.nextBoolean() ? low + r.nextInt(1 << 30) : r.nextInt();
+        if (Integer.compareUnsigned(low, high) > 0) {
+            int t = low;
+            low = high;
+            high = t;
+        }
+        for (int i = 0; i < draws.length; i++) {
+            int kind = r.nextInt(4);
+            draws[i] = kind == 0 ? low : kind == 1 ? high : r.nextInt();
+        }
+        int[][] a = {new int[n], new int[n + off], new int[n]};
+        int[][] b = {new int[n], new int[n + off], new int[n]};
+        long va = VEC.drawBand(x, draws, off, n, low, high, a[0], a[1], a[2]);
+        long vb = REF.drawBand(x, draws, off, n, low, high, b[0], b[1], b[2]);
+        int all = 0x7FFFFFFF;
+        int any = 0;
+        for (int i = 0; i < n; i++) {
+            int key = Float.floatToRawIntBits(x[off + i]) & 0x7FFFFFFF;
+            assertEquals(key, b[0][i]);
+            all &= key;
+            any |= key;
+            long d = draws[off + i] & 0xFFFFFFFFL;
+            boolean sure = d < (low & 0xFFFFFFFFL);
+            assertEquals(sure ? -1 : 0, b[1][off + i], "keep at " + i);
+            assertEquals(!sure && d < (high & 0xFFFFFFFFL) ? -1 : 0, b[2][i], "band at " + i);
+        }
+        assertEquals((long) all << 32 | (any & 0xFFFFFFFFL), vb);
+        assertEquals(vb, va);
+        for (int k = 0; k < 3; k++) {
+            assertEquals(java.util.Arrays.toString(b[k]), java.util.Arrays.toString(a[k]));
+        }
+    }
+
+    /** Stable ranks of magnitude keys with many ties: vector = scalar = counting by the definition. */
+    @Property(tries = 300)
+    void stableRankMatchesScalar(@ForAll long seed, @ForAll @IntRange(min = 1, max = 200) int n) {
+        Random r = new Random(seed);
+        int distinct = 1 + r.nextInt(n);
+        int[] keys = new int[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = r.nextInt(distinct) * (1 + r.nextInt(2)) + (r.nextInt(10) == 0 ? 0x7F000000 : 0);
+        }
+        for (int k = 0; k < n; k++) {
+            int expected = 0;
+            for (int j = 0; j < n; j++) {
+                expected += keys[j] < keys[k] || keys[j] == keys[k] && j < k ? 1 : 0;
+            }
+            assertEquals(expected, REF.stableRank(keys, n, k), "scalar rank of " + k);
+            assertEquals(expected, VEC.stableRank(keys, n, k), "vector rank of " + k);
+        }
+    }
+
     /**
      * The magnitude window: vector = scalar = the per-element rule, chunk after chunk (quotas carried),
      * with cut keys taken from the data so ties are common, including both cuts at one key, one cut
@@ -163,6 +248,14 @@ class FloatKernelsTest {
         long[] b = a.clone();
         long[] bitsA = new long[n];
         long[] bitsB = new long[n];
+        int[] wordsA = new int[n];
+        int[] wordsB = new int[n];
+        int[] keysA = new int[n];
+        int[] keysB = new int[n];
+        int[] keepA = new int[n];
+        int[] keepB = new int[n];
+        int[] bandA = new int[n];
+        int[] bandB = new int[n];
         for (int call = 0; call < 600; call++) {
             float[] u = x.clone();
             float[] v = x.clone();
@@ -175,6 +268,18 @@ class FloatKernelsTest {
                 REF.splitMix64(call, (long) call * n, bitsB, n);
                 assertEquals(java.util.Arrays.hashCode(bitsB), java.util.Arrays.hashCode(bitsA), "splitMix64 call " + call);
             }
+            VEC.splitMix32(call, 2L * call * n, wordsA, 0, n);
+            REF.splitMix32(call, 2L * call * n, wordsB, 0, n);
+            assertEquals(java.util.Arrays.hashCode(wordsB), java.util.Arrays.hashCode(wordsA), "splitMix32 call " + call);
+            int lowT = 0x66666666;
+            int highT = 0x9999999A;
+            long andOrA = VEC.drawBand(x, wordsB, 1, n - 1, lowT, highT, keysA, keepA, bandA);
+            long andOrB = REF.drawBand(x, wordsB, 1, n - 1, lowT, highT, keysB, keepB, bandB);
+            assertEquals(andOrB, andOrA, "drawBand AND/OR call " + call);
+            assertEquals(java.util.Arrays.hashCode(keepB), java.util.Arrays.hashCode(keepA), "drawBand keep call " + call);
+            assertEquals(java.util.Arrays.hashCode(bandB), java.util.Arrays.hashCode(bandA), "drawBand band call " + call);
+            int k = (call * 7919) % 2048;
+            assertEquals(REF.stableRank(keysB, 2048, k), VEC.stableRank(keysB, 2048, k), "stableRank call " + call);
             u = x.clone();
             v = x.clone();
             VEC.keepBits(u, n - 3, bitsB, call);

@@ -16,7 +16,8 @@ import java.security.NoSuchAlgorithmException;
  * <p>The per-(seed, tensor, input) key is a SHA-256 digest, which spreads near-identical keys
  * (layer.0 / layer.1) over unrelated streams. Element j's 64 random bits are the j-th output of
  * SplitMix64 started at that key: the Weyl step {@code key + (j+1)·γ} through the SplitMix64 finaliser,
- * a well-tested generator whose j-th output can be computed without the previous ones.
+ * a well-tested generator whose j-th output can be computed without the previous ones. Where 32 random
+ * bits suffice ({@link #words}), each 64-bit output gives two positions their draws.
  */
 public final class PositionRandom {
 
@@ -45,6 +46,36 @@ public final class PositionRandom {
     /** {@code out[i] = bits(key, start + i)} for i &lt; n, vectorised where the kernels are. */
     public static void bits(long key, long start, long[] out, int n) {
         FloatKernels.splitMix64(key, start, out, n);
+    }
+
+    /**
+     * The 32 random bits of element {@code position} of stream {@code key} in the two-per-output form:
+     * half {@code position & 1} of output {@code position >>> 1}. A different stream from {@link #bits}.
+     */
+    public static int word(long key, long position) {
+        return FloatKernels.splitMix32(key, position);
+    }
+
+    /** {@code out[i] = word(key, start + i)} for i &lt; n, vectorised where the kernels are. */
+    public static void words(long key, long start, int[] out, int n) {
+        FloatKernels.splitMix32(key, start, out, 0, n);
+    }
+
+    /** The uniform in [0, 1) of a 32-bit word: {@code word·2^-32}, the word read unsigned. */
+    public static double uniform32(int word) {
+        return (word & 0xFFFFFFFFL) * 0x1p-32;
+    }
+
+    /**
+     * The unsigned 32-bit threshold t with {@code uniform32(w) < p  ⇔  w < t} (unsigned):
+     * {@code ⌈p·2^32⌉}, except that it saturates at 2^32 − 1, so a p within 2^-32 of 1 (or above)
+     * still drops the single word 2^32 − 1. Probabilities are resolved to 2^-32.
+     */
+    public static int threshold32(double p) {
+        if (!(p > 0)) {
+            return 0;
+        }
+        return (int) Math.min((long) Math.ceil(Math.min(p, 1) * 0x1p32), 0xFFFFFFFFL);
     }
 
     /** A uniform double in [0, 1) with 53 random bits. */

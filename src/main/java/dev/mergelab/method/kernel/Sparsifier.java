@@ -253,7 +253,6 @@ public abstract class Sparsifier {
         private final long positions;
         private KeepBits remembered;
         private int[] keep = new int[0];
-        private long[] bits = new long[0];
         float factor = 1f;
 
         PositionMask(long positions, Norm rescale) {
@@ -305,15 +304,6 @@ public abstract class Sparsifier {
             finish(x, n);
         }
 
-        /** The random bits of positions [start, start + n), in a reused buffer. */
-        final long[] draws(long key, long start, int n) {
-            if (bits.length < n) {
-                bits = new long[n];
-            }
-            PositionRandom.bits(key, start, bits, n);
-            return bits;
-        }
-
         private int[] mask(long start, float[] x, int n) {
             if (keep.length < n) {
                 keep = new int[n];
@@ -328,6 +318,7 @@ public abstract class Sparsifier {
         private final long key;
         private final long threshold;
         private final float divisor;
+        private long[] bits = new long[0];   // the chunk's draws
 
         Bernoulli(long positions, long key, double density, Norm rescale, boolean divide) {
             super(positions, rescale);
@@ -338,7 +329,10 @@ public abstract class Sparsifier {
 
         @Override
         void keepMask(long start, float[] x, int n, int[] keep) {
-            long[] bits = draws(key, start, n);
+            if (bits.length < n) {
+                bits = new long[n];
+            }
+            PositionRandom.bits(key, start, bits, n);
             long t = threshold;
             for (int j = 0; j < n; j++) {
                 // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
@@ -362,10 +356,12 @@ public abstract class Sparsifier {
 
     /**
      * della_magprune's mask: element of stable ascending magnitude rank r in its lane is kept when its
-     * uniform draw u = m·2^-53 is below p(r) = density − ε + r·2ε/(C−1). As u &lt; p exactly when
-     * m &lt; ⌈p·2^53⌉ ({@link PositionRandom#threshold}), the C integer thresholds are computed once per
-     * tensor, and {@link RankedKeep} compares each draw with its rank's threshold, ranking only the
-     * elements whose draw the rank can still change.
+     * uniform draw u = w·2^-32 (w its 32-bit {@link PositionRandom#word}) is below
+     * p(r) = density − ε + r·2ε/(C−1). As u &lt; p exactly when w &lt; ⌈p·2^32⌉
+     * ({@link PositionRandom#threshold32}), the C integer thresholds are computed once per tensor, and
+     * {@link RankedKeep} compares each draw with its rank's threshold, ranking only the elements whose
+     * draw the rank can still change. 32 bits resolve p to 2^-32, far below anything a statistic of the
+     * mask can see, and one 64-bit hash serves two elements.
      */
     private static final class Della extends PositionMask {
         private final long key;
@@ -373,6 +369,7 @@ public abstract class Sparsifier {
         private final int laneLength;   // C
         private final int inner;        // stride of a lane: the product of the dims after dim 1
         private final RankedKeep lanes;
+        private int[] words = new int[0];   // the chunk's draws
 
         Della(long[] shape, long key, double density, double epsilon, Norm rescale) {
             super(numel(shape), rescale);
@@ -392,9 +389,9 @@ public abstract class Sparsifier {
             this.inner = Math.toIntExact(in);
             double lowP = density - epsilon;
             double span = c > 1 ? 2 * epsilon / (c - 1) : 0;
-            long[] thresholds = new long[laneLength];   // by rank
+            int[] thresholds = new int[laneLength];   // by rank
             for (int r = 0; r < laneLength; r++) {
-                thresholds[r] = PositionRandom.threshold(c > 1 ? lowP + span * r : density);
+                thresholds[r] = PositionRandom.threshold32(c > 1 ? lowP + span * r : density);
             }
             this.lanes = new RankedKeep(thresholds);
         }
@@ -414,10 +411,13 @@ public abstract class Sparsifier {
                 java.util.Arrays.fill(keep, 0, n, 0);
                 return;
             }
-            long[] bits = draws(key, start, n);
+            if (words.length < n) {
+                words = new int[n];
+            }
+            PositionRandom.words(key, start, words, n);
             for (int s = 0; s < n; s += c * inner) {
                 for (int i = 0; i < inner; i++) {
-                    lanes.keep(x, s + i, inner, bits, keep);
+                    lanes.keep(x, s + i, inner, words, keep);
                 }
             }
         }

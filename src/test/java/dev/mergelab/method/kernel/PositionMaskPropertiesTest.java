@@ -10,7 +10,7 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * della_magprune and Bernoulli against direct transcriptions of METHODS.md §4.2/§4.4: the uniform draw
- * u = PositionRandom.uniform compared with p in double, lane ranks by the reference argsort of argsort.
+ * u (PositionRandom.uniform for Bernoulli, uniform32 of the 32-bit word for della) compared with p in double, lane ranks by the reference argsort of argsort.
  * The sparsifiers compare integer thresholds, rank with a radix sort and, when rescaling, remember
  * the mask of the statistics pass for the combine pass; none of that may change a bit. Chunks of any
  * row count, starting anywhere inside a 64-bit mask word.
@@ -31,7 +31,7 @@ class PositionMaskPropertiesTest {
                 for (int k = 0; k < c; k++) {
                     int j = s + i + k * inner;
                     double p = c > 1 ? density - eps + 2 * eps / (c - 1) * rank[k] : density;
-                    y[j] = PositionRandom.uniform(key, j) < p ? x[j] : 0f;
+                    y[j] = PositionRandom.uniform32(PositionRandom.word(key, j)) < p ? x[j] : 0f;
                 }
             }
         }

@@ -9,7 +9,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * {@link RankedKeep} decides exactly {@code (draw >>> 11) < thresholds[rank]} with rank the reference
+ * {@link RankedKeep} decides exactly {@code draw < thresholds[rank]} (unsigned) with rank the reference
  * stable rank, on every path: decided by the draw alone, by the bucket's rank range, by a scan, and by
  * the full ranking when too many are undecided (one outlier over crowded tiny keys, or ε near its
  * limit). Thresholds rising (ε &gt; 0), falling (ε &lt; 0) and flat (ε = 0 or one-element lanes).
@@ -27,19 +27,19 @@ class RankedKeepPropertiesTest {
         float[] x = LaneRanksPropertiesTest.data(r, kind, n);
         double density = 0.5;
         double eps = 0.4999 * epsPercent / 100.0;
-        long[] thresholds = new long[len];
+        int[] thresholds = new int[len];
         for (int k = 0; k < len; k++) {
-            thresholds[k] = PositionRandom.threshold(len > 1 ? density - eps + 2 * eps / (len - 1) * k : density);
+            thresholds[k] = PositionRandom.threshold32(len > 1 ? density - eps + 2 * eps / (len - 1) * k : density);
         }
-        long[] draws = new long[n];
-        PositionRandom.bits(r.nextLong(), 0, draws, n);
+        int[] draws = new int[n];
+        PositionRandom.words(r.nextLong(), r.nextInt(3), draws, n);
 
         int[] rank = LaneRanksPropertiesTest.reference(x, off, stride, len);
         int[] expected = new int[n];
         Arrays.fill(expected, 7);
         for (int k = 0; k < len; k++) {
             int j = off + k * stride;
-            expected[j] = (draws[j] >>> 11) < thresholds[rank[k]] ? -1 : 0;
+            expected[j] = Integer.compareUnsigned(draws[j], thresholds[rank[k]]) < 0 ? -1 : 0;
         }
         int[] keep = new int[n];
         Arrays.fill(keep, 7);
