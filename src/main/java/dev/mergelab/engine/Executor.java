@@ -68,7 +68,7 @@ public final class Executor {
         });
         List<Future<?>> futures = new ArrayList<>(plan.jobs().size());
         try {
-            for (TensorJob job : plan.jobs()) {
+            for (TensorJob job : StartOrder.of(plan.jobs())) {
                 futures.add(pool.submit(() -> {
                     ChunkedMerge chunked = !job.copy() && job.workingBytes() > opts.chunkAboveBytes() && ChunkReader.canRead(job)
                             ? compute.chunked(job, progress::warning) : null;

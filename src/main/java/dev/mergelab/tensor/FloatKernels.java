@@ -174,12 +174,6 @@ public final class FloatKernels {
         return z ^ (z >>> 31);
     }
 
-    /** {@code out[i] = splitMix64(seed, first + i)} for i &lt; n: many positions' random bits at once. */
-    public static void splitMix64(long seed, long first, long[] out, int n) {
-        Objects.checkFromIndexSize(0, n, out.length);
-        K.splitMix64(seed, first, out, n);
-    }
-
     /**
      * Random word {@code word} (0-based) of SplitMix64 started at {@code seed} read as 32-bit halves:
      * the low half of output {@code word >>> 1} for an even word, the high half for an odd one. One
@@ -205,6 +199,51 @@ public final class FloatKernels {
             n--;
         }
         K.splitMix32(seed, first, out, outOff, n);
+    }
+
+    /**
+     * A Bernoulli keep mask straight from the 32-bit words: {@code keep[i]} = −1 where
+     * {@code splitMix32(seed, first + i)} is below {@code threshold} (both unsigned), else 0, for i &lt; n.
+     * Positions as for {@link #splitMix32(long, long, int[], int, int)}.
+     */
+    public static void keepWordsBelow(long seed, long first, int threshold, int[] keep, int n) {
+        Objects.checkFromIndexSize(0, n, keep.length);
+        if (first < 0 || first > Long.MAX_VALUE - n) {
+            throw new IllegalArgumentException("word positions [" + first + ", +" + n + ") outside [0, 2^63)");
+        }
+        int off = 0;
+        if (n > 0 && (first & 1) != 0) {   // the kernels start on a whole 64-bit output
+            keep[0] = Integer.compareUnsigned(splitMix32(seed, first), threshold) < 0 ? -1 : 0;
+            first++;
+            off = 1;
+        }
+        K.keepWordsBelow(seed, first, threshold, keep, off, n - off);
+    }
+
+    /**
+     * In place: {@code x[i] = x[i]} where {@code keep[i]} is −1 (its bits exactly, −0.0 included) and +0
+     * where it is 0, for i &lt; n. {@code keep} holds only −1 and 0 (the AND of the bits is the rule).
+     */
+    public static void zeroDropped(float[] x, int[] keep, int n) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        Objects.checkFromIndexSize(0, n, keep.length);
+        K.zeroDropped(x, keep, n);
+    }
+
+    /**
+     * Stores a keep mask as bits: bit {@code first + i} of the bitset (bit b is bit {@code b & 63} of
+     * {@code bits[b >>> 6]}) becomes 1 where {@code keep[i]} is non-zero and 0 where it is 0, for
+     * i &lt; n; every other bit is left as it was. What {@link #keepBits} applies.
+     */
+    public static void packKeep(int[] keep, int n, long[] bits, long first) {
+        Objects.checkFromIndexSize(0, n, keep.length);
+        if (first < 0) {
+            throw new IllegalArgumentException("negative bit position " + first);
+        }
+        if (n > 0) {
+            Objects.checkIndex((first + n - 1) >>> 6, bits.length);
+        }
+        K.packKeep(keep, n, bits, first);
     }
 
     /**

@@ -36,10 +36,15 @@ public interface KernelSupport {
 
     int countMagnitudeAbove(float[] x, int xOff, int n, int key);
 
-    void splitMix64(long seed, long first, long[] out, int n);
-
     /** {@link FloatKernels#splitMix32} from an even {@code first}. */
     void splitMix32(long seed, long first, int[] out, int outOff, int n);
+
+    /** {@link FloatKernels#keepWordsBelow} from an even {@code first}, into {@code keep[off..off+n)}. */
+    void keepWordsBelow(long seed, long first, int threshold, int[] keep, int off, int n);
+
+    void zeroDropped(float[] x, int[] keep, int n);
+
+    void packKeep(int[] keep, int n, long[] bits, long first);
 
     long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band);
 

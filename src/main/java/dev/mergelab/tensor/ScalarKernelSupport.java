@@ -142,16 +142,53 @@ final class ScalarKernelSupport implements KernelSupport {
     }
 
     @Override
-    public void splitMix64(long seed, long first, long[] out, int n) {
+    public void splitMix32(long seed, long first, int[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
-            out[i] = FloatKernels.splitMix64(seed, first + i);
+            out[outOff + i] = FloatKernels.splitMix32(seed, first + i);
         }
     }
 
     @Override
-    public void splitMix32(long seed, long first, int[] out, int outOff, int n) {
+    public void keepWordsBelow(long seed, long first, int threshold, int[] keep, int off, int n) {
         for (int i = 0; i < n; i++) {
-            out[outOff + i] = FloatKernels.splitMix32(seed, first + i);
+            keep[off + i] = Integer.compareUnsigned(FloatKernels.splitMix32(seed, first + i), threshold) < 0 ? -1 : 0;
+        }
+    }
+
+    @Override
+    public void zeroDropped(float[] x, int[] keep, int n) {
+        zeroDroppedTail(x, keep, 0, n);
+    }
+
+    static void zeroDroppedTail(float[] x, int[] keep, int from, int n) {
+        for (int i = from; i < n; i++) {
+            x[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & keep[i]);
+        }
+    }
+
+    @Override
+    public void packKeep(int[] keep, int n, long[] bits, long first) {
+        packKeepRange(keep, 0, n, bits, first);
+    }
+
+    /**
+     * Bits {@code first + i} for i in [from, to), word by word: each touched word is assembled in a
+     * register and stored once, keeping the bits outside the range.
+     */
+    static void packKeepRange(int[] keep, int from, int to, long[] bits, long first) {
+        int i = from;
+        while (i < to) {
+            long p = first + i;
+            int word = (int) (p >>> 6);
+            int bit = (int) (p & 63);
+            int take = Math.min(64 - bit, to - i);
+            long w = 0;
+            for (int b = 0; b < take; b++) {
+                w |= (keep[i + b] != 0 ? 1L : 0L) << (bit + b);
+            }
+            long span = take == 64 ? -1L : ((1L << take) - 1) << bit;
+            bits[word] = (bits[word] & ~span) | w;
+            i += take;
         }
     }
 

@@ -278,22 +278,6 @@ final class VectorKernelSupport implements KernelSupport {
     }
 
     @Override
-    public void splitMix64(long seed, long first, long[] out, int n) {
-        // Lane l holds the Weyl state of element i + l; it steps by (lanes)·γ per vector.
-        int lanes = LONGS.length();
-        LongVector z = LongVector.zero(LONGS).addIndex(1).add(first + 1).mul(FloatKernels.GOLDEN_GAMMA).add(seed);
-        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
-        int i = 0;
-        for (int bound = LONGS.loopBound(n); i < bound; i += lanes) {
-            splitMixFinish(z).intoArray(out, i);
-            z = z.add(step);
-        }
-        for (; i < n; i++) {
-            out[i] = FloatKernels.splitMix64(seed, first + i);
-        }
-    }
-
-    @Override
     public void splitMix32(long seed, long first, int[] out, int outOff, int n) {
         // Lane l holds the Weyl state of output first/2 + l; its two halves are words first + 2l, +2l+1,
         // which is the order reinterpreting the long lanes as int lanes gives.
@@ -308,6 +292,50 @@ final class VectorKernelSupport implements KernelSupport {
         for (; i < n; i++) {
             out[outOff + i] = FloatKernels.splitMix32(seed, first + i);
         }
+    }
+
+    @Override
+    public void keepWordsBelow(long seed, long first, int threshold, int[] keep, int off, int n) {
+        int lanes = LONGS.length();
+        LongVector z = LongVector.zero(LONGS).addIndex(1).add((first >>> 1) + 1).mul(FloatKernels.GOLDEN_GAMMA).add(seed);
+        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
+        IntVector t = IntVector.broadcast(I, threshold);
+        int i = 0;
+        for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
+            IntVector words = splitMixFinish(z).reinterpretAsInts();
+            ((IntVector) words.compare(VectorOperators.ULT, t).toVector()).intoArray(keep, off + i);
+            z = z.add(step);
+        }
+        for (; i < n; i++) {
+            keep[off + i] = Integer.compareUnsigned(FloatKernels.splitMix32(seed, first + i), threshold) < 0 ? -1 : 0;
+        }
+    }
+
+    @Override
+    public void zeroDropped(float[] x, int[] keep, int n) {
+        int i = 0;
+        for (int bound = I.loopBound(n); i < bound; i += V) {
+            FloatVector.fromArray(F, x, i).reinterpretAsInts().and(IntVector.fromArray(I, keep, i))
+                    .reinterpretAsFloats().intoArray(x, i);
+        }
+        ScalarKernelSupport.zeroDroppedTail(x, keep, i, n);
+    }
+
+    @Override
+    public void packKeep(int[] keep, int n, long[] bits, long first) {
+        // Scalar up to a word boundary, then whole words from 64 / V vectors' masks, then the rest.
+        int head = (int) Math.min(n, (64 - (first & 63)) & 63);
+        ScalarKernelSupport.packKeepRange(keep, 0, head, bits, first);
+        int i = head;
+        int word = (int) ((first + i) >>> 6);
+        for (; i + 64 <= n; i += 64, word++) {
+            long w = 0;
+            for (int v = 0; v < 64; v += V) {
+                w |= IntVector.fromArray(I, keep, i + v).compare(VectorOperators.NE, 0).toLong() << v;
+            }
+            bits[word] = w;
+        }
+        ScalarKernelSupport.packKeepRange(keep, i, n, bits, first);
     }
 
     @Override

@@ -195,14 +195,14 @@ class ChunkedPropertiesTest {
     void bernoulliKeepRateIsDensity(@ForAll long seed, @ForAll @IntRange(min = 1, max = 99) int percent) {
         double p = percent / 100.0;
         int n = 20_000;
-        long t = PositionRandom.threshold(p);
+        int t = PositionRandom.threshold32(p);
         long a = PositionRandom.key(seed, "x", 0);
         long b = PositionRandom.key(seed, "x", 1);
         int keptA = 0;
         int same = 0;
         for (int j = 0; j < n; j++) {
-            boolean ka = PositionRandom.keep(a, j, t);
-            boolean kb = PositionRandom.keep(b, j, t);
+            boolean ka = Integer.compareUnsigned(PositionRandom.word(a, j), t) < 0;
+            boolean kb = Integer.compareUnsigned(PositionRandom.word(b, j), t) < 0;
             keptA += ka ? 1 : 0;
             same += ka == kb ? 1 : 0;
         }

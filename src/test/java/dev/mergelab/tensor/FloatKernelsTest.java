@@ -81,21 +81,6 @@ class FloatKernelsTest {
         assertEquals(REF.countMagnitudeAbove(x, off, n, key), VEC.countMagnitudeAbove(x, off, n, key));
     }
 
-    /** Bulk SplitMix64 outputs equal the one-at-a-time definition, at any start and length. */
-    @Property(tries = 200)
-    void splitMix64MatchesScalar(@ForAll long seed, @ForAll long first, @ForAll @IntRange(min = 0, max = 300) int n) {
-        long[] a = new long[n + 2];
-        long[] b = new long[n + 2];
-        VEC.splitMix64(seed, first, a, n);
-        REF.splitMix64(seed, first, b, n);
-        for (int i = 0; i < n; i++) {
-            assertEquals(FloatKernels.splitMix64(seed, first + i), b[i], "scalar at " + i);
-            assertEquals(b[i], a[i], "vector at " + i);
-        }
-        assertEquals(0L, a[n]);
-        assertEquals(0L, a[n + 1]);
-    }
-
     /** 32-bit words: two per SplitMix64 output (low half first), from any start, even or odd. */
     @Property(tries = 200)
     void splitMix32MatchesTheHalvesOfSplitMix64(@ForAll long seed, @ForAll @LongRange(min = 0, max = Long.MAX_VALUE - 300) long first,
@@ -115,6 +100,62 @@ class FloatKernelsTest {
         REF.splitMix32(seed, even, b, 0, n);
         assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(a));
         assertEquals(0, a[n]);
+    }
+
+    /**
+     * Bernoulli keep masks from 32-bit words, zeroing by a mask and packing a mask into bits: vector =
+     * scalar = the definition, from any position (odd word starts, bit positions inside a word) and
+     * with thresholds at the unsigned extremes.
+     */
+    @Property(tries = 300)
+    void maskKernelsMatchScalar(@ForAll long seed, @ForAll @IntRange(min = 0, max = 300) int n,
+                                @ForAll @IntRange(min = 0, max = 200) int first, @ForAll boolean specials) {
+        Random r = new Random(seed);
+        int threshold = switch (r.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> -1;   // 2^32 − 1 unsigned
+            default -> r.nextInt();
+        };
+        int[] keep = new int[n + 1];
+        FloatKernels.keepWordsBelow(seed, first, threshold, keep, n);
+        for (int i = 0; i < n; i++) {
+            boolean below = Integer.compareUnsigned(FloatKernels.splitMix32(seed, first + i), threshold) < 0;
+            assertEquals(below ? -1 : 0, keep[i], "keep at " + i);
+        }
+        int[] a = new int[n + 2];
+        int[] b = new int[n + 2];
+        long even = first & ~1L;
+        VEC.keepWordsBelow(seed, even, threshold, a, 1, n);
+        REF.keepWordsBelow(seed, even, threshold, b, 1, n);
+        assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(a));
+
+        float[] x = data(r, n, specials);
+        float[] expected = x.clone();
+        for (int i = 0; i < n; i++) {
+            expected[i] = keep[i] != 0 ? x[i] : 0f;
+        }
+        float[] u = x.clone();
+        float[] v = x.clone();
+        VEC.zeroDropped(u, keep, n);
+        REF.zeroDropped(v, keep, n);
+        assertSame(expected, v, "zeroDropped scalar");
+        assertSame(v, u, "zeroDropped vector");
+
+        long[] bitsA = new long[(first + n + 63) / 64 + 1];
+        for (int w = 0; w < bitsA.length; w++) {
+            bitsA[w] = r.nextLong();
+        }
+        long[] bitsB = bitsA.clone();
+        long[] want = bitsA.clone();
+        for (int i = 0; i < n; i++) {
+            long bit = 1L << ((first + i) & 63);
+            int w = (first + i) >>> 6;
+            want[w] = keep[i] != 0 ? want[w] | bit : want[w] & ~bit;
+        }
+        VEC.packKeep(keep, n, bitsA, first);
+        REF.packKeep(keep, n, bitsB, first);
+        assertEquals(java.util.Arrays.toString(want), java.util.Arrays.toString(bitsB), "packKeep scalar");
+        assertEquals(java.util.Arrays.toString(bitsB), java.util.Arrays.toString(bitsA), "packKeep vector");
     }
 
     /**
@@ -263,11 +304,17 @@ class FloatKernelsTest {
             REF.magnitudeWindow(v, n, cut, Integer.MAX_VALUE, b, 1f);
             assertSame(v, u, "magnitudeWindow call " + call);
             assertEquals(b[0], a[0], "quota after call " + call);
-            if (call % 8 == 0) {
-                VEC.splitMix64(call, (long) call * n, bitsA, n);
-                REF.splitMix64(call, (long) call * n, bitsB, n);
-                assertEquals(java.util.Arrays.hashCode(bitsB), java.util.Arrays.hashCode(bitsA), "splitMix64 call " + call);
-            }
+            VEC.keepWordsBelow(call, 2L * call * n, 0x7FFFFFFF, keepA, 0, n);
+            REF.keepWordsBelow(call, 2L * call * n, 0x7FFFFFFF, keepB, 0, n);
+            assertEquals(java.util.Arrays.hashCode(keepB), java.util.Arrays.hashCode(keepA), "keepWordsBelow call " + call);
+            VEC.packKeep(keepB, n - 5, bitsA, call);
+            REF.packKeep(keepB, n - 5, bitsB, call);
+            assertEquals(java.util.Arrays.hashCode(bitsB), java.util.Arrays.hashCode(bitsA), "packKeep call " + call);
+            u = x.clone();
+            v = x.clone();
+            VEC.zeroDropped(u, keepB, n - 1);
+            REF.zeroDropped(v, keepB, n - 1);
+            assertSame(v, u, "zeroDropped call " + call);
             VEC.splitMix32(call, 2L * call * n, wordsA, 0, n);
             REF.splitMix32(call, 2L * call * n, wordsB, 0, n);
             assertEquals(java.util.Arrays.hashCode(wordsB), java.util.Arrays.hashCode(wordsA), "splitMix32 call " + call);

@@ -35,26 +35,9 @@ public final class KeepBits {
         return (long) words.length * Long.BYTES;
     }
 
-    /**
-     * Records positions [start, start + n) from {@code keep[0..n)}, −1 (all bits) for kept and 0 for
-     * dropped. A chunk may start inside a word; each word is assembled in a register and stored once.
-     */
+    /** Records positions [start, start + n) from {@code keep[0..n)}, −1 (all bits) for kept and 0 for dropped. */
     public void record(long start, int[] keep, int n) {
-        long p = start;
-        int j = 0;
-        while (j < n) {
-            int word = (int) (p >>> 6);
-            int bit = (int) (p & 63);
-            int take = Math.min(64 - bit, n - j);
-            long w = 0;
-            for (int b = 0; b < take; b++) {
-                w |= (keep[j + b] & 1L) << (bit + b);
-            }
-            long span = take == 64 ? -1L : ((1L << take) - 1) << bit;
-            words[word] = (words[word] & ~span) | w;
-            j += take;
-            p += take;
-        }
+        FloatKernels.packKeep(keep, n, words, start);
     }
 
     /** In place: zeroes {@code x[0..n)}, positions [start, start + n), where the recorded mask dropped. */

@@ -14,10 +14,10 @@ import java.security.NoSuchAlgorithmException;
  * reproduced anyway (METHODS.md §1 Randomness); the golden random cases check statistics only.
  *
  * <p>The per-(seed, tensor, input) key is a SHA-256 digest, which spreads near-identical keys
- * (layer.0 / layer.1) over unrelated streams. Element j's 64 random bits are the j-th output of
- * SplitMix64 started at that key: the Weyl step {@code key + (j+1)·γ} through the SplitMix64 finaliser,
- * a well-tested generator whose j-th output can be computed without the previous ones. Where 32 random
- * bits suffice ({@link #words}), each 64-bit output gives two positions their draws.
+ * (layer.0 / layer.1) over unrelated streams. The stream is SplitMix64 started at that key, a
+ * well-tested generator whose j-th output (the Weyl step {@code key + (j+1)·γ} through its finaliser)
+ * can be computed without the previous ones. Keep masks use 32-bit draws ({@link #word}), two per
+ * 64-bit output, which halves the hashing; sampling keys use whole outputs ({@link #bits}).
  */
 public final class PositionRandom {
 
@@ -41,11 +41,6 @@ public final class PositionRandom {
     /** The 64 random bits of element {@code position} of stream {@code key}. */
     public static long bits(long key, long position) {
         return FloatKernels.splitMix64(key, position);
-    }
-
-    /** {@code out[i] = bits(key, start + i)} for i &lt; n, vectorised where the kernels are. */
-    public static void bits(long key, long start, long[] out, int n) {
-        FloatKernels.splitMix64(key, start, out, n);
     }
 
     /**
@@ -76,27 +71,5 @@ public final class PositionRandom {
             return 0;
         }
         return (int) Math.min((long) Math.ceil(Math.min(p, 1) * 0x1p32), 0xFFFFFFFFL);
-    }
-
-    /** A uniform double in [0, 1) with 53 random bits. */
-    public static double uniform(long key, long position) {
-        return (bits(key, position) >>> 11) * 0x1p-53;
-    }
-
-    /**
-     * The integer threshold t with {@code uniform < p  ⇔  (bits >>> 11) < t}: for an integer m,
-     * m·2^-53 &lt; p exactly when m &lt; ⌈p·2^53⌉ (p·2^53 is exact in double). Lets Bernoulli(p) masks
-     * compare integers instead of converting every draw to double.
-     */
-    public static long threshold(double p) {
-        if (!(p > 0)) {
-            return 0;
-        }
-        return p >= 1 ? 1L << 53 : (long) Math.ceil(p * 0x1p53);
-    }
-
-    /** Bernoulli draw: true with probability p, where {@code t = threshold(p)}. */
-    public static boolean keep(long key, long position, long t) {
-        return (bits(key, position) >>> 11) < t;
     }
 }

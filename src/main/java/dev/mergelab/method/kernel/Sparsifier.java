@@ -233,16 +233,6 @@ public abstract class Sparsifier {
     }
 
     /**
-     * Where dropped positions are zeroed: {@code keep[j]} is −1 (kept) or 0 (dropped), so the AND keeps a
-     * kept element's bits exactly (−0.0 included) and makes a dropped one +0.
-     */
-    static void zeroDropped(float[] x, int[] keep, int n) {
-        for (int j = 0; j < n; j++) {
-            x[j] = Float.intBitsToFloat(Float.floatToRawIntBits(x[j]) & keep[j]);
-        }
-    }
-
-    /**
      * The random sparsifiers' shared shape: a keep mask that is a pure function of position (and, for
      * della, of the chunk's values), drawn in the statistics pass when rescaling and remembered in
      * {@link KeepBits} for the combine pass, or drawn again there when the tensor is too large to
@@ -309,36 +299,30 @@ public abstract class Sparsifier {
                 keep = new int[n];
             }
             keepMask(start, x, n, keep);
-            zeroDropped(x, keep, n);
+            FloatKernels.zeroDropped(x, keep, n);
             return keep;
         }
     }
 
+    /**
+     * Bernoulli(density): position j is kept when its 32-bit {@link PositionRandom#word} is below
+     * ⌈density·2^32⌉ ({@link PositionRandom#threshold32}), i.e. when u = word·2^-32 &lt; density.
+     */
     private static final class Bernoulli extends PositionMask {
         private final long key;
-        private final long threshold;
+        private final int threshold;
         private final float divisor;
-        private long[] bits = new long[0];   // the chunk's draws
 
         Bernoulli(long positions, long key, double density, Norm rescale, boolean divide) {
             super(positions, rescale);
             this.key = key;
-            this.threshold = PositionRandom.threshold(density);
+            this.threshold = PositionRandom.threshold32(density);
             this.divisor = divide ? (float) density : 1f;
         }
 
         @Override
         void keepMask(long start, float[] x, int n, int[] keep) {
-            if (bits.length < n) {
-                bits = new long[n];
-            }
-            PositionRandom.bits(key, start, bits, n);
-            long t = threshold;
-            for (int j = 0; j < n; j++) {
-                // Branch-free (a kept/dropped branch mispredicts half the time): (draw − t) is negative
-                // exactly when the element is kept, so its sign, spread over 32 bits, is the keep mask.
-                keep[j] = (int) (((bits[j] >>> 11) - t) >> 63);
-            }
+            FloatKernels.keepWordsBelow(key, start, threshold, keep, n);
         }
 
         @Override

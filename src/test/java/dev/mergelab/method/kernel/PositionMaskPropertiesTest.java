@@ -10,7 +10,7 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * della_magprune and Bernoulli against direct transcriptions of METHODS.md §4.2/§4.4: the uniform draw
- * u (PositionRandom.uniform for Bernoulli, uniform32 of the 32-bit word for della) compared with p in double, lane ranks by the reference argsort of argsort.
+ * u = PositionRandom.uniform32 of the position's 32-bit word compared with p in double, lane ranks by the reference argsort of argsort.
  * The sparsifiers compare integer thresholds, rank with a radix sort and, when rescaling, remember
  * the mask of the statistics pass for the combine pass; none of that may change a bit. Chunks of any
  * row count, starting anywhere inside a 64-bit mask word.
@@ -42,7 +42,7 @@ class PositionMaskPropertiesTest {
     static float[] bernoulliReference(float[] x, double density, long key) {
         float[] y = new float[x.length];
         for (int j = 0; j < x.length; j++) {
-            y[j] = PositionRandom.uniform(key, j) < density ? x[j] : 0f;
+            y[j] = PositionRandom.uniform32(PositionRandom.word(key, j)) < density ? x[j] : 0f;
         }
         return y;
     }
