@@ -1,16 +1,26 @@
 package dev.mergelab.engine;
 
+import dev.mergelab.format.PageHints;
 import dev.mergelab.model.TensorPatch;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
  * Decodes row chunks of a job's inputs, straight from their mmapped bytes, cut to the output shape (an
  * embedding with extra vocabulary rows or columns gives only its top-left block). Buffers are reused for
  * every chunk, so a tensor of any size needs {@code inputs × chunk} floats of heap.
+ *
+ * <p>Reading with {@code releaseBehind} drops the mapped pages already decoded from the resident set
+ * every {@value #RELEASE_STEP} bytes of an input, so the pages a job keeps mapped stay bounded however
+ * large the tensor (a 7B embedding is 1 GB over four inputs). The bytes stay in the page cache; a later
+ * pass over them maps them again with cheap minor faults.
  */
 final class ChunkReader {
+
+    /** Release decoded pages in steps of this many bytes per input: few madvise calls, each a TLB flush. */
+    static final long RELEASE_STEP = 8L << 20;
 
     private final TensorRef[] refs;
     private final long[][] shapes;
@@ -20,6 +30,8 @@ final class ChunkReader {
     private final float[][] buffers;
     /** LoRA-patched inputs: the low-rank change added to each chunk after decoding (null when plain). */
     private final TensorPatch.RowPatcher[] patchers;
+    /** Per input, the byte offset below which its pages were released in this pass. */
+    private final long[] releasedTo;
 
     ChunkReader(TensorJob job, int chunkElements) {
         long[] out = job.outShape();
@@ -31,6 +43,7 @@ final class ChunkReader {
         this.shapes = new long[refs.length][];
         this.buffers = new float[refs.length][chunkRows * rowLength];
         this.patchers = new TensorPatch.RowPatcher[refs.length];
+        this.releasedTo = new long[refs.length];
         for (int i = 0; i < refs.length; i++) {
             refs[i] = job.inputs().get(i).ref();
             shapes[i] = refs[i].shape();
@@ -83,6 +96,15 @@ final class ChunkReader {
 
     /** Decodes rows {@code [row, row + n)} of every input into the buffers; returns n. */
     int read(long row) {
+        return read(row, false);
+    }
+
+    /**
+     * Decodes rows {@code [row, row + n)} of every input into the buffers; returns n. With
+     * {@code releaseBehind}, pages before this chunk are released once a step's worth has been decoded;
+     * a pass that starts again from row 0 starts releasing afresh.
+     */
+    int read(long row, boolean releaseBehind) {
         int n = (int) Math.min(chunkRows, rows - row);
         for (int i = 0; i < refs.length; i++) {
             long inRowLength = shapes[i].length == 0 ? 1 : shapes[i][shapes[i].length - 1];
@@ -96,7 +118,22 @@ final class ChunkReader {
             if (patchers[i] != null) {
                 patchers[i].apply(buffers[i], row, n);
             }
+            if (releaseBehind) {
+                releaseBefore(i, row * inRowLength * refs[i].dtype().size());
+            }
         }
         return n;
+    }
+
+    /** Releases input i's pages in [releasedTo, upTo) when that is a step or more (upTo: this chunk's first byte). */
+    private void releaseBefore(int i, long upTo) {
+        if (upTo < releasedTo[i]) {
+            releasedTo[i] = 0;   // a new pass
+        }
+        if (upTo - releasedTo[i] >= RELEASE_STEP) {
+            MemorySegment data = refs[i].data();
+            PageHints.dontNeed(data.asSlice(releasedTo[i], upTo - releasedTo[i]));
+            releasedTo[i] = upTo;
+        }
     }
 }

@@ -18,8 +18,10 @@ import java.util.List;
  *
  * <p>Chunked, with κ &lt; 1: pass 0 counts the nonzero variances (which fixes k) and histograms the
  * high bits of their keys, pass 1 the low bits (exact radix selection of the k-th largest variance),
- * pass 2 sums each model's selected τ_i²; with κ ≥ 1 only that last pass. State is O(models +
- * histogram); the variance of a position is recomputed identically in every pass.
+ * pass 2 sums each model's selected τ_i²; with κ ≥ 1 only that last pass. On large tensors pass 0
+ * also guesses the cut's bucket from the first chunk ({@link RadixSelect#guess}); when the guess holds,
+ * pass 1 is skipped, with the same result. State is O(models + histograms); the variance of a
+ * position is recomputed identically in every pass.
  */
 public final class Sce implements ChunkedMethod {
 
@@ -54,6 +56,9 @@ public final class Sce implements ChunkedMethod {
     }
 
     private static final class Chunk extends RowMerge {
+        /** Tensors from this size guess the cut bucket (below it the guessed histograms cost more than a pass). */
+        private static final long GUESS_FROM = 1 << 20;
+
         private final int base;
         private final int[] others;
         private final double kappa;
@@ -61,6 +66,7 @@ public final class Sce implements ChunkedMethod {
         private final long numel;
         private final RadixSelect radix = new RadixSelect();
         private long nonzero;
+        private boolean lowPass = true;   // whether the low-bit pass runs (known after pass 0)
         private MagnitudeCut cut;
         private MagnitudeCut.Cursor cursor;
         private final double[] energy;
@@ -83,7 +89,21 @@ public final class Sce implements ChunkedMethod {
 
         @Override
         public int statisticPasses() {
-            return select ? 3 : 1;
+            return select ? (lowPass ? 3 : 2) : 1;
+        }
+
+        @Override
+        public long stateBytes() {
+            return select ? RadixSelect.stateBytes(1, guesses()) : 0;
+        }
+
+        private boolean guesses() {
+            return numel >= GUESS_FROM && numel < Integer.MAX_VALUE;
+        }
+
+        /** Whether pass {@code pass} sums the energies (the last statistics pass). */
+        private boolean isEnergyPass(int pass) {
+            return pass == statisticPasses() - 1;
         }
 
         /** τ_i for the chunk, and (when selecting) the population variance over models per position and its keys. */
@@ -125,34 +145,29 @@ public final class Sce implements ChunkedMethod {
         @Override
         public void observe(int pass, long rowStart, int rows, float[][] inputs) {
             int n = prepare(rows, inputs);
-            if (select && pass == 0) {
-                radix.countHigh(keys, n);
-                nonzero += FloatKernels.countMagnitudeAbove(variance, 0, n, 0);
-            } else if (select && pass == 1) {
-                radix.countLow(keys, n);
-            } else {
+            if (isEnergyPass(pass)) {
                 if (select) {
                     erase(n);
                 }
                 for (int i = 0; i < others.length; i++) {
                     energy[i] += FloatKernels.sumSquares(tau[i], 0, n);
                 }
+            } else if (pass == 0) {
+                radix.countHigh(keys, n);
+                long nonzeroHere = FloatKernels.countMagnitudeAbove(variance, 0, n, 0);
+                nonzero += nonzeroHere;
+                if (rowStart == 0 && guesses()) {
+                    // k is int(nonzero·κ) of the whole tensor; the first chunk's share of nonzeros estimates it.
+                    radix.guess(keys, n, kappa * nonzeroHere / n);
+                }
+            } else {
+                radix.countLow(keys, n);
             }
         }
 
         @Override
         public void endPass(int pass) {
-            if (select && pass == 0) {
-                // Upstream forms count·κ in float32 before truncating.
-                long k = kappa <= 0 ? 0 : (long) ((float) nonzero * (float) kappa);
-                if (!radix.resolve(k)) {
-                    cut = MagnitudeCut.NONE;
-                }
-            } else if (select && pass == 1) {
-                if (cut == null) {
-                    cut = radix.cut(0);
-                }
-            } else {
+            if (isEnergyPass(pass)) {
                 double total = 0;
                 for (int i = 0; i < others.length; i++) {
                     energy[i] /= numel;
@@ -161,6 +176,15 @@ public final class Sce implements ChunkedMethod {
                 for (int i = 0; i < others.length; i++) {
                     c[i] = (float) (total < 1e-6 ? 1.0 / others.length : energy[i] / total);
                 }
+            } else if (pass == 0) {
+                // Upstream forms count·κ in float32 before truncating.
+                long k = kappa <= 0 ? 0 : (long) ((float) nonzero * (float) kappa);
+                lowPass = radix.resolve(k);
+                if (!lowPass) {
+                    cut = radix.cut(0);   // k = 0 (nothing selected) or the guessed bucket held it
+                }
+            } else {
+                cut = radix.cut(0);
             }
             cursor = cut == null ? null : cut.cursor();
         }

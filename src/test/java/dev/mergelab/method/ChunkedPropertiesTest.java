@@ -262,4 +262,49 @@ class ChunkedPropertiesTest {
         }
         assertTrue(kept > 0 && kept < whole.length / 2, "an upper-outlier mask keeps a minority: " + kept);
     }
+
+    /**
+     * sce above 2^20 elements guesses its cut bucket from the first chunk: when the rows look alike the
+     * low-bit pass is skipped (2 statistics passes, not 3); when the first rows are unlike the rest the
+     * guess misses and the pass runs. Either way the result is the whole tensor's.
+     */
+    @org.junit.jupiter.api.Test
+    void sceGuessedCutMatchesTheWholeTensor() {
+        long[] shape = {1024, 1031};
+        for (boolean unlikeFirstRows : new boolean[]{false, true}) {
+            TensorMerge job = job("sce", Map.of("select_topk", 0.3), shape, 11);
+            float[][] data = data(job);
+            if (unlikeFirstRows) {
+                for (int i = 0; i < data.length; i++) {
+                    if (i != job.baseIndex()) {
+                        for (int j = 0; j < 40 * 1031; j++) {   // the first chunk's task vectors 100x smaller
+                            data[i][j] = data[job.baseIndex()][j] + (data[i][j] - data[job.baseIndex()][j]) / 100;
+                        }
+                    }
+                }
+            }
+            ChunkedMethod m = (ChunkedMethod) MethodRegistry.get("sce");
+            float[] whole = Chunking.merge(m, job, Integer.MAX_VALUE);
+            ChunkedMerge probe = m.chunked(header(job));
+            for (int r = 0; r < shape[0]; r += 40) {
+                probe.observe(0, r, (int) Math.min(40, shape[0] - r), rowsOf(data, r, 40, (int) shape[1]));
+            }
+            probe.endPass(0);
+            assertEquals(unlikeFirstRows ? 3 : 2, probe.statisticPasses(), "passes left after the guess");
+            for (int rows : new int[]{40, 999}) {
+                assertAgree("sce by " + rows + (unlikeFirstRows ? " (guess missed)" : ""), whole,
+                        Chunking.run(m.chunked(header(job)), data, shape, rows), false);
+            }
+        }
+    }
+
+    /** Rows [row, row + rows) of every input, as the engine hands a chunk over. */
+    private static float[][] rowsOf(float[][] data, int row, int rows, int cols) {
+        float[][] out = new float[data.length][];
+        for (int i = 0; i < data.length; i++) {
+            int n = Math.min(rows, data[i].length / cols - row) * cols;
+            out[i] = java.util.Arrays.copyOfRange(data[i], row * cols, row * cols + n);
+        }
+        return out;
+    }
 }
