@@ -18,12 +18,13 @@ import java.util.List;
  * without replacement: those whose position-keyed random key is among the {@value #SAMPLE} largest
  * ({@link PositionSample}).
  *
- * <p>Chunked: rows lie inside a chunk, so the row softmaxes and KL are local. The three quantiles are
- * exact order statistics found by one radix selection (2 passes, O(histogram) state). The sample, which
- * depends on positions only, is drawn once before them and kept as its sorted positions (8 MB), so the
- * quantile passes compute the importance of the sampled elements only. Each row's divergence is
- * computed once, in the first pass, and kept ({@link RowDivergences}, O(rows) state); the importance is
- * recomputed from it, identically, wherever it is needed.
+ * <p>Chunked: rows lie inside a chunk, so the row softmaxes and KL are local. The quantiles need at
+ * most {@value #SAMPLE} importances, so one statistics pass collects their keys (4 MB at most) and the
+ * three exact order statistics are found in memory by a radix selection. The sample, which depends on
+ * positions only, is drawn before the pass and kept as its sorted positions (8 MB) while it runs, so
+ * only the sampled elements' importance is computed. Each row's divergence is computed once, in that
+ * pass, and kept ({@link RowDivergences}, O(rows) state); the importance is recomputed from it,
+ * identically, in the combine pass.
  */
 public final class ArceeFusion implements ChunkedMethod {
 
@@ -62,12 +63,12 @@ public final class ArceeFusion implements ChunkedMethod {
         private final long numel;
         private final boolean sampled;
         private final RowDivergences divergences;
-        private final RadixSelect quantiles = new RadixSelect();
-        private long[] sample;     // the sampled positions, ascending, in [0, SAMPLE), while the quantile passes run
+        private long[] sample;     // the sampled positions, ascending, in [0, SAMPLE), during the statistics pass
+        private int[] sampleKeys;  // importance keys of the sample (every element when not sampling), during it
+        private int collected;
         private float threshold;
         private double[] kl = new double[0];
         private float[] imp = new float[0];
-        private int[] keys = new int[0];
 
         Chunk(long[] shape, int base, int other, long randomKey) {
             super(shape);
@@ -81,12 +82,12 @@ public final class ArceeFusion implements ChunkedMethod {
 
         @Override
         public int statisticPasses() {
-            return 2;
+            return 1;
         }
 
         @Override
         public long stateBytes() {
-            return (sampled ? PositionSample.bytes(SAMPLE) : 0) + divergences.bytes();
+            return (sampled ? PositionSample.bytes(SAMPLE) : 0) + Integer.BYTES * Math.min(numel, SAMPLE) + divergences.bytes();
         }
 
         /** The divergence of every row of the chunk, into {@code kl}. */
@@ -106,60 +107,54 @@ public final class ArceeFusion implements ChunkedMethod {
             }
         }
 
-        /** Importance keys of the chunk: of every element, or with sampling of the sampled ones in order. */
-        private int importanceKeys(long rowStart, int rows, float[][] inputs) {
+        /** Appends the importance keys of the chunk's elements (with sampling, of its sampled ones) to sampleKeys. */
+        private void collectKeys(long rowStart, int rows, float[][] inputs) {
             int n = rows * rowLength;
-            if (keys.length < n) {
-                keys = new int[n];
-            }
             if (!sampled) {
                 fillImportance(rowStart, rows, inputs);
-                FloatKernels.magnitudeKeys(imp, 0, keys, 0, n);
-                return n;
+                FloatKernels.magnitudeKeys(imp, 0, sampleKeys, collected, n);
+                collected += n;
+                return;
             }
             rowDivergences(rowStart, rows, inputs); // every row, so the cache fills for the combine pass
             float[] b = inputs[base];
             float[] x = inputs[other];
             long start = position(rowStart);
             int i = Arrays.binarySearch(sample, 0, SAMPLE, start);
-            int m = 0;
             for (i = i < 0 ? -i - 1 : i; i < SAMPLE && sample[i] < start + n; i++) {
                 int j = (int) (sample[i] - start);
-                keys[m++] = FloatKernels.magnitudeKey(importance(b[j], x[j], kl[j / rowLength]));
+                sampleKeys[collected++] = FloatKernels.magnitudeKey(importance(b[j], x[j], kl[j / rowLength]));
             }
-            return m;
         }
 
         @Override
         public void observe(int pass, long rowStart, int rows, float[][] inputs) {
-            if (sampled && sample == null) {
-                sample = PositionSample.draw(randomKey, numel, SAMPLE);
+            if (sampleKeys == null) {
+                sample = sampled ? PositionSample.draw(randomKey, numel, SAMPLE) : null;
+                sampleKeys = new int[(int) Math.min(numel, SAMPLE)];
             }
-            int n = importanceKeys(rowStart, rows, inputs);
-            if (pass == 0) {
-                quantiles.countHigh(keys, n);
-            } else {
-                quantiles.countLow(keys, n);
-            }
+            collectKeys(rowStart, rows, inputs);
         }
 
         @Override
         public void endPass(int pass) {
-            if (pass == 0) {
-                long n = quantiles.count();
-                long[] ranks = new long[QUANTILES.length];
-                for (int i = 0; i < ranks.length; i++) {
-                    long r = (long) (QUANTILES[i] * (float) (n - 1)); // formed in float32 upstream
-                    ranks[i] = n - r;                                  // ascending rank r = (n−r)-th largest
-                }
-                quantiles.resolve(ranks);
-            } else {
-                float q25 = Float.intBitsToFloat(quantiles.key(0));
-                float q50 = Float.intBitsToFloat(quantiles.key(1));
-                float q75 = Float.intBitsToFloat(quantiles.key(2));
-                threshold = q50 + 1.5f * (q75 - q25);
-                sample = null;
+            // The three order statistics of the collected keys: a radix selection over them in memory.
+            int n = collected;
+            RadixSelect quantiles = new RadixSelect();
+            quantiles.countHigh(sampleKeys, n);
+            long[] ranks = new long[QUANTILES.length];
+            for (int i = 0; i < ranks.length; i++) {
+                long r = (long) (QUANTILES[i] * (float) (n - 1)); // formed in float32 upstream
+                ranks[i] = n - r;                                  // ascending rank r = (n−r)-th largest
             }
+            quantiles.resolve(ranks);
+            quantiles.countLow(sampleKeys, n);
+            float q25 = Float.intBitsToFloat(quantiles.key(0));
+            float q50 = Float.intBitsToFloat(quantiles.key(1));
+            float q75 = Float.intBitsToFloat(quantiles.key(2));
+            threshold = q50 + 1.5f * (q75 - q25);
+            sample = null;
+            sampleKeys = null;
         }
 
         @Override
