@@ -27,9 +27,9 @@ final class PositionSample {
     private PositionSample() {
     }
 
-    /** The sample key of a position: 30 random bits, a finite float's bits so magnitude cuts apply. */
+    /** The sample key of a position: the top 30 bits of its 32-bit word, a finite float's bits so magnitude cuts apply. */
     static int key(long randomKey, long position) {
-        return (int) (PositionRandom.bits(randomKey, position) >>> (64 - KEY_BITS));
+        return PositionRandom.word(randomKey, position) >>> (32 - KEY_BITS);
     }
 
     /** Heap held by a sample of k: its candidates (which become the sample in place) and, while selecting, their keys. */

@@ -384,14 +384,26 @@ public final class FloatKernels {
 
     /**
      * The offsets j in [0, n) whose position key is at least {@code bound}, in ascending order, into
-     * {@code offsets}; returns how many. The position key of position p is the top 30 bits of output p of
-     * the SplitMix64 stream {@code stream} ({@code (int) (bits >>> 34)} with bits as
-     * {@code dev.mergelab.method.kernel.PositionRandom#bits}), here for p = start + j: the scan behind
-     * arcee_fusion's sample, which looks at every position of a tensor.
+     * {@code offsets}; returns how many. The position key of position p is the top 30 bits of its 32-bit
+     * word {@code splitMix32(stream, p) >>> 2} (the word as
+     * {@code dev.mergelab.method.kernel.PositionRandom#word}), here for p = start + j: the scan behind
+     * arcee_fusion's sample, which looks at every position of a tensor. Positions lie in [0, 2^63).
      */
     public static int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
         Objects.checkFromIndexSize(0, n, offsets.length);
-        return K.positionKeysAtOrAbove(stream, start, n, bound, offsets);
+        if (start < 0 || start > Long.MAX_VALUE - n) {
+            throw new IllegalArgumentException("positions [" + start + ", +" + n + ") outside [0, 2^63)");
+        }
+        if (n > 0 && (start & 1) != 0) {   // the kernels start on a whole 64-bit output
+            int count = splitMix32(stream, start) >>> 2 >= bound ? 1 : 0;
+            offsets[0] = 0;
+            int more = K.positionKeysAtOrAbove(stream, start + 1, n - 1, bound, offsets, count);
+            for (int i = count; i < more; i++) {
+                offsets[i]++;   // offsets from start + 1
+            }
+            return more;
+        }
+        return K.positionKeysAtOrAbove(stream, start, n, bound, offsets, 0);
     }
 
     /**

@@ -70,7 +70,8 @@ public interface KernelSupport {
 
     int countSignConflicts(float[] x, float[] y, int n);
 
-    int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets);
+    /** {@link FloatKernels#positionKeysAtOrAbove} from an even {@code start}, appending at {@code offsets[count]}. */
+    int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets, int count);
 
     void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff);
 

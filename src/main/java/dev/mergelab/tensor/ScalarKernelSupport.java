@@ -424,20 +424,15 @@ final class ScalarKernelSupport implements KernelSupport {
         return c;
     }
 
-    /** Output {@code position} of the SplitMix64 stream started at {@code stream} ({@link FloatKernels#splitMix64}). */
-    static long splitMix(long stream, long position) {
-        return FloatKernels.splitMix64(stream, position);
-    }
-
     @Override
-    public int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
-        return positionKeysAtOrAboveTail(stream, start, 0, n, bound, offsets, 0);
+    public int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets, int count) {
+        return positionKeysAtOrAboveTail(stream, start, 0, n, bound, offsets, count);
     }
 
     /** The reference loop from {@code from}, appending to {@code offsets[count..)}; also the vector tail. */
     static int positionKeysAtOrAboveTail(long stream, long start, int from, int n, int bound, int[] offsets, int count) {
         for (int j = from; j < n; j++) {
-            if ((int) (splitMix(stream, start + j) >>> 34) >= bound) {
+            if (FloatKernels.splitMix32(stream, start + j) >>> 2 >= bound) {
                 offsets[count++] = j;
             }
         }

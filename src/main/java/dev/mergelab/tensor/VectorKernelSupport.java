@@ -617,20 +617,20 @@ final class VectorKernelSupport implements KernelSupport {
     // ---- position-keyed random keys ---------------------------------------------------------------------
 
     @Override
-    public int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
+    public int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets, int count) {
         int lanes = LONGS.length();
-        long gamma = FloatKernels.GOLDEN_GAMMA;
-        // Lane l holds the Weyl state of position start + j + l: stream + (start + j + l + 1)·γ, mod 2^64.
-        LongVector weyl = LongVector.zero(LONGS).addIndex(1).mul(gamma).add(stream + (start + 1) * gamma);
-        LongVector step = LongVector.broadcast(LONGS, lanes * gamma);
-        int count = 0;
+        // Lane l holds the Weyl state of output start/2 + l, whose halves are the words of positions
+        // start + 2l and start + 2l + 1: the int lanes of the reinterpreted vector, in position order.
+        LongVector weyl = LongVector.zero(LONGS).addIndex(1).add((start >>> 1) + 1).mul(FloatKernels.GOLDEN_GAMMA).add(stream);
+        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
+        IntVector b = IntVector.broadcast(I, bound);
         int j = 0;
-        for (int end = LONGS.loopBound(n); j < end; j += lanes) {
-            LongVector z = splitMixFinish(weyl);
-            long hits = z.lanewise(VectorOperators.LSHR, 34).compare(VectorOperators.GE, bound).toLong();
+        for (int end = n - n % (2 * lanes); j < end; j += 2 * lanes) {
+            IntVector keys = splitMixFinish(weyl).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2);
+            long hits = keys.compare(VectorOperators.GE, b).toLong();
             // Branch-free: a tenth of the keys clear the bound, so a branch per vector would mispredict
             // often (measured 2.3x slower). Every lane's offset is written; only hits advance the count.
-            for (int l = 0; l < lanes; l++) {
+            for (int l = 0; l < 2 * lanes; l++) {
                 offsets[count] = j + l;
                 count += (int) (hits >>> l) & 1;
             }

@@ -44,6 +44,6 @@ public class PositionKeysBench {
     @OperationsPerInvocation(N)
     public int scan() {
         start += N; // fresh positions each call, as the scan walks a tensor
-        return k.positionKeysAtOrAbove(0x5DEECE66DL, start, N, (int) ((1L << 30) * 0.913), offsets);
+        return k.positionKeysAtOrAbove(0x5DEECE66DL, start, N, (int) ((1L << 30) * 0.913), offsets, 0);
     }
 }

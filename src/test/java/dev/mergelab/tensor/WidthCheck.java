@@ -100,9 +100,41 @@ public final class WidthCheck {
             int[] oa = new int[len];
             int[] ob = new int[len];
             int bound = r.nextInt(1 << 30);
-            int hits = vk.positionKeysAtOrAbove(t, 1000L * t, len, bound, oa);
-            check(hits == sk.positionKeysAtOrAbove(t, 1000L * t, len, bound, ob)
+            int hits = vk.positionKeysAtOrAbove(t, 1000L * t, len, bound, oa, 0);
+            check(hits == sk.positionKeysAtOrAbove(t, 1000L * t, len, bound, ob, 0)
                     && java.util.Arrays.equals(oa, 0, hits, ob, 0, hits), "positionKeysAtOrAbove");
+            // della's and DARE's mask kernels
+            int[] wa = new int[len + 1];
+            int[] wb = new int[len + 1];
+            vk.splitMix32(t, 2000L * t, wa, 1, len);
+            sk.splitMix32(t, 2000L * t, wb, 1, len);
+            check(java.util.Arrays.equals(wa, wb), "splitMix32");
+            int low = r.nextInt() >>> 1;
+            int high = low + (r.nextInt() >>> 2);
+            int[][] da = {new int[len], new int[len + off], new int[len]};
+            int[][] db = {new int[len], new int[len + off], new int[len]};
+            check(vk.drawBand(x, wb, off, Math.max(0, Math.min(len, wb.length - off)), low, high, da[0], da[1], da[2])
+                    == sk.drawBand(x, wb, off, Math.max(0, Math.min(len, wb.length - off)), low, high, db[0], db[1], db[2]), "drawBand bounds");
+            for (int d = 0; d < 3; d++) {
+                check(java.util.Arrays.equals(da[d], db[d]), "drawBand " + d);
+            }
+            if (len > 0) {
+                int k = r.nextInt(len);
+                check(vk.stableRank(da[0], len, k) == sk.stableRank(da[0], len, k), "stableRank");
+            }
+            vk.keepWordsBelow(t, 2000L * t, high, wa, 1, len);
+            sk.keepWordsBelow(t, 2000L * t, high, wb, 1, len);
+            check(java.util.Arrays.equals(wa, wb), "keepWordsBelow");
+            float[] ka = x.clone();
+            float[] kb = x.clone();
+            vk.zeroDropped(ka, wb, Math.min(len, ka.length));
+            sk.zeroDropped(kb, wb, Math.min(len, kb.length));
+            same(ka, kb, "zeroDropped");
+            long[] ba = new long[(off + len + 64) / 64 + 1];
+            long[] bb = new long[ba.length];
+            vk.packKeep(wb, len, ba, off);
+            sk.packKeep(wb, len, bb, off);
+            check(java.util.Arrays.equals(ba, bb), "packKeep");
             vk.scaledAbsDifference(x, y, off, len, 3.7e-5, va, 0);
             sk.scaledAbsDifference(x, y, off, len, 3.7e-5, vb, 0);
             same(va, vb, "scaledAbsDifference");

@@ -16,8 +16,8 @@ import java.security.NoSuchAlgorithmException;
  * <p>The per-(seed, tensor, input) key is a SHA-256 digest, which spreads near-identical keys
  * (layer.0 / layer.1) over unrelated streams. The stream is SplitMix64 started at that key, a
  * well-tested generator whose j-th output (the Weyl step {@code key + (j+1)·γ} through its finaliser)
- * can be computed without the previous ones. Keep masks use 32-bit draws ({@link #word}), two per
- * 64-bit output, which halves the hashing; sampling keys use whole outputs ({@link #bits}).
+ * can be computed without the previous ones. Each position's draw is 32 bits ({@link #word}), two per
+ * 64-bit output, which halves the hashing of keep masks and sample keys.
  */
 public final class PositionRandom {
 
@@ -38,14 +38,9 @@ public final class PositionRandom {
         }
     }
 
-    /** The 64 random bits of element {@code position} of stream {@code key}. */
-    public static long bits(long key, long position) {
-        return FloatKernels.splitMix64(key, position);
-    }
-
     /**
      * The 32 random bits of element {@code position} of stream {@code key} in the two-per-output form:
-     * half {@code position & 1} of output {@code position >>> 1}. A different stream from {@link #bits}.
+     * half {@code position & 1} of output {@code position >>> 1}.
      */
     public static int word(long key, long position) {
         return FloatKernels.splitMix32(key, position);
