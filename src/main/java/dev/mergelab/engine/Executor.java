@@ -6,6 +6,7 @@ import dev.mergelab.format.ShardedWriter;
 import dev.mergelab.method.ChunkedMerge;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
+import dev.mergelab.tensor.FloatKernels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -207,11 +208,11 @@ public final class Executor {
 
     /** NaN/Inf in the output is an error unless a parent already had them (then only a warning). */
     private static void checkFinite(TensorJob job, float[] result, int count, float[][] inputs, ProgressListener progress) {
-        if (allFinite(result, result.length == count ? result.length : count)) {
+        if (FloatKernels.allFinite(result, count)) {
             return;
         }
         for (float[] in : inputs) {
-            if (!allFinite(in, in.length)) {
+            if (!FloatKernels.allFinite(in, in.length)) {
                 progress.warning(job.outputName() + ": output has NaN/Inf values because a parent already has them");
                 return;
             }
@@ -220,16 +221,6 @@ public final class Executor {
                 "check the method's parameters (weights summing to zero, extreme t or lambda)");
     }
 
-    private static boolean allFinite(float[] v, int count) {
-        for (int i = 0; i < count; i++) {
-            if (!Float.isFinite(v[i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Encodes {@code result[from, from+count)} and writes it at element {@code outElement} of the output tensor. */
     /**
      * One native write buffer per worker, reused for every tensor: native so the vector encoders store
      * with intrinsics and the file write needs no extra copy into a temporary direct buffer.
@@ -237,6 +228,7 @@ public final class Executor {
     private static final ThreadLocal<ByteBuffer> WRITE_BUFFER = ThreadLocal.withInitial(
             () -> ByteBuffer.allocateDirect(WRITE_CHUNK * Double.BYTES));
 
+    /** Encodes {@code result[from, from+count)} and writes it at element {@code outElement} of the output tensor. */
     private static void writeFloats(TensorJob job, float[] result, int from, int count, long outElement, ShardedWriter out)
             throws IOException {
         int size = job.outDtype().size();

@@ -174,6 +174,12 @@ public final class FloatKernels {
         return z ^ (z >>> 31);
     }
 
+    /** Whether every one of {@code x[0..n)} is finite (no NaN, no ±Inf): the engine's check of each output. */
+    public static boolean allFinite(float[] x, int n) {
+        Objects.checkFromIndexSize(0, n, x.length);
+        return K.allFinite(x, n);
+    }
+
     /**
      * Random word {@code word} (0-based) of SplitMix64 started at {@code seed} read as 32-bit halves:
      * the low half of output {@code word >>> 1} for an even word, the high half for an odd one. One

@@ -36,6 +36,8 @@ public interface KernelSupport {
 
     int countMagnitudeAbove(float[] x, int xOff, int n, int key);
 
+    boolean allFinite(float[] x, int n);
+
     /** {@link FloatKernels#splitMix32} from an even {@code first}. */
     void splitMix32(long seed, long first, int[] out, int outOff, int n);
 

@@ -142,6 +142,20 @@ final class ScalarKernelSupport implements KernelSupport {
     }
 
     @Override
+    public boolean allFinite(float[] x, int n) {
+        return allFiniteFrom(x, 0, n);
+    }
+
+    static boolean allFiniteFrom(float[] x, int from, int n) {
+        for (int i = from; i < n; i++) {
+            if (!Float.isFinite(x[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
     public void splitMix32(long seed, long first, int[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
             out[outOff + i] = FloatKernels.splitMix32(seed, first + i);

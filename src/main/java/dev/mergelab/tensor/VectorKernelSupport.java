@@ -278,6 +278,17 @@ final class VectorKernelSupport implements KernelSupport {
     }
 
     @Override
+    public boolean allFinite(float[] x, int n) {
+        // The largest exponent field seen; all-ones (NaN or ±Inf) is the only value at 0x7F800000.
+        IntVector exponents = IntVector.zero(I);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += V) {
+            exponents = exponents.max(FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7F800000));
+        }
+        return exponents.reduceLanes(VectorOperators.MAX) < 0x7F800000 && ScalarKernelSupport.allFiniteFrom(x, i, n);
+    }
+
+    @Override
     public void splitMix32(long seed, long first, int[] out, int outOff, int n) {
         // Lane l holds the Weyl state of output first/2 + l; its two halves are words first + 2l, +2l+1,
         // which is the order reinterpreting the long lanes as int lanes gives.

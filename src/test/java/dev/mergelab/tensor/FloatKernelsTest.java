@@ -72,6 +72,12 @@ class FloatKernelsTest {
         assertSame(b, a, "weightedSum");
 
         assertEquals(REF.maxAbs(x, off, n), VEC.maxAbs(x, off, n), 0f);
+        boolean finite = true;
+        for (int i = 0; i < n; i++) {
+            finite &= Float.isFinite(y[i]);
+        }
+        assertEquals(finite, REF.allFinite(y, n), "allFinite scalar");
+        assertEquals(finite, VEC.allFinite(y, n), "allFinite vector");
         int[] ka = new int[n];
         int[] kb = new int[n];
         VEC.magnitudeKeys(x, off, ka, 0, n);
