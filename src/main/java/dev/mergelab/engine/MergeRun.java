@@ -75,6 +75,9 @@ public final class MergeRun {
             List<String> files;
             Map<String, String> shardHashes;
             try (ShardedWriter writer = ShardedWriter.create(folder.temp(), "model", entries, opts.shardBytes(), metadata)) {
+                if (opts.fsync()) {
+                    writer.writeBackEarly();   // the disk writes overlap the merge instead of all waiting at the end
+                }
                 Executor.run(plan, new MethodCompute(opts.seed()), writer, new Executor.Options(opts.threads(), opts.memoryBudgetBytes(), opts.chunkAboveBytes(), opts.chunkElements()),
                         progress);
                 writer.finish(opts.fsync(), Map.of("mergelab_version", VERSION));

@@ -48,6 +48,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final Map<String, TensorInfo> byName;
     private final AtomicLong written = new AtomicLong();
     private final PrefixDigest digest;
+    private volatile EarlyWriteback writeback;   // set when the file will be fsynced
     private String sha256;
 
     private SafetensorsWriter(Path path, FileChannel channel, long dataStart, long dataLength, Map<String, TensorInfo> byName)
@@ -213,6 +214,18 @@ public final class SafetensorsWriter implements AutoCloseable {
         writeFully(channel, bytes, at);
         written.addAndGet(n);
         digest.written(at, at + n);
+        EarlyWriteback w = writeback;
+        if (w != null) {
+            w.wrote(n);
+        }
+    }
+
+    /**
+     * Flush the file's pages to disk in the background as it is written ({@link EarlyWriteback}), for a
+     * file that {@link #finish} will fsync: the final fsync then has little left to wait for.
+     */
+    public void writeBackEarly() {
+        writeback = new EarlyWriteback(channel);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
@@ -229,6 +242,10 @@ public final class SafetensorsWriter implements AutoCloseable {
                 throw new IllegalStateException(path + ": wrote " + written.get() + " of " + dataLength + " tensor bytes");
             }
             sha256 = digest.finish(dataStart + dataLength);
+            EarlyWriteback w = writeback;
+            if (w != null) {
+                w.finish();
+            }
             if (fsync) {
                 channel.force(true);
             }
@@ -239,6 +256,14 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        EarlyWriteback w = writeback;
+        if (w != null) {
+            try {
+                w.finish();   // a flush in flight must not meet a closed channel
+            } catch (IOException ignored) {
+                // closing after a failure: the error that matters is already on its way
+            }
+        }
         channel.close();
     }
 }

@@ -94,6 +94,13 @@ public final class ShardedWriter implements AutoCloseable {
         return shards.size();
     }
 
+    /** Flush every shard to disk in the background as it is written (for a merge that will fsync). */
+    public void writeBackEarly() {
+        for (SafetensorsWriter s : shards) {
+            s.writeBackEarly();
+        }
+    }
+
     /** Positional, thread-safe write of part of tensor {@code name}. */
     public void write(String name, long byteOffset, ByteBuffer bytes) throws IOException {
         SafetensorsWriter w = shardOf.get(name);
