@@ -256,17 +256,16 @@ public final class FloatKernels {
      * The first step of a rank-dependent keep decision, over {@code x[off..off+n)} and
      * {@code draws[off..off+n)}: {@code keys[i]} = the magnitude key of {@code x[off+i]} (its bits without
      * the sign); {@code keep[off+i]} = −1 where the draw is below {@code low} (unsigned: kept whatever
-     * the rank), else 0; {@code band[i]} = −1 where it is at least {@code low} and below {@code high} (the
-     * rank decides), else 0. Returns the AND of the keys in the high 32 bits and their OR in the low 32
-     * bits, from which the caller sees which key bits vary.
+     * the rank), 1 where it is at least {@code low} and below {@code high} (the band, where the rank
+     * decides), else 0. Returns the AND of the keys in the high 32 bits and their OR in the low 32 bits,
+     * from which the caller sees which key bits vary.
      */
-    public static long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band) {
+    public static long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep) {
         Objects.checkFromIndexSize(off, n, x.length);
         Objects.checkFromIndexSize(off, n, draws.length);
         Objects.checkFromIndexSize(off, n, keep.length);
         Objects.checkFromIndexSize(0, n, keys.length);
-        Objects.checkFromIndexSize(0, n, band.length);
-        return K.drawBand(x, draws, off, n, low, high, keys, keep, band);
+        return K.drawBand(x, draws, off, n, low, high, keys, keep);
     }
 
     /**

@@ -48,7 +48,7 @@ public interface KernelSupport {
 
     void packKeep(int[] keep, int n, long[] bits, long first);
 
-    long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band);
+    long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep);
 
     int stableRank(int[] keys, int n, int k);
 

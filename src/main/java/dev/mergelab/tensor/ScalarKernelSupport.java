@@ -207,22 +207,20 @@ final class ScalarKernelSupport implements KernelSupport {
     }
 
     @Override
-    public long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band) {
-        return drawBandTail(x, draws, off, 0, n, low, high, keys, keep, band, 0x7FFFFFFF, 0);
+    public long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep) {
+        return drawBandTail(x, draws, off, 0, n, low, high, keys, keep, 0x7FFFFFFF, 0);
     }
 
     /** The reference loop from element {@code from}, folding into the AND/OR so far; also the vector tail. */
     static long drawBandTail(float[] x, int[] draws, int off, int from, int n, int low, int high,
-                             int[] keys, int[] keep, int[] band, int all, int any) {
+                             int[] keys, int[] keep, int all, int any) {
         for (int i = from; i < n; i++) {
             int key = Float.floatToRawIntBits(x[off + i]) & 0x7FFFFFFF;
             keys[i] = key;
             all &= key;
             any |= key;
             int d = draws[off + i];
-            boolean sure = Integer.compareUnsigned(d, low) < 0;
-            keep[off + i] = sure ? -1 : 0;
-            band[i] = !sure && Integer.compareUnsigned(d, high) < 0 ? -1 : 0;
+            keep[off + i] = Integer.compareUnsigned(d, low) < 0 ? -1 : Integer.compareUnsigned(d, high) < 0 ? 1 : 0;
         }
         return (long) all << 32 | (any & 0xFFFFFFFFL);
     }

@@ -350,9 +350,10 @@ final class VectorKernelSupport implements KernelSupport {
     }
 
     @Override
-    public long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep, int[] band) {
+    public long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep) {
         IntVector lowV = IntVector.broadcast(I, low);
         IntVector highV = IntVector.broadcast(I, high);
+        IntVector one = IntVector.broadcast(I, 1);
         IntVector all = IntVector.broadcast(I, 0x7FFFFFFF);
         IntVector any = IntVector.zero(I);
         int i = 0;
@@ -362,12 +363,12 @@ final class VectorKernelSupport implements KernelSupport {
             all = all.and(key);
             any = any.or(key);
             IntVector d = IntVector.fromArray(I, draws, off + i);
+            // −1 below low; else 1 below high; else 0.
             VectorMask<Integer> sure = d.compare(VectorOperators.ULT, lowV);
-            VectorMask<Integer> inBand = d.compare(VectorOperators.ULT, highV).andNot(sure);
-            ((IntVector) sure.toVector()).intoArray(keep, off + i);
-            ((IntVector) inBand.toVector()).intoArray(band, i);
+            IntVector band = one.and((IntVector) d.compare(VectorOperators.ULT, highV).toVector());
+            band.blend(-1, sure).intoArray(keep, off + i);
         }
-        return ScalarKernelSupport.drawBandTail(x, draws, off, i, n, low, high, keys, keep, band,
+        return ScalarKernelSupport.drawBandTail(x, draws, off, i, n, low, high, keys, keep,
                 all.reduceLanes(VectorOperators.AND), any.reduceLanes(VectorOperators.OR));
     }
 

@@ -27,12 +27,15 @@ final class RankedKeep {
     /** Undecided elements resolved by counting; above this the lane is fully ranked (≈ one radix sort). */
     static final int MAX_SCANS = 64;
 
-    private final long[] thresholds;   // by rank, the unsigned 32-bit thresholds as longs
+    /**
+     * By rank, the thresholds with the sign bit flipped, so signed comparisons order them as unsigned
+     * ones; ints, not longs, to keep a long lane's tables in L1.
+     */
+    private final int[] flipped;
     private final int low;             // unsigned minimum and maximum of the thresholds
     private final int high;
     private final LaneRanks lanes = new LaneRanks();
     private int[] keys = new int[0];
-    private int[] band = new int[0];
     private int[] open = new int[0];   // elements in the band, by index
     private int[] starts = new int[0];
     private final int[] undecided = new int[MAX_SCANS + 1];
@@ -47,11 +50,11 @@ final class RankedKeep {
      */
     RankedKeep(int[] thresholds) {
         int len = thresholds.length;
-        this.thresholds = new long[len];
+        this.flipped = new int[len];
         for (int r = 0; r < len; r++) {
-            this.thresholds[r] = thresholds[r] & 0xFFFFFFFFL;
+            this.flipped[r] = thresholds[r] ^ Integer.MIN_VALUE;
         }
-        boolean rising = len == 0 || this.thresholds[0] <= this.thresholds[len - 1];
+        boolean rising = len == 0 || flipped[0] <= flipped[len - 1];
         this.low = len == 0 ? 0 : thresholds[rising ? 0 : len - 1];
         this.high = len == 0 ? 0 : thresholds[rising ? len - 1 : 0];
     }
@@ -62,7 +65,7 @@ final class RankedKeep {
      * else 0.
      */
     void keep(float[] x, int off, int stride, int[] draws, int[] keep) {
-        int len = thresholds.length;
+        int len = flipped.length;
         if (stride == 1) {
             keepContiguous(x, draws, off, keep);
             return;
@@ -83,13 +86,13 @@ final class RankedKeep {
     }
 
     private void keepContiguous(float[] x, int[] draws, int off, int[] keep) {
-        int len = thresholds.length;
+        int len = flipped.length;
         if (keys.length < len) {
             keys = new int[len];
-            band = new int[len];
             open = new int[len];
         }
-        long andOr = FloatKernels.drawBand(x, draws, off, len, low, high, keys, keep, band);
+        // keep: −1 kept whatever the rank, 0 dropped whatever the rank, 1 in the band (decided below).
+        long andOr = FloatKernels.drawBand(x, draws, off, len, low, high, keys, keep);
         int varying = (int) (andOr >>> 32) ^ (int) andOr;   // key bits that differ within the lane
         int top = 32 - Integer.numberOfLeadingZeros(varying);   // just above the highest varying bit
         int span = varying == 0 ? 0 : top - Integer.numberOfTrailingZeros(varying);
@@ -100,13 +103,12 @@ final class RankedKeep {
         // Count the buckets and list the band's elements in one pass.
         int[] c = clearedStarts(1 << bits);
         int[] ks = keys;
-        int[] inBand = band;
         int[] todo = open;
         int pending = 0;
         for (int k = 0; k < len; k++) {
             c[((ks[k] >>> shift) & mask) + 1]++;
             todo[pending] = k;               // kept only when k is in the band
-            pending -= inBand[k];
+            pending += keep[off + k] == 1 ? 1 : 0;
         }
         if (pending == 0) {
             return;
@@ -116,15 +118,15 @@ final class RankedKeep {
         }
 
         // Narrow each band element to its bucket's rank range; list the still undecided ones.
-        long[] t = thresholds;
+        int[] t = flipped;
         int[] scan = undecided;
         int unsure = 0;
         for (int u = 0; u < pending; u++) {
             int k = todo[u];
             int b = (ks[k] >>> shift) & mask;
-            long lo = t[c[b]];
-            long hi = t[c[b + 1] - 1];
-            long w = draws[off + k] & 0xFFFFFFFFL;
+            int lo = t[c[b]];
+            int hi = t[c[b + 1] - 1];
+            long w = draws[off + k] ^ Integer.MIN_VALUE;
             long sure = (w - Math.min(lo, hi)) >> 63;         // −1: below every threshold of the range
             keep[off + k] = (int) sure;
             scan[unsure] = k;                                  // kept only when between them
@@ -150,7 +152,7 @@ final class RankedKeep {
 
     /** −1 when the draw is below the threshold of the rank, else 0. */
     private int decide(int draw, int rank) {
-        return (int) (((draw & 0xFFFFFFFFL) - thresholds[rank]) >> 63);
+        return (int) (((long) (draw ^ Integer.MIN_VALUE) - flipped[rank]) >> 63);
     }
 
     /**
