@@ -46,7 +46,7 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--random-seed", defaultValue = "0", description = "Seed of random methods (dare, della, ...); default ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--fsync", description = "fsync output files before renaming the folder into place.")
+    @Option(names = "--fsync", description = "fsync output files before renaming the folder into place (they are written back to disk in the background while merging, so little is left to wait for).")
     boolean fsync;
 
     @Option(names = "--quiet", description = "No progress output.")
