@@ -195,9 +195,7 @@ public final class FloatKernels {
      */
     public static void splitMix32(long seed, long first, int[] out, int outOff, int n) {
         Objects.checkFromIndexSize(outOff, n, out.length);
-        if (first < 0 || first > Long.MAX_VALUE - n) {
-            throw new IllegalArgumentException("word positions [" + first + ", +" + n + ") outside [0, 2^63)");
-        }
+        checkPositions(first, n);
         if (n > 0 && (first & 1) != 0) {   // the kernels start on a whole 64-bit output
             out[outOff] = splitMix32(seed, first);
             first++;
@@ -214,9 +212,7 @@ public final class FloatKernels {
      */
     public static void keepWordsBelow(long seed, long first, int threshold, int[] keep, int n) {
         Objects.checkFromIndexSize(0, n, keep.length);
-        if (first < 0 || first > Long.MAX_VALUE - n) {
-            throw new IllegalArgumentException("word positions [" + first + ", +" + n + ") outside [0, 2^63)");
-        }
+        checkPositions(first, n);
         int off = 0;
         if (n > 0 && (first & 1) != 0) {   // the kernels start on a whole 64-bit output
             keep[0] = Integer.compareUnsigned(splitMix32(seed, first), threshold) < 0 ? -1 : 0;
@@ -396,9 +392,7 @@ public final class FloatKernels {
      */
     public static int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets) {
         Objects.checkFromIndexSize(0, n, offsets.length);
-        if (start < 0 || start > Long.MAX_VALUE - n) {
-            throw new IllegalArgumentException("positions [" + start + ", +" + n + ") outside [0, 2^63)");
-        }
+        checkPositions(start, n);
         if (n > 0 && (start & 1) != 0) {   // the kernels start on a whole 64-bit output
             int count = splitMix32(stream, start) >>> 2 >= bound ? 1 : 0;
             offsets[0] = 0;
@@ -432,6 +426,16 @@ public final class FloatKernels {
         Objects.checkFromIndexSize(off, n, base.length);
         Objects.checkFromIndexSize(outOff, n, out.length);
         K.keepLargeChanges(x, base, off, n, s, threshold, out, outOff);
+    }
+
+    /**
+     * Word positions [first, first + n) lie in [0, 2^63): the kernels step a 64-bit output index
+     * (first / 2), which must not wrap where the position would not.
+     */
+    private static void checkPositions(long first, int n) {
+        if (first < 0 || first > Long.MAX_VALUE - n) {
+            throw new IllegalArgumentException("positions [" + first + ", +" + n + ") outside [0, 2^63)");
+        }
     }
 
     /** One weight per term, and every term, the base and the output hold at least n elements. */
