@@ -12,6 +12,13 @@ package dev.mergelab.tensor;
  * going to lane {@code k mod 8}, and the lanes are added 0 to 7 at the end: a fixed order that a vector
  * of 2, 4 or 8 doubles can follow.
  *
+ * <p>A row whose values are all bfloat16 numbers (the low 16 bits of every float zero: a bf16
+ * checkpoint, the usual case) of magnitude at most {@value #TABLE_LIMIT} takes e_k = e^{x_k} from a
+ * table of every bf16 value's exponential ({@link StrictMath#exp}, correctly rounded to within an ulp)
+ * instead of computing e^{x_k − max x}: softmax does not change under the shift, the shift only
+ * guards against overflow, which cannot happen below e^{64}, and a lookup costs a fraction of an
+ * exponential. The two forms differ in the last bits of the divergence only.
+ *
  * <p>Why not {@link Math#exp} and {@link Math#log}: they have no vector form, and this kernel must give
  * the same bits whatever the CPU and whether or not the Vector API is used. {@link #exp} and {@link #log}
  * below are written as a fixed sequence of IEEE operations (fused multiply-adds, a division, bit
@@ -65,14 +72,56 @@ final class SoftmaxKl {
     }
 
     static double divergence(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
-        double s = expShifted(x, off, len, scratch, 0);
-        double t = expShifted(y, off, len, scratch, len);
+        double s = exponentials(x, off, len, scratch, 0);
+        double t = exponentials(y, off, len, scratch, len);
         for (int k = 0; k < len; k++) {
             double p = scratch[k] / s + eps;
             double q = scratch[len + k] / t + eps;
             scratch[k] = p * log(p / q);
         }
         return laneSum(scratch, 0, len);
+    }
+
+    /** Rows of bf16 values up to this magnitude look their exponentials up (e^64 ≈ 6e27: sums cannot overflow). */
+    static final float TABLE_LIMIT = 64f;
+    static final int TABLE_LIMIT_BITS = Float.floatToRawIntBits(TABLE_LIMIT);
+
+    /** e^v for every bf16 value v, by its 16 bits (only those of magnitude ≤ {@value #TABLE_LIMIT} are used). */
+    private static final double[] EXP_BF16 = new double[1 << 16];
+
+    static {
+        for (int h = 0; h < EXP_BF16.length; h++) {
+            EXP_BF16[h] = StrictMath.exp(Float.intBitsToFloat(h << 16));
+        }
+    }
+
+    /** Whether every x_k is a bf16 value (low 16 bits zero) with |x_k| ≤ {@value #TABLE_LIMIT} (so not NaN or ±∞). */
+    static boolean tableRow(float[] x, int off, int len) {
+        int low = 0;
+        int magnitude = 0;
+        for (int k = 0; k < len; k++) {
+            int bits = Float.floatToRawIntBits(x[off + k]);
+            low |= bits & 0xFFFF;
+            magnitude = Math.max(magnitude, bits & 0x7FFFFFFF);
+        }
+        return low == 0 && magnitude <= TABLE_LIMIT_BITS;
+    }
+
+    /** {@code out[at + k] = e^{x_k}} from the table, for a {@link #tableRow}. */
+    static void lookUpExp(float[] x, int off, int len, double[] out, int at) {
+        double[] table = EXP_BF16;
+        for (int k = 0; k < len; k++) {
+            out[at + k] = table[Float.floatToRawIntBits(x[off + k]) >>> 16];
+        }
+    }
+
+    /** The row's e_k into {@code out[at..at+len)}, looked up or computed; returns their lane sum. */
+    private static double exponentials(float[] x, int off, int len, double[] out, int at) {
+        if (tableRow(x, off, len)) {
+            lookUpExp(x, off, len, out, at);
+            return laneSum(out, at, len);
+        }
+        return expShifted(x, off, len, out, at);
     }
 
     /** {@code out[at + k] = exp(x_k − max x)}; returns their sum. */

@@ -29,6 +29,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -47,6 +48,7 @@ final class VectorSoftmaxKl {
 
     private static final VectorSpecies<Float> F = VectorCodecSupport.floatSpecies();
     private static final VectorSpecies<Double> D = F.withLanes(double.class);
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int V = D.length();
     private static final int L = SoftmaxKl.LANES;
     private static final int N = L / V;
@@ -60,10 +62,33 @@ final class VectorSoftmaxKl {
     }
 
     static double divergence(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
-        double s = expShifted(x, off, len, scratch, 0);
-        double t = expShifted(y, off, len, scratch, len);
+        double s = exponentials(x, off, len, scratch, 0);
+        double t = exponentials(y, off, len, scratch, len);
         klTerms(scratch, len, s, t, eps);
         return laneSum(scratch, 0, len);
+    }
+
+    /** {@link SoftmaxKl#tableRow}, with the OR of the low halves and the largest magnitude taken in vectors. */
+    private static boolean tableRow(float[] x, int off, int len) {
+        IntVector low = IntVector.zero(I);
+        IntVector magnitude = IntVector.zero(I);
+        int k = 0;
+        for (int bound = F.loopBound(len); k < bound; k += F.length()) {
+            IntVector bits = FloatVector.fromArray(F, x, off + k).reinterpretAsInts();
+            low = low.or(bits.and(0xFFFF));
+            magnitude = magnitude.max(bits.and(0x7FFFFFFF));
+        }
+        return low.reduceLanes(VectorOperators.OR) == 0 && magnitude.reduceLanes(VectorOperators.MAX) <= SoftmaxKl.TABLE_LIMIT_BITS
+                && SoftmaxKl.tableRow(x, off + k, len - k);
+    }
+
+    /** The row's e_k into {@code out[at..at+len)}, looked up ({@link SoftmaxKl#lookUpExp}) or computed; returns their sum. */
+    private static double exponentials(float[] x, int off, int len, double[] out, int at) {
+        if (tableRow(x, off, len)) {
+            SoftmaxKl.lookUpExp(x, off, len, out, at);
+            return laneSum(out, at, len);
+        }
+        return expShifted(x, off, len, out, at);
     }
 
     /** {@code out[at + k] = exp(x_k − max x)}; returns their sum. */

@@ -64,12 +64,26 @@ class ArceeKernelsPropertiesTest {
         return new float[][] {other, base};
     }
 
+    /** Rounds every value to bfloat16 (a bf16 checkpoint's rows take the table path). */
+    static float[] bf16(float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = Float.isNaN(x[i]) ? x[i] : Codecs.bf16ToFloat(Codecs.floatToBf16(x[i]));
+        }
+        return out;
+    }
+
     @Property(tries = 300)
     void vectorEqualsScalarBitForBit(@ForAll long seed, @ForAll @IntRange(min = 0, max = 300) int len,
-                                     @ForAll @IntRange(min = 0, max = 9) int off, @ForAll boolean specials) {
+                                     @ForAll @IntRange(min = 0, max = 9) int off, @ForAll boolean specials,
+                                     @ForAll boolean bf16) {
         Random r = new Random(seed);
         float[] x = FloatKernelsTest.data(r, len + off, specials);
         float[] y = FloatKernelsTest.data(r, len + off, specials);
+        if (bf16) {
+            x = bf16(x);
+            y = r.nextInt(4) == 0 ? y : bf16(y);   // sometimes one row looked up, the other computed
+        }
         double eps = r.nextBoolean() ? 1e-8 : 0x1p-1000;
         double[] s1 = new double[2 * len + r.nextInt(3)];
         double[] s2 = s1.clone();
@@ -80,15 +94,40 @@ class ArceeKernelsPropertiesTest {
 
     @Property(tries = 200)
     void agreesWithThePlainFormula(@ForAll long seed, @ForAll @IntRange(min = 1, max = 3000) int len,
-                                   @ForAll @IntRange(min = 0, max = 2) int scaleChoice) {
+                                   @ForAll @IntRange(min = 0, max = 2) int scaleChoice, @ForAll boolean bf16) {
         double scale = new double[] {0.02, 1, 30}[scaleChoice];
         float[][] xy = rowPair(new Random(seed), len, scale);
+        if (bf16) {   // looked up (|x| ≤ 64), or computed where a row reaches beyond
+            xy = new float[][] {bf16(xy[0]), bf16(xy[1])};
+        }
         double kl = FloatKernels.softmaxKl(xy[0], xy[1], 0, len, 1e-8, new double[2 * len]);
         double plain = plainFormula(xy[0], xy[1], 0, len, 1e-8);
         // Both round the two normalising sums differently (about len·2^-53 relative), which moves every
         // log ratio, and so the divergence, by up to about that much in absolute terms.
         assertEquals(plain, kl, 1e-12 + 1e-9 * Math.abs(plain), "len " + len + " scale " + scale);
         assertTrue(kl >= 0 || Math.abs(kl) < 1e-15, "a divergence is not negative: " + kl);
+    }
+
+    /** The table path is taken exactly for bf16 rows within ±64, and both paths give nearly the same divergence. */
+    @Property(tries = 100)
+    void tableRowsAreTheBf16RowsWithin64(@ForAll long seed, @ForAll @IntRange(min = 1, max = 2000) int len) {
+        Random r = new Random(seed);
+        float[][] xy = rowPair(r, len, 0.02);
+        float[] x = bf16(xy[0]);
+        float[] y = bf16(xy[1]);
+        assertTrue(SoftmaxKl.tableRow(x, 0, len));
+        float[] nudged = x.clone();
+        nudged[r.nextInt(len)] = Float.intBitsToFloat(Float.floatToRawIntBits(0.01f) | 1);   // not a bf16 value
+        float[] large = x.clone();
+        large[r.nextInt(len)] = 64.5f;                                        // bf16, beyond the limit
+        float[] edge = x.clone();
+        edge[r.nextInt(len)] = -64f;                                          // exactly at it
+        assertTrue(!SoftmaxKl.tableRow(nudged, 0, len));
+        assertTrue(!SoftmaxKl.tableRow(large, 0, len));
+        assertTrue(SoftmaxKl.tableRow(edge, 0, len));
+        double kl = FloatKernels.softmaxKl(x, y, 0, len, 1e-8, new double[2 * len]);
+        double plain = plainFormula(x, y, 0, len, 1e-8);
+        assertEquals(plain, kl, 1e-12 + 1e-9 * Math.abs(plain));
     }
 
     @Property(tries = 100)
