@@ -270,6 +270,18 @@ final class VectorKernelSupport implements KernelSupport {
         }
         return c;
     }
+    /** Added to every lane's Weyl state per vector: as many outputs as there are lanes. */
+    private static final LongVector WEYL_STEP = LongVector.broadcast(LONGS, LONGS.length() * FloatKernels.GOLDEN_GAMMA);
+
+    /**
+     * The Weyl states of the SplitMix64 outputs that hold 32-bit words {@code first, first + 1, ...}
+     * (first even): lane l holds output first/2 + l, whose two halves are words first + 2l and
+     * first + 2l + 1, the int lanes of the reinterpreted vector in position order.
+     */
+    private static LongVector wordWeyl(long seed, long first) {
+        return LongVector.zero(LONGS).addIndex(1).add((first >>> 1) + 1).mul(FloatKernels.GOLDEN_GAMMA).add(seed);
+    }
+
     /** SplitMix64's finaliser on every lane's Weyl state (the vector form of {@link FloatKernels#splitMix64}). */
     private static LongVector splitMixFinish(LongVector weyl) {
         LongVector y = weyl.lanewise(VectorOperators.XOR, weyl.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
@@ -290,11 +302,9 @@ final class VectorKernelSupport implements KernelSupport {
 
     @Override
     public void splitMix32(long seed, long first, int[] out, int outOff, int n) {
-        // Lane l holds the Weyl state of output first/2 + l; its two halves are words first + 2l, +2l+1,
-        // which is the order reinterpreting the long lanes as int lanes gives.
         int lanes = LONGS.length();
-        LongVector z = LongVector.zero(LONGS).addIndex(1).add((first >>> 1) + 1).mul(FloatKernels.GOLDEN_GAMMA).add(seed);
-        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
+        LongVector z = wordWeyl(seed, first);
+        LongVector step = WEYL_STEP;
         int i = 0;
         for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
             splitMixFinish(z).reinterpretAsInts().intoArray(out, outOff + i);
@@ -308,8 +318,8 @@ final class VectorKernelSupport implements KernelSupport {
     @Override
     public void keepWordsBelow(long seed, long first, int threshold, int[] keep, int off, int n) {
         int lanes = LONGS.length();
-        LongVector z = LongVector.zero(LONGS).addIndex(1).add((first >>> 1) + 1).mul(FloatKernels.GOLDEN_GAMMA).add(seed);
-        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
+        LongVector z = wordWeyl(seed, first);
+        LongVector step = WEYL_STEP;
         IntVector t = IntVector.broadcast(I, threshold);
         int i = 0;
         for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
@@ -631,10 +641,8 @@ final class VectorKernelSupport implements KernelSupport {
     @Override
     public int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets, int count) {
         int lanes = LONGS.length();
-        // Lane l holds the Weyl state of output start/2 + l, whose halves are the words of positions
-        // start + 2l and start + 2l + 1: the int lanes of the reinterpreted vector, in position order.
-        LongVector weyl = LongVector.zero(LONGS).addIndex(1).add((start >>> 1) + 1).mul(FloatKernels.GOLDEN_GAMMA).add(stream);
-        LongVector step = LongVector.broadcast(LONGS, lanes * FloatKernels.GOLDEN_GAMMA);
+        LongVector weyl = wordWeyl(stream, start);
+        LongVector step = WEYL_STEP;
         IntVector b = IntVector.broadcast(I, bound);
         int j = 0;
         for (int end = n - n % (2 * lanes); j < end; j += 2 * lanes) {
