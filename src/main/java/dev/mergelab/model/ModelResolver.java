@@ -1,6 +1,7 @@
 package dev.mergelab.model;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.format.WeightFiles;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,8 +60,8 @@ public final class ModelResolver {
             return path;
         }
         if (Files.isRegularFile(path)) {
-            if (path.getFileName().toString().endsWith(".safetensors")) {
-                return path;
+            if (WeightFiles.formatOf(path) != null) {
+                return path; // ModelSource opens it, or says its format is not supported yet
             }
             throw MergeLabException.input(role + " " + path + " is a file but not a .safetensors file",
                     "give the model's folder or one .safetensors file");
