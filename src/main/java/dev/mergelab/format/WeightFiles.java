@@ -86,6 +86,19 @@ public final class WeightFiles {
      * cannot read yet, a file that is no weight format, or (from the reader) a malformed file.
      */
     public static WeightFile open(Path file) {
+        Format format = readableFormat(file);
+        return switch (format) {
+            case SAFETENSORS -> SafetensorsFile.open(file);
+            case GGUF, PYTORCH -> throw notYet(file, format);
+        };
+    }
+
+    /**
+     * The format {@link #open} will read {@code file} as, checked before anything is opened (model
+     * references are checked this way when they are resolved): a one-line INPUT error when the file is no
+     * weight format or one MergeLab cannot read yet. Reads at most the first four bytes.
+     */
+    public static Format readableFormat(Path file) {
         Format format = formatOf(file);
         if (format == null) {
             format = sniff(file);
@@ -94,10 +107,10 @@ public final class WeightFiles {
             throw MergeLabException.input(Untrusted.path(file) + ": not a weight file MergeLab reads (.safetensors)",
                     "give a Hugging Face model folder or a .safetensors file");
         }
-        return switch (format) {
-            case SAFETENSORS -> SafetensorsFile.open(file);
-            case GGUF, PYTORCH -> throw notYet(file, format);
-        };
+        if (format != Format.SAFETENSORS) {
+            throw notYet(file, format);
+        }
+        return format;
     }
 
     private static MergeLabException notYet(Path file, Format format) {

@@ -60,11 +60,8 @@ public final class ModelResolver {
             return path;
         }
         if (Files.isRegularFile(path)) {
-            if (WeightFiles.formatOf(path) != null) {
-                return path; // ModelSource opens it, or says its format is not supported yet
-            }
-            throw MergeLabException.input(role + " " + path + " is a file but not a .safetensors file",
-                    "give the model's folder or one .safetensors file");
+            WeightFiles.readableFormat(path); // one line for a file that is not weights, or a format not supported yet
+            return path;
         }
         throw MergeLabException.input(role + " " + path + " does not exist",
                 "check the path, or give a Hugging Face id like org/name");
