@@ -37,7 +37,7 @@ public final class WeightFiles {
     }
 
     /** The format a file name says the file holds, or null when it names no weight format. */
-    public static Format formatOf(Path file) {
+    static Format formatOf(Path file) {
         Path name = file.getFileName();
         if (name == null) {
             return null;
