@@ -182,7 +182,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private static float[] readAll(dev.mergelab.model.TensorRef t) {
         float[] v = new float[(int) t.numel()];
-        dev.mergelab.tensor.Codecs.decode(t.dtype(), t.data(), 0, v, 0, v.length);
+        t.decodeInto(v);
         return v;
     }
 }

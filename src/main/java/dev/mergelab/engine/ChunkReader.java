@@ -1,16 +1,15 @@
 package dev.mergelab.engine;
 
 import dev.mergelab.format.PageHints;
-import dev.mergelab.model.TensorPatch;
 import dev.mergelab.model.TensorRef;
-import dev.mergelab.tensor.Codecs;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * Decodes row chunks of a job's inputs, straight from their mmapped bytes, cut to the output shape (an
- * embedding with extra vocabulary rows or columns gives only its top-left block). Buffers are reused for
- * every chunk, so a tensor of any size needs {@code inputs × chunk} floats of heap.
+ * Decodes row chunks of a job's inputs through their {@link TensorRef.RowReader}s (LoRA-patched inputs
+ * patched chunk by chunk), cut to the output shape (an embedding with extra vocabulary rows or columns
+ * gives only its top-left block). Buffers are reused for every chunk, so a tensor of any size needs
+ * {@code inputs × chunk} floats of heap.
  *
  * <p>Reading with {@code releaseBehind} drops the mapped pages already decoded from the resident set
  * every {@value #RELEASE_STEP} bytes of an input, so the pages a job keeps mapped stay bounded however
@@ -23,13 +22,16 @@ final class ChunkReader {
     static final long RELEASE_STEP = 8L << 20;
 
     private final TensorRef[] refs;
-    private final long[][] shapes;
+    /** Per input, its row reader (which keeps a LoRA patch's decoded factors for the whole job). */
+    private final TensorRef.RowReader[] readers;
+    /** Per input, its row length: longer than the output's when columns are cut off. */
+    private final long[] inRowLengths;
     private final int rowLength;
     private final long rows;
     private final int chunkRows;
     private final float[][] buffers;
-    /** LoRA-patched inputs: the low-rank change added to each chunk after decoding (null when plain). */
-    private final TensorPatch.RowPatcher[] patchers;
+    /** One whole input row, for inputs whose rows are cut to the output's (empty when none are). */
+    private final float[] wideRow;
     /** Per input, the byte offset below which its pages were released in this pass. */
     private final long[] releasedTo;
 
@@ -40,17 +42,18 @@ final class ChunkReader {
         // A 1-D tensor is one row and so one chunk: methods treat a row as a unit (della ranks, softmax rows).
         this.chunkRows = (int) Math.max(1, Math.min(rows, Math.max(1, chunkElements / Math.max(1, rowLength))));
         this.refs = new TensorRef[job.inputs().size()];
-        this.shapes = new long[refs.length][];
+        this.readers = new TensorRef.RowReader[refs.length];
+        this.inRowLengths = new long[refs.length];
         this.buffers = new float[refs.length][chunkRows * rowLength];
-        this.patchers = new TensorPatch.RowPatcher[refs.length];
         this.releasedTo = new long[refs.length];
+        long widest = rowLength;
         for (int i = 0; i < refs.length; i++) {
             refs[i] = job.inputs().get(i).ref();
-            shapes[i] = refs[i].shape();
-            if (refs[i].isPatched()) {
-                patchers[i] = refs[i].patch().rows();
-            }
+            readers[i] = refs[i].rowReader();
+            inRowLengths[i] = refs[i].rowLength();
+            widest = Math.max(widest, inRowLengths[i]);
         }
+        this.wideRow = new float[widest > rowLength ? Math.toIntExact(widest) : 0];
     }
 
     /**
@@ -107,16 +110,15 @@ final class ChunkReader {
     int read(long row, boolean releaseBehind) {
         int n = (int) Math.min(chunkRows, rows - row);
         for (int i = 0; i < refs.length; i++) {
-            long inRowLength = shapes[i].length == 0 ? 1 : shapes[i][shapes[i].length - 1];
+            long inRowLength = inRowLengths[i];
             if (inRowLength == rowLength) {
-                Codecs.decode(refs[i].dtype(), refs[i].data(), row * rowLength, buffers[i], 0, n * rowLength);
+                readers[i].read(row, n, buffers[i], 0);
             } else {
+                // Columns cut off (never a patched input: canRead): whole input rows, their first rowLength values kept.
                 for (int r = 0; r < n; r++) {
-                    Codecs.decode(refs[i].dtype(), refs[i].data(), (row + r) * inRowLength, buffers[i], r * rowLength, rowLength);
+                    readers[i].read(row + r, 1, wideRow, 0);
+                    System.arraycopy(wideRow, 0, buffers[i], r * rowLength, rowLength);
                 }
-            }
-            if (patchers[i] != null) {
-                patchers[i].apply(buffers[i], row, n);
             }
             if (releaseBehind) {
                 releaseBefore(i, row * inRowLength * refs[i].dtype().size());

@@ -2,6 +2,7 @@ package dev.mergelab.engine;
 
 import dev.mergelab.MergeLabException;
 import dev.mergelab.format.SafetensorsFile;
+import dev.mergelab.format.WeightFile;
 import dev.mergelab.format.SafetensorsWriter;
 import dev.mergelab.format.ShardedWriter;
 import dev.mergelab.method.MethodRegistry;
@@ -137,7 +138,7 @@ public final class MergeRun {
     /** Throws a one-line INPUT error naming the first input file that changed on disk since it was opened. */
     private static void checkInputsUnchanged(MergePlan plan, Throwable fault) {
         for (ModelSource m : plan.models()) {
-            for (SafetensorsFile f : m.files()) {
+            for (WeightFile f : m.files()) {
                 f.checkUnchanged(fault);
             }
         }
@@ -146,7 +147,7 @@ public final class MergeRun {
     private static Map<String, String> hashInputs(MergePlan plan) {
         Map<String, String> out = new LinkedHashMap<>();
         for (ModelSource m : plan.models()) {
-            for (SafetensorsFile f : m.files()) {
+            for (WeightFile f : m.files()) {
                 out.put(m.displayName() + "/" + f.path().getFileName(), FileHashes.sha256Cached(f.path()));
             }
         }

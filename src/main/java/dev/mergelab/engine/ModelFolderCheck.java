@@ -11,7 +11,7 @@ import dev.mergelab.MergeLabException;
 import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.ShardIndex;
 import dev.mergelab.format.TensorInfo;
-import dev.mergelab.tensor.Codecs;
+import dev.mergelab.format.WeightFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -246,13 +246,17 @@ public final class ModelFolderCheck {
         return problems;
     }
 
-    private static long nonFinite(SafetensorsFile f, TensorInfo t) {
+    /** NaN/Inf values in {@code t}, decoded in chunks of whole rows (at least one). */
+    private static long nonFinite(WeightFile f, TensorInfo t) {
         long bad = 0;
-        long n = t.numel();
-        float[] buf = new float[(int) Math.min(VALUE_CHUNK, n)];
-        for (long at = 0; at < n; at += buf.length) {
-            int c = (int) Math.min(buf.length, n - at);
-            Codecs.decode(t.dtype(), f.data(t), at, buf, 0, c);
+        long rows = t.numel() == 0 ? 0 : t.rows();
+        int rowLength = Math.toIntExact(t.rowLength());
+        int chunkRows = (int) Math.max(1, Math.min(rows, VALUE_CHUNK / Math.max(1, rowLength)));
+        float[] buf = new float[Math.toIntExact((long) chunkRows * rowLength)];
+        for (long row = 0; row < rows; row += chunkRows) {
+            int r = (int) Math.min(chunkRows, rows - row);
+            f.decodeRows(t, row, r, buf, 0);
+            int c = r * rowLength;
             for (int i = 0; i < c; i++) {
                 if (!Float.isFinite(buf[i])) {
                     bad++;

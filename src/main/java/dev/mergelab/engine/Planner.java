@@ -404,7 +404,7 @@ public final class Planner {
         PlannedInput first = inputs.stream().filter(PlannedInput::isBase).findFirst().orElse(inputs.getFirst());
         DType srcType = first.ref().dtype();
         DType outType = recipe.outDtype().or(recipe::dtype).map(d -> d.dtype()).orElse(srcType);
-        if (!srcType.isFloating() && !first.ref().isPatched()) {
+        if (!srcType.isFloating() && first.ref().isVerbatim()) {
             // Integer buffers (position ids, masks) are never mixed: copy the base's.
             return new TensorJob(outName, "copy", List.of(first), Map.of(), first.ref().shape(), srcType, w.isEmbed(), -1, true);
         }
@@ -431,7 +431,7 @@ public final class Planner {
             warnVocabulary(outName, inputs, outShape, vocabRows);
         }
         // A patched input (base + LoRA) has no stored bytes to copy: it must be decoded and patched.
-        boolean copy = spec.name().equals("passthrough") && inputs.size() == 1 && !inputs.getFirst().ref().isPatched()
+        boolean copy = spec.name().equals("passthrough") && inputs.size() == 1 && inputs.getFirst().ref().isVerbatim()
                 && !global.containsKey("scale") && !inputs.getFirst().params().containsKey("scale") && outType == srcType
                 && vocabRows < 0;
         return new TensorJob(outName, spec.name(), inputs, global, outShape, outType, w.isEmbed(), vocabRows, copy);

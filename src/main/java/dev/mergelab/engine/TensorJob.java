@@ -1,6 +1,7 @@
 package dev.mergelab.engine;
 
 import dev.mergelab.tensor.DType;
+import dev.mergelab.tensor.Shape;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -35,11 +36,7 @@ public record TensorJob(
     }
 
     public long outNumel() {
-        long n = 1;
-        for (long d : outShape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
+        return Shape.numel(outShape);
     }
 
     public long outBytes() {
@@ -70,20 +67,12 @@ public record TensorJob(
         long extra = 0;
         for (int i = 0; i < inputs.size(); i++) {
             PlannedInput in = inputs.get(i);
-            floats += Math.max(in.ref().numel(), numel(inputShape(i)));
+            floats += Math.max(in.ref().numel(), Shape.numel(inputShape(i)));
             if (in.ref().isPatched()) {
                 extra += in.ref().patch().workingBytes();
             }
         }
         return floats * 4 + extra;
-    }
-
-    private static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
     }
 
     /** One line for --dry-run. */

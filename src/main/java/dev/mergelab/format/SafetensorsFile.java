@@ -19,9 +19,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A memory-mapped safetensors file. The header is parsed and validated on open; tensor bytes are never
- * copied: {@link #data} returns a zero-copy slice of the mapping, valid until {@link #close()}. Files
- * and tensors larger than 2 GiB work because the whole file is one {@link MemorySegment}.
+ * A memory-mapped safetensors file, the {@link WeightFile} every model is read from today. The header is
+ * parsed and validated on open; tensor bytes are never copied: {@link #data} returns a zero-copy slice of
+ * the mapping, valid until {@link #close()}. Files and tensors larger than 2 GiB work because the whole
+ * file is one {@link MemorySegment}. Safetensors stores every tensor as plain row-major little-endian
+ * elements, so any rows decode straight from the mapping and every tensor is {@linkplain #isVerbatim verbatim}.
  *
  * <p>Thread-safe for reads: the mapping lives in a shared arena so workers on every core can read it.
  *
@@ -32,7 +34,7 @@ import java.util.Map;
  * a merge also calls {@link #checkUnchanged(Throwable)} before publishing, so an input rewritten in place
  * (same size, new bytes) is refused rather than merged half old, half new.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements WeightFile {
 
     private static final ValueLayout.OfLong U64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -99,6 +101,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    @Override
     public Path path() {
         return path;
     }
@@ -109,6 +112,7 @@ public final class SafetensorsFile implements AutoCloseable {
      * {@code fault} is what reading the mapping threw, if anything (kept as the cause); when the file is
      * unchanged this returns normally and the caller rethrows its fault.
      */
+    @Override
     public void checkUnchanged(Throwable fault) {
         String what;
         try {
@@ -130,16 +134,19 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** The {@code __metadata__} map (empty if absent). */
+    @Override
     public Map<String, String> metadata() {
         return header.metadata();
     }
 
     /** All tensors, in the order their bytes appear in the file. */
+    @Override
     public List<TensorInfo> tensors() {
         return header.tensors();
     }
 
     /** The tensor named {@code name}, or null. */
+    @Override
     public TensorInfo tensor(String name) {
         return byName.get(name);
     }
@@ -149,28 +156,31 @@ public final class SafetensorsFile implements AutoCloseable {
         return mapping.asSlice(dataStart + t.begin(), t.byteSize());
     }
 
+    /** The same as {@link #data}: a safetensors tensor's bytes are its elements. */
+    @Override
+    public MemorySegment bytes(TensorInfo t) {
+        return data(t);
+    }
+
+    @Override
+    public boolean isVerbatim(TensorInfo t) {
+        return true;
+    }
+
+    @Override
+    public void decodeRows(TensorInfo t, long firstRow, int rows, float[] dst, int dstOffset) {
+        int count = WeightFile.checkRows(t, firstRow, rows, dst, dstOffset);
+        Codecs.decode(t.dtype(), data(t), firstRow * t.rowLength(), dst, dstOffset, count);
+    }
+
     /** Byte offset of the data section in the file (for I/O accounting). */
     public long dataStart() {
         return dataStart;
     }
 
+    @Override
     public long fileSize() {
         return mapping.byteSize();
-    }
-
-    /** Decodes a whole tensor to float32 (convenience for tests and small tensors). */
-    public float[] readFloats(String name) {
-        TensorInfo t = tensor(name);
-        if (t == null) {
-            throw MergeLabException.input(Untrusted.path(path) + ": no tensor named '" + Untrusted.show(name) + "'", null);
-        }
-        long n = t.numel();
-        if (n > Integer.MAX_VALUE - 8) {
-            throw MergeLabException.input(Untrusted.path(path) + ": tensor '" + Untrusted.show(name) + "' has " + n + " elements, too many for one array", null);
-        }
-        float[] out = new float[(int) n];
-        Codecs.decode(t.dtype(), data(t), 0, out, 0, (int) n);
-        return out;
     }
 
     @Override

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.tensor.DType;
+import dev.mergelab.tensor.Shape;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -191,16 +192,14 @@ public final class SafetensorsHeader {
      * validated shape can never overflow. The writer uses the same rule, so we never write what we refuse.
      */
     static long byteSize(long[] shape, DType dtype) {
-        long numel = 1;
         long nonZero = dtype.size();
         for (long d : shape) {
             if (d < 0) {
                 throw new ArithmeticException("negative dimension");
             }
-            numel = Math.multiplyExact(numel, d);
             nonZero = Math.multiplyExact(nonZero, Math.max(d, 1)); // only here to throw on overflow
         }
-        return Math.multiplyExact(numel, (long) dtype.size());
+        return Math.multiplyExact(Shape.numel(shape), (long) dtype.size());
     }
 
     private static long[] parseLongs(JsonParser p, String shownName, String field, int max, String where) throws IOException {

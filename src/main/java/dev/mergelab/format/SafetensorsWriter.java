@@ -3,6 +3,7 @@ package dev.mergelab.format;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.mergelab.tensor.DType;
+import dev.mergelab.tensor.Shape;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +36,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     /** A tensor to be written: its name, dtype and shape. */
     public record Entry(String name, DType dtype, long[] shape) {
         public long byteSize() {
-            return Math.multiplyExact(TensorInfo.numel(shape), (long) dtype.size());
+            return Math.multiplyExact(Shape.numel(shape), (long) dtype.size());
         }
     }
 

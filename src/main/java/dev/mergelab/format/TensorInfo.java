@@ -1,6 +1,7 @@
 package dev.mergelab.format;
 
 import dev.mergelab.tensor.DType;
+import dev.mergelab.tensor.Shape;
 import java.util.Arrays;
 
 /**
@@ -15,7 +16,17 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
 
     /** Number of elements (1 for a scalar of shape []). Validated not to overflow when read from a file. */
     public long numel() {
-        return numel(shape);
+        return Shape.numel(shape);
+    }
+
+    /** Elements in one row, the last dimension (1 for a scalar); see {@link Shape}. */
+    public long rowLength() {
+        return Shape.rowLength(shape);
+    }
+
+    /** Number of rows: 1 for a 1-D tensor or a scalar; see {@link Shape}. */
+    public long rows() {
+        return Shape.rows(shape);
     }
 
     public long byteSize() {
@@ -35,14 +46,6 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
     /** Size of dimension {@code i}. */
     public long dim(int i) {
         return shape[i];
-    }
-
-    public static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
     }
 
     public String shapeString() {

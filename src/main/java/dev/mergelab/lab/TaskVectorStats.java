@@ -1,17 +1,18 @@
 package dev.mergelab.lab;
 
 import dev.mergelab.model.TensorRef;
-import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.FloatKernels;
 
 /**
- * Streaming statistics of task vectors δ_i = θ_i − θ_b for one tensor, computed chunk by chunk so memory
- * stays constant whatever the tensor size: squared norms of the base and each δ_i, pairwise dot products
+ * Streaming statistics of task vectors δ_i = θ_i − θ_b for one tensor, computed in chunks of whole rows so
+ * memory stays bounded whatever the tensor size (a chunk is at least one row): squared norms of the base and each δ_i, pairwise dot products
  * between task vectors, pairwise sign conflicts (both non-zero, opposite signs), and how many elements
- * each model changed at all. Reductions accumulate in double.
+ * each model changed at all. Reductions accumulate in double. Values are read through {@link TensorRef}, so a
+ * LoRA-adapted model ({@code BASE+ADAPTER}) is measured with its adapter applied.
  */
 public final class TaskVectorStats {
 
+    /** Elements per chunk; a row longer than this is a chunk of its own. */
     private static final int CHUNK = 1 << 15;
 
     public final int models;
@@ -41,14 +42,23 @@ public final class TaskVectorStats {
 
     /** Accumulates one tensor: {@code base} and the same-shaped tensor of every model. */
     public void add(TensorRef base, TensorRef[] others) {
-        long n = base.numel();
-        float[] b = new float[CHUNK];
-        float[][] d = new float[models][CHUNK];
-        for (long at = 0; at < n; at += CHUNK) {
-            int c = (int) Math.min(CHUNK, n - at);
-            Codecs.decode(base.dtype(), base.data(), at, b, 0, c);
+        long rows = base.numel() == 0 ? 0 : base.rows();
+        int rowLength = Math.toIntExact(base.rowLength());
+        int chunkRows = Math.max(1, CHUNK / Math.max(1, rowLength));
+        int size = Math.toIntExact(Math.min(rows, chunkRows) * rowLength);
+        TensorRef.RowReader baseRows = base.rowReader();
+        TensorRef.RowReader[] otherRows = new TensorRef.RowReader[models];
+        for (int m = 0; m < models; m++) {
+            otherRows[m] = others[m].rowReader();
+        }
+        float[] b = new float[size];
+        float[][] d = new float[models][size];
+        for (long row = 0; row < rows; row += chunkRows) {
+            int r = (int) Math.min(chunkRows, rows - row);
+            int c = r * rowLength;
+            baseRows.read(row, r, b, 0);
             for (int m = 0; m < models; m++) {
-                Codecs.decode(others[m].dtype(), others[m].data(), at, d[m], 0, c);
+                otherRows[m].read(row, r, d[m], 0);
                 FloatKernels.sub(d[m], 0, b, 0, d[m], 0, c);
                 deltaSq[m] += FloatKernels.sumSquares(d[m], 0, c);
                 changed[m] += FloatKernels.countMagnitudeAbove(d[m], 0, c, 0); // the elements != 0f
@@ -63,7 +73,7 @@ public final class TaskVectorStats {
                 }
             }
         }
-        elements += n;
+        elements += base.numel();
     }
 
     /** Adds another accumulator's sums into this one. */

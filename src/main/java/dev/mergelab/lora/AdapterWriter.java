@@ -64,7 +64,7 @@ public final class AdapterWriter {
     }
 
     private static void writeOne(SafetensorsWriter w, OutTensor t) throws IOException {
-        if (t.source() != null && t.source().dtype() == t.dtype() && !t.source().isPatched()) {
+        if (t.source() != null && t.source().dtype() == t.dtype() && t.source().isVerbatim()) {
             MemorySegment src = t.source().data();
             for (long at = 0; at < src.byteSize(); at += 8L * CHUNK) {
                 long c = Math.min(8L * CHUNK, src.byteSize() - at);

@@ -1,6 +1,7 @@
 package dev.mergelab.method;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.tensor.Shape;
 
 import java.util.Arrays;
 import java.util.List;
@@ -22,17 +23,14 @@ public final class Shapes {
         }
     }
 
+    /** Number of elements ({@link Shape#numel}). */
     public static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
+        return Shape.numel(shape);
     }
 
     /** Length of the last dimension (a row); a 1-D tensor is one row, a scalar one element. */
     public static int rowLength(long[] shape) {
-        return shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
+        return Math.toIntExact(Shape.rowLength(shape));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.mergelab.model;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.format.WeightFiles;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,11 +60,8 @@ public final class ModelResolver {
             return path;
         }
         if (Files.isRegularFile(path)) {
-            if (path.getFileName().toString().endsWith(".safetensors")) {
-                return path;
-            }
-            throw MergeLabException.input(role + " " + path + " is a file but not a .safetensors file",
-                    "give the model's folder or one .safetensors file");
+            WeightFiles.readableFormat(path); // one line for a file that is not weights, or a format not supported yet
+            return path;
         }
         throw MergeLabException.input(role + " " + path + " does not exist",
                 "check the path, or give a Hugging Face id like org/name");

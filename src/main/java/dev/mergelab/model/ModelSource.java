@@ -1,9 +1,10 @@
 package dev.mergelab.model;
 
 import dev.mergelab.MergeLabException;
-import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.ShardIndex;
 import dev.mergelab.format.TensorInfo;
+import dev.mergelab.format.WeightFile;
+import dev.mergelab.format.WeightFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -16,20 +17,20 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The tensors of one model, wherever they live: a single {@code .safetensors} file (flat, tensors by
- * name), a folder with {@code model.safetensors}, or a sharded folder with
- * {@code model.safetensors.index.json}. Every file is mmapped and validated on open; tensor bytes are
- * read only when a job touches them.
+ * The tensors of one model, wherever they live: a single weight file (flat, tensors by name), a folder
+ * with {@code model.safetensors}, or a sharded folder with {@code model.safetensors.index.json}. Every
+ * file is opened through {@link WeightFiles#open} (which knows the formats) and validated on open; tensor
+ * bytes are read only when a job touches them.
  */
 public final class ModelSource implements AutoCloseable {
 
     private final String displayName;
     private final Path root;
     private final boolean singleFile;
-    private final List<SafetensorsFile> files;
+    private final List<WeightFile> files;
     private final Map<String, TensorRef> tensors;
 
-    private ModelSource(String displayName, Path root, boolean singleFile, List<SafetensorsFile> files,
+    private ModelSource(String displayName, Path root, boolean singleFile, List<WeightFile> files,
             Map<String, TensorRef> tensors) {
         this.displayName = displayName;
         this.root = root;
@@ -38,14 +39,10 @@ public final class ModelSource implements AutoCloseable {
         this.tensors = tensors;
     }
 
-    /** Opens a model folder or a single safetensors file. */
+    /** Opens a model folder or a single weight file. */
     public static ModelSource open(Path path, String displayName) {
         if (Files.isRegularFile(path)) {
-            if (!path.getFileName().toString().endsWith(".safetensors")) {
-                throw MergeLabException.input(path + ": not a .safetensors file",
-                        "give a Hugging Face model folder or a .safetensors file");
-            }
-            SafetensorsFile f = SafetensorsFile.open(path);
+            WeightFile f = WeightFiles.open(path);
             Map<String, TensorRef> map = new LinkedHashMap<>();
             for (TensorInfo t : f.tensors()) {
                 map.put(t.name(), new TensorRef(f, t));
@@ -56,7 +53,7 @@ public final class ModelSource implements AutoCloseable {
             throw MergeLabException.input(path + ": no such model folder or file", "check the path or hub id");
         }
         Path index = path.resolve(ShardIndex.FILE_NAME);
-        List<SafetensorsFile> opened = new ArrayList<>();
+        List<WeightFile> opened = new ArrayList<>();
         try {
             Map<String, TensorRef> map = new LinkedHashMap<>();
             if (Files.isRegularFile(index)) {
@@ -64,7 +61,7 @@ public final class ModelSource implements AutoCloseable {
             } else {
                 List<Path> weights = weightFiles(path);
                 for (Path p : weights) {
-                    SafetensorsFile f = SafetensorsFile.open(p);
+                    WeightFile f = WeightFiles.open(p);
                     opened.add(f);
                     for (TensorInfo t : f.tensors()) {
                         if (map.put(t.name(), new TensorRef(f, t)) != null) {
@@ -76,23 +73,23 @@ public final class ModelSource implements AutoCloseable {
             }
             return new ModelSource(displayName, path, false, List.copyOf(opened), Collections.unmodifiableMap(map));
         } catch (RuntimeException e) {
-            opened.forEach(SafetensorsFile::close);
+            opened.forEach(WeightFile::close);
             throw e;
         }
     }
 
-    private static void openSharded(Path folder, Path index, List<SafetensorsFile> opened, Map<String, TensorRef> map) {
+    private static void openSharded(Path folder, Path index, List<WeightFile> opened, Map<String, TensorRef> map) {
         ShardIndex idx = ShardIndex.read(index);
-        Map<String, SafetensorsFile> byShard = new LinkedHashMap<>();
+        Map<String, WeightFile> byShard = new LinkedHashMap<>();
         for (String shard : new TreeSet<>(idx.weightMap().values())) {
             ShardIndex.checkPlainFileName(shard, index + ": weight_map shard");
             Path p = SafePaths.resolveInside(folder, shard);
-            SafetensorsFile f = SafetensorsFile.open(p);
+            WeightFile f = WeightFiles.open(p);
             opened.add(f);
             byShard.put(shard, f);
         }
         for (Map.Entry<String, String> e : idx.weightMap().entrySet()) {
-            SafetensorsFile f = byShard.get(e.getValue());
+            WeightFile f = byShard.get(e.getValue());
             TensorInfo t = f.tensor(e.getKey());
             if (t == null) {
                 throw MergeLabException.input(index + ": tensor '" + e.getKey() + "' is listed in " + e.getValue()
@@ -102,25 +99,37 @@ public final class ModelSource implements AutoCloseable {
         }
     }
 
-    /** The weight files of an unindexed folder: model.safetensors, or else every *.safetensors file. */
+    /**
+     * The weight files of an unindexed folder: model.safetensors, or else every *.safetensors file, or
+     * else every *.gguf file (for {@link WeightFiles} to name the format it cannot read yet).
+     */
     private static List<Path> weightFiles(Path folder) {
         Path single = folder.resolve("model.safetensors");
         if (Files.isRegularFile(single)) {
             return List.of(SafePaths.resolveInside(folder, "model.safetensors"));
         }
-        List<Path> found = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, "*.safetensors")) {
-            for (Path p : ds) {
-                found.add(SafePaths.resolveInside(folder, p.getFileName().toString()));
-            }
-        } catch (IOException e) {
-            throw MergeLabException.input(folder + ": cannot list folder: " + e.getMessage(), null);
+        List<Path> found = filesMatching(folder, "*.safetensors");
+        if (found.isEmpty()) {
+            found = filesMatching(folder, "*.gguf");
         }
         if (found.isEmpty()) {
             boolean bin = Files.exists(folder.resolve("pytorch_model.bin")) || Files.exists(folder.resolve("pytorch_model.bin.index.json"));
             throw MergeLabException.input(folder + ": no .safetensors weights in this folder",
                     bin ? "only pickle .bin weights found; convert them to safetensors first (MergeLab never unpickles)"
                         : "point at a Hugging Face model folder or a .safetensors file");
+        }
+        return found;
+    }
+
+    /** The folder's entries matching {@code glob}, sorted by name. */
+    private static List<Path> filesMatching(Path folder, String glob) {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, glob)) {
+            for (Path p : ds) {
+                found.add(SafePaths.resolveInside(folder, p.getFileName().toString()));
+            }
+        } catch (IOException e) {
+            throw MergeLabException.input(folder + ": cannot list folder: " + e.getMessage(), null);
         }
         found.sort(null);
         return found;
@@ -131,8 +140,8 @@ public final class ModelSource implements AutoCloseable {
      * config and tokenizer, the given tensor map, and {@code extraFiles} (the adapter's) added to its
      * files for hashing and closing. The result takes over this source's files: close only the result.
      */
-    public ModelSource withTensors(String newDisplayName, Map<String, TensorRef> newTensors, List<SafetensorsFile> extraFiles) {
-        List<SafetensorsFile> all = new ArrayList<>(files);
+    public ModelSource withTensors(String newDisplayName, Map<String, TensorRef> newTensors, List<? extends WeightFile> extraFiles) {
+        List<WeightFile> all = new ArrayList<>(files);
         all.addAll(extraFiles);
         return new ModelSource(newDisplayName, root, singleFile, List.copyOf(all),
                 Collections.unmodifiableMap(new LinkedHashMap<>(newTensors)));
@@ -152,7 +161,7 @@ public final class ModelSource implements AutoCloseable {
         return singleFile ? root.toAbsolutePath().getParent() : root;
     }
 
-    /** True when opened from one flat .safetensors file rather than a model folder. */
+    /** True when opened from one flat weight file rather than a model folder. */
     public boolean isSingleFile() {
         return singleFile;
     }
@@ -167,7 +176,7 @@ public final class ModelSource implements AutoCloseable {
     }
 
     /** The weight files opened, for hashing and I/O accounting. */
-    public List<SafetensorsFile> files() {
+    public List<WeightFile> files() {
         return files;
     }
 
@@ -181,6 +190,6 @@ public final class ModelSource implements AutoCloseable {
 
     @Override
     public void close() {
-        files.forEach(SafetensorsFile::close);
+        files.forEach(WeightFile::close);
     }
 }

@@ -117,7 +117,7 @@ public final class FamilyGenerator {
     }
 
     private static void writeTensor(FamilySpec s, SafetensorsWriter.Entry e, List<ShardedWriter> writers) throws IOException {
-        long n = Math.multiplyExact(1L, dev.mergelab.format.TensorInfo.numel(e.shape()));
+        long n = dev.mergelab.tensor.Shape.numel(e.shape());
         boolean norm = e.shape().length == 1;
         long tensorSeed = mix(s.seed(), e.name());
         SplittableRandom base = new SplittableRandom(tensorSeed);

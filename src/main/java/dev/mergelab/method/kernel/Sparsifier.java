@@ -2,6 +2,7 @@ package dev.mergelab.method.kernel;
 
 import dev.mergelab.tensor.FloatKernels;
 import dev.mergelab.tensor.MagnitudeCut;
+import dev.mergelab.tensor.Shape;
 
 /**
  * One task vector's sparsification (METHODS.md §4) in the chunked form: {@link #passes()} statistics
@@ -356,7 +357,7 @@ public abstract class Sparsifier {
         private int[] words = new int[0];   // the chunk's draws
 
         Della(long[] shape, long key, double density, double epsilon, Norm rescale) {
-            super(numel(shape), rescale);
+            super(Shape.numel(shape), rescale);
             this.key = key;
             this.density = density;
             long c;
@@ -378,14 +379,6 @@ public abstract class Sparsifier {
                 thresholds[r] = PositionRandom.threshold32(c > 1 ? lowP + span * r : density);
             }
             this.lanes = new RankedKeep(thresholds);
-        }
-
-        private static long numel(long[] shape) {
-            long n = 1;
-            for (long d : shape) {
-                n = Math.multiplyExact(n, d);
-            }
-            return n;
         }
 
         @Override

@@ -1,0 +1,46 @@
+package dev.mergelab.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mergelab.MergeLabException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A model given as a file or folder in a format MergeLab cannot read yet says so in one line. */
+class ModelSourceFormatsTest {
+
+    @TempDir
+    Path tmp;
+
+    private static String refused(Path p) {
+        MergeLabException e = assertThrows(MergeLabException.class, () -> ModelSource.open(p, "m"));
+        assertEquals(MergeLabException.Kind.INPUT, e.kind());
+        return e.oneLine();
+    }
+
+    @Test
+    void aGgufFileOrAFolderHoldingOneIsNamedNotSupportedYet() throws Exception {
+        Path file = Files.write(tmp.resolve("model.gguf"), "GGUF\3\0\0\0".getBytes());
+        assertTrue(refused(file).contains("GGUF weights are not supported yet"), refused(file));
+        // A model reference to it is refused as it is resolved, with the same words.
+        MergeLabException e = assertThrows(MergeLabException.class, () -> ModelResolver.offline().resolve(ModelRef.parse(file.toString())));
+        assertTrue(e.oneLine().contains("GGUF weights are not supported yet"), e.oneLine());
+        Path folder = Files.createDirectory(tmp.resolve("folder"));
+        Files.write(folder.resolve("model.gguf"), "GGUF\3\0\0\0".getBytes());
+        assertTrue(refused(folder).contains("GGUF weights are not supported yet"), refused(folder));
+    }
+
+    @Test
+    void aPytorchFolderKeepsItsHintAndOtherFilesAreNotWeights() throws Exception {
+        Path folder = Files.createDirectory(tmp.resolve("bin"));
+        Files.write(folder.resolve("pytorch_model.bin"), new byte[] {'P', 'K', 3, 4});
+        assertTrue(refused(folder).contains("no .safetensors weights in this folder (only pickle .bin weights found"), refused(folder));
+        assertTrue(refused(folder.resolve("pytorch_model.bin")).contains("PyTorch pickle (.bin/.pt/.pth) weights are not supported yet"));
+        Path txt = Files.write(tmp.resolve("notes.txt"), "hi".getBytes());
+        assertTrue(refused(txt).contains("not a weight file MergeLab reads"), refused(txt));
+    }
+}
