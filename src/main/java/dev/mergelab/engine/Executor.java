@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -64,11 +63,7 @@ public final class Executor {
         progress.started(plan.jobs().size(), plan.inputBytes(), plan.outputBytes());
         int budgetMib = (int) Math.max(1, Math.min(Integer.MAX_VALUE, opts.memoryBudgetBytes() / MIB));
         Semaphore budget = new Semaphore(budgetMib, true);
-        ExecutorService pool = Executors.newFixedThreadPool(opts.threads(), r -> {
-            Thread t = new Thread(r, "merge-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = dev.mergelab.Workers.pool(opts.threads(), "merge-worker");
         List<Future<?>> futures = new ArrayList<>(plan.jobs().size());
         try {
             for (TensorJob job : StartOrder.of(plan.jobs())) {

@@ -1,6 +1,7 @@
 package dev.mergelab.engine;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.Version;
 import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.SafetensorsWriter;
 import dev.mergelab.format.ShardedWriter;
@@ -31,7 +32,6 @@ import java.util.function.Consumer;
  */
 public final class MergeRun {
 
-    public static final String VERSION = "0.1.0";
 
     /**
      * How to run a merge. {@code chunkAboveBytes}: jobs with a larger float32 working set run chunked
@@ -66,7 +66,7 @@ public final class MergeRun {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
-        metadata.put("mergelab_version", VERSION);
+        metadata.put("mergelab_version", Version.VERSION);
         metadata.put("mergelab_method", plan.method());
         metadata.put("mergelab_recipe_sha256", recipe.textSha256());
         // Hash inputs for the model card while the merge runs; both read the same page-cache pages.
@@ -80,7 +80,7 @@ public final class MergeRun {
                 }
                 Executor.run(plan, new MethodCompute(opts.seed()), writer, new Executor.Options(opts.threads(), opts.memoryBudgetBytes(), opts.chunkAboveBytes(), opts.chunkElements()),
                         progress);
-                writer.finish(opts.fsync(), Map.of("mergelab_version", VERSION));
+                writer.finish(opts.fsync(), Map.of("mergelab_version", Version.VERSION));
                 files = new ArrayList<>(writer.fileNames());
                 shardHashes = writer.shardSha256();
             } catch (IOException e) {
@@ -99,14 +99,14 @@ public final class MergeRun {
                 }
                 String card = ModelCard.render(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
                         plan.method(), spec.paper() + (spec.paperUrl() == null ? "" : " (" + spec.paperUrl() + ")"), recipe.text(),
-                        inputHashes(plan, hashes), VERSION);
+                        inputHashes(plan, hashes), Version.VERSION);
                 Files.writeString(folder.temp().resolve("README.md"), card);
                 verifyOutput(folder.temp(), plan);
                 // The inputs were read lazily through their mappings: one rewritten or truncated meanwhile would
                 // leave an output mixing old and new bytes (or one whose card hashes other bytes).
                 checkInputsUnchanged(plan, null);
                 // Last: the SHA-256 of every output file, which `mergelab verify` re-checks.
-                ModelFolderCheck.writeManifest(folder.temp(), VERSION, opts.threads(), shardHashes);
+                ModelFolderCheck.writeManifest(folder.temp(), Version.VERSION, opts.threads(), shardHashes);
             } catch (IOException e) {
                 throw writeFailure(outDir, e);
             }
