@@ -125,6 +125,18 @@ final class ChunkReader {
         return n;
     }
 
+    /**
+     * Releases the mapped pages of rows {@code [fromRow, toRow)} of every input, for a thread that read
+     * them out of row order (a split combine pass). Pages shared with neighbouring rows fault back in.
+     */
+    void release(long fromRow, long toRow) {
+        for (int i = 0; i < refs.length; i++) {
+            long inRowLength = shapes[i].length == 0 ? 1 : shapes[i][shapes[i].length - 1];
+            long size = refs[i].dtype().size();
+            PageHints.dontNeed(refs[i].data().asSlice(fromRow * inRowLength * size, (toRow - fromRow) * inRowLength * size));
+        }
+    }
+
     /** Releases input i's pages in [releasedTo, upTo) when that is a step or more (upTo: this chunk's first byte). */
     private void releaseBefore(int i, long upTo) {
         if (upTo < releasedTo[i]) {

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Consumer;
 
 /**
  * One merge from recipe to finished output folder: plan, write every tensor into a temporary folder,
@@ -43,6 +42,11 @@ public final class MergeRun {
         public Options(int threads, long memoryBudgetBytes, long shardBytes, long seed, boolean force, boolean fsync) {
             this(threads, memoryBudgetBytes, shardBytes, seed, force, fsync, Executor.DEFAULT_CHUNK_ABOVE, Executor.CHUNK_ELEMENTS);
         }
+
+        /** How the executor runs under these options. */
+        public Executor.Options executor() {
+            return new Executor.Options(threads, memoryBudgetBytes, chunkAboveBytes, chunkElements);
+        }
     }
 
     /** What a finished merge produced. */
@@ -52,13 +56,18 @@ public final class MergeRun {
     private MergeRun() {
     }
 
-    /** Plans without writing anything ({@code --dry-run}). The caller closes the plan's models. */
-    public static MergePlan plan(Recipe recipe, ModelOpener opener, List<ModelSource> opened, Consumer<String> warnings) {
-        return Planner.plan(recipe, opener, opened, warnings);
-    }
-
     /** Executes a plan into {@code outDir}. */
     public static Result execute(Recipe recipe, MergePlan plan, Path outDir, Options opts, ProgressListener progress) {
+        return execute(recipe, plan, outDir, opts, progress, null);
+    }
+
+    /**
+     * Executes a plan into {@code outDir} and, when {@code alsoInto} is not null, into that sink too
+     * (each piece encoded once, written to both), so a caller can look at the merge without reading
+     * the folder back.
+     */
+    public static Result execute(Recipe recipe, MergePlan plan, Path outDir, Options opts, ProgressListener progress,
+            TensorSink alsoInto) {
         long t0 = System.nanoTime();
         List<SafetensorsWriter.Entry> entries = new ArrayList<>(plan.jobs().size());
         for (TensorJob j : plan.jobs()) {
@@ -78,7 +87,12 @@ public final class MergeRun {
                 if (opts.fsync()) {
                     writer.writeBackEarly();   // the disk writes overlap the merge instead of all waiting at the end
                 }
-                Executor.run(plan, new MethodCompute(opts.seed()), writer, new Executor.Options(opts.threads(), opts.memoryBudgetBytes(), opts.chunkAboveBytes(), opts.chunkElements()),
+                TensorSink folderSink = new FolderSink(writer);
+                TensorSink sink = alsoInto == null ? folderSink : (name, at, bytes) -> {
+                    alsoInto.write(name, at, bytes.duplicate());
+                    folderSink.write(name, at, bytes);
+                };
+                Executor.run(plan, new MethodCompute(opts.seed()), sink, opts.executor(),
                         progress);
                 writer.finish(opts.fsync(), Map.of("mergelab_version", Version.VERSION));
                 files = new ArrayList<>(writer.fileNames());

@@ -79,10 +79,10 @@ public final class Planner {
     }
 
     /**
-     * Plans {@code recipe}. {@code opened} receives every model opened (so the caller can close them on
-     * failure too).
+     * Plans {@code recipe}, opening each parent once through {@code opener} (which owns them: the caller
+     * closes them, on failure too).
      */
-    public static MergePlan plan(Recipe recipe, ModelOpener opener, List<ModelSource> opened, Consumer<String> warnings) {
+    public static MergePlan plan(Recipe recipe, ModelOpener opener, Consumer<String> warnings) {
         MergeMethod method = methodOf(recipe);
         MethodSpec spec = method.spec();
         Set<String> globalNames = new java.util.TreeSet<>();
@@ -97,9 +97,7 @@ public final class Planner {
         List<String> refs = recipe.layout().modelRefs();
         Map<String, ModelSource> models = new LinkedHashMap<>();
         for (String ref : refs) {
-            ModelSource m = opener.open(ref);
-            opened.add(m);
-            models.put(ref, m);
+            models.put(ref, opener.open(ref));
         }
         Planner p = new Planner(recipe, method, models, warnings);
         return p.build();
