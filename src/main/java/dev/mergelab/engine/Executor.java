@@ -26,7 +26,10 @@ import java.util.function.Supplier;
  * computing and writing of different tensors overlap because every worker does all three for its own
  * job. A job reserves its working set (inputs and output as float32; for a chunked job one chunk of
  * each plus what its merge keeps between passes) from a byte budget before it starts, so heap use
- * stays bounded whatever the model size; a job larger than the whole budget runs alone.
+ * stays bounded whatever the model size; a job larger than the whole budget runs alone. A chunked
+ * job's combine pass is shared with idle workers ({@link CombineSplit}), so the last large tensors of
+ * a merge, or the one tensor of an in-memory merge, use every core. Output goes to a
+ * {@link TensorSink}: the output folder's shards, or memory.
  */
 public final class Executor {
 
