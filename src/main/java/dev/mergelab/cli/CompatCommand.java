@@ -3,12 +3,12 @@ package dev.mergelab.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mergelab.engine.OpenModels;
 import dev.mergelab.lab.Compat;
 import dev.mergelab.lab.CompatReport;
 import dev.mergelab.lab.TaskVectorStats;
 import dev.mergelab.model.ModelSource;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -43,8 +43,7 @@ final class CompatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        List<ModelSource> opened = new ArrayList<>();
-        try {
+        try (OpenModels opened = new OpenModels()) {
             for (String m : models) {
                 opened.add(Models.opener().open(m));
             }
@@ -56,7 +55,7 @@ final class CompatCommand implements Callable<Integer> {
             if (base == null && models.size() < 2) {
                 throw dev.mergelab.MergeLabException.input("compat needs two models, or one model and --base", null);
             }
-            CompatReport r = Compat.check(opened.subList(0, models.size()), b,
+            CompatReport r = Compat.check(opened.list().subList(0, models.size()), b,
                     threads.count());
             if (json) {
                 out.println(toJson(r));
@@ -73,8 +72,6 @@ final class CompatCommand implements Callable<Integer> {
                 }
             }
             return r.mergeable() ? 0 : 3;
-        } finally {
-            opened.forEach(ModelSource::close);
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.mergelab.cli;
 
 import dev.mergelab.engine.MergePlan;
+import dev.mergelab.engine.MemorySink;
 import dev.mergelab.engine.MergeRun;
+import dev.mergelab.engine.MergeSession;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.recipe.Recipe;
 import dev.mergelab.synth.FamilyGenerator;
@@ -128,22 +130,20 @@ final class DemoCommand implements Callable<Integer> {
             Files.writeString(recipeFile, e.getValue().replace("FAMILY", family.toString()));
             Path merged = root.resolve("merged-" + e.getKey());
             Recipe recipe = Recipe.parse(recipeFile);
-            List<ModelSource> opened = new ArrayList<>();
             List<String> warnings = new ArrayList<>();
-            try {
-                MergePlan plan = MergeRun.plan(recipe, Models.opener(warnings::add), opened, warnings::add);
-                MergeRun.Result r = MergeRun.execute(recipe, plan, merged,
+            try (MergeSession session = MergeSession.open(recipe, Models.opener(warnings::add), warnings::add)) {
+                MergePlan plan = session.plan();
+                MemorySink child = new MemorySink(plan);   // scored from memory, not read back from the folder
+                MergeRun.Result r = session.writeFolder(merged,
                         new MergeRun.Options(Runtime.getRuntime().availableProcessors(), 256L << 20, 5_000_000_000L, 0, true, false),
                         new dev.mergelab.engine.ProgressListener() {
                             @Override
                             public void warning(String m) {
                                 warnings.add(m);
                             }
-                        });
+                        }, child);
                 pw.printf("   %-12s %8d %7d %8.2f   %s%n", e.getKey(), plan.jobs().size(), plan.numLayers(), r.seconds(),
-                        distances(merged, family));
-            } finally {
-                opened.forEach(ModelSource::close);
+                        distances(child, family));
             }
         }
         pw.printf("3. outputs are Hugging Face folders (config, tokenizer, model card, recipe) under %s%n", root);
@@ -152,10 +152,10 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** ‖child − parent‖ / ‖parent‖ over the tensors both have (layer names may differ for passthrough). */
-    private static String distances(Path merged, Path family) {
+    private static String distances(MemorySink child, Path family) {
         StringBuilder sb = new StringBuilder();
         for (String parent : List.of("base", "ft1", "ft2", "ft3")) {
-            try (ModelSource child = ModelSource.open(merged, "child"); ModelSource p = ModelSource.open(family.resolve(parent), parent)) {
+            try (ModelSource p = ModelSource.open(family.resolve(parent), parent)) {
                 double num = 0;
                 double den = 0;
                 for (var t : child.tensors().values()) {
@@ -163,7 +163,7 @@ final class DemoCommand implements Callable<Integer> {
                     if (pt == null || !java.util.Arrays.equals(pt.shape(), t.shape())) {
                         continue;
                     }
-                    float[] a = readAll(t);
+                    float[] a = t.floats();
                     float[] b = readAll(pt);
                     for (int i = 0; i < a.length; i++) {
                         double d = a[i] - b[i];

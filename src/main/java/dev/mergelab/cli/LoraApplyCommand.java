@@ -3,6 +3,7 @@ package dev.mergelab.cli;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.engine.MergePlan;
 import dev.mergelab.engine.MergeRun;
+import dev.mergelab.engine.MergeSession;
 import dev.mergelab.lora.LoraApply;
 import dev.mergelab.model.ModelRef;
 import dev.mergelab.model.ModelResolver;
@@ -12,8 +13,6 @@ import dev.mergelab.recipe.Recipe;
 import dev.mergelab.tensor.DType;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,9 +68,8 @@ final class LoraApplyCommand implements Callable<Integer> {
         }
         Recipe recipe = Recipe.parse(LoraApply.recipe(base, adapter, dt), "lora apply");
         ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), quiet);
-        List<ModelSource> opened = new ArrayList<>();
-        try {
-            MergePlan plan = MergeRun.plan(recipe, Models.opener(progress::warning), opened, progress::warning);
+        try (MergeSession session = MergeSession.open(recipe, Models.opener(progress::warning), progress::warning)) {
+            MergePlan plan = session.plan();
             long adapted = plan.jobs().stream().filter(j -> j.inputs().getFirst().ref().isPatched()).count();
             int t = threads.count();
             MergeRun.Result r = MergeRun.execute(recipe, plan, outDir, new MergeRun.Options(t, Sizes.parseBytes(memory, "--memory"),
@@ -79,8 +77,6 @@ final class LoraApplyCommand implements Callable<Integer> {
             out.printf("applied %s to %s: %d of %d tensors adapted, %s written to %s in %.1f s%n", adapter, base, adapted,
                     plan.jobs().size(), Bytes.human(r.outputBytes()), r.outDir(), r.seconds());
             return 0;
-        } finally {
-            opened.forEach(ModelSource::close);
         }
     }
 

@@ -26,8 +26,6 @@ import picocli.CommandLine.Option;
         })
 public final class Main implements Runnable {
 
-    public static final String VERSION = "0.1.0";
-
     /** Shared by every subcommand: show stack traces for internal errors. */
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean debug;
@@ -82,7 +80,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"MergeLab " + VERSION + " (Java " + Runtime.version() + ")"};
+            return new String[] {"MergeLab " + dev.mergelab.Version.VERSION + " (Java " + Runtime.version() + ")"};
         }
     }
 }

@@ -2,13 +2,11 @@ package dev.mergelab.cli;
 
 import dev.mergelab.engine.MergePlan;
 import dev.mergelab.engine.MergeRun;
+import dev.mergelab.engine.MergeSession;
 import dev.mergelab.engine.TensorJob;
-import dev.mergelab.model.ModelSource;
 import dev.mergelab.recipe.Recipe;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,9 +72,8 @@ final class MergeCommand implements Callable<Integer> {
         }
         Recipe recipe = Recipe.parse(recipePath);
         ConsoleProgress progress = new ConsoleProgress(err, quiet);
-        List<ModelSource> opened = new ArrayList<>();
-        try {
-            MergePlan plan = MergeRun.plan(recipe, Models.opener(progress::warning), opened, progress::warning);
+        try (MergeSession session = MergeSession.open(recipe, Models.opener(progress::warning), progress::warning)) {
+            MergePlan plan = session.plan();
             if (dryRun) {
                 for (TensorJob j : plan.jobs()) {
                     out.println(j.describe());
@@ -96,8 +93,6 @@ final class MergeCommand implements Callable<Integer> {
                 dev.mergelab.bench.RunReport.write(reportJson, r.seconds(), plan.inputBytes(), plan.outputBytes());
             }
             return 0;
-        } finally {
-            opened.forEach(ModelSource::close);
         }
     }
 }

@@ -127,6 +127,17 @@ final class ChunkReader {
         return n;
     }
 
+    /**
+     * Releases the mapped pages of rows {@code [fromRow, toRow)} of every input, for a thread that read
+     * them out of row order (a split combine pass). Pages shared with neighbouring rows fault back in.
+     */
+    void release(long fromRow, long toRow) {
+        for (int i = 0; i < refs.length; i++) {
+            long size = refs[i].dtype().size();
+            PageHints.dontNeed(refs[i].data().asSlice(fromRow * inRowLengths[i] * size, (toRow - fromRow) * inRowLengths[i] * size));
+        }
+    }
+
     /** Releases input i's pages in [releasedTo, upTo) when that is a step or more (upTo: this chunk's first byte). */
     private void releaseBefore(int i, long upTo) {
         if (upTo < releasedTo[i]) {

@@ -1,8 +1,8 @@
 package dev.mergelab.engine;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.Workers;
 import dev.mergelab.format.PageHints;
-import dev.mergelab.format.ShardedWriter;
 import dev.mergelab.method.ChunkedMerge;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
@@ -15,10 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Runs a {@link MergePlan}'s jobs on a fixed pool of threads within a heap budget, writing each output
@@ -26,7 +26,10 @@ import java.util.concurrent.TimeUnit;
  * computing and writing of different tensors overlap because every worker does all three for its own
  * job. A job reserves its working set (inputs and output as float32; for a chunked job one chunk of
  * each plus what its merge keeps between passes) from a byte budget before it starts, so heap use
- * stays bounded whatever the model size; a job larger than the whole budget runs alone.
+ * stays bounded whatever the model size; a job larger than the whole budget runs alone. A chunked
+ * job's combine pass is shared with idle workers ({@link CombineSplit}), so the last large tensors of
+ * a merge, or the one tensor of an in-memory merge, use every core. Output goes to a
+ * {@link TensorSink}: the output folder's shards, or memory.
  */
 public final class Executor {
 
@@ -60,28 +63,24 @@ public final class Executor {
     private Executor() {
     }
 
-    public static void run(MergePlan plan, TensorCompute compute, ShardedWriter out, Options opts, ProgressListener progress) {
+    /** Runs every job of {@code plan} into {@code out}. */
+    public static void run(MergePlan plan, TensorCompute compute, TensorSink out, Options opts, ProgressListener progress) {
         progress.started(plan.jobs().size(), plan.inputBytes(), plan.outputBytes());
         int budgetMib = (int) Math.max(1, Math.min(Integer.MAX_VALUE, opts.memoryBudgetBytes() / MIB));
         Semaphore budget = new Semaphore(budgetMib, true);
-        ExecutorService pool = Executors.newFixedThreadPool(opts.threads(), r -> {
-            Thread t = new Thread(r, "merge-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Workers.pool(opts.threads(), "merge-worker");
         List<Future<?>> futures = new ArrayList<>(plan.jobs().size());
         try {
             for (TensorJob job : StartOrder.of(plan.jobs())) {
                 futures.add(pool.submit(() -> {
-                    ChunkedMerge chunked = !job.copy() && job.workingBytes() > opts.chunkAboveBytes() && ChunkReader.canRead(job)
-                            ? compute.chunked(job, progress::warning) : null;
+                    ChunkedMerge chunked = chunkedForm(job, compute, opts, progress);
                     long heap = chunked != null
                             ? (job.inputs().size() + 1L) * opts.chunkElements() * 4 + chunked.stateBytes()
                             : job.workingBytes();
                     int need = (int) Math.min(budgetMib, Math.max(1, (heap + MIB - 1) / MIB));
                     budget.acquireUninterruptibly(need);
                     try {
-                        runJob(job, compute, chunked, opts.chunkElements(), out, progress);
+                        runJob(job, compute, chunked, opts, pool, out, progress);
                     } finally {
                         budget.release(need);
                     }
@@ -96,21 +95,7 @@ public final class Executor {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("merge interrupted", e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof IOException io) {
-                throw new UncheckedIOException(io);
-            }
-            if (cause instanceof OutOfMemoryError) {
-                throw MergeLabException.input("ran out of Java heap while merging (" + cause.getMessage() + ")",
-                        "lower --threads or --memory, or give the JVM more heap: MERGELAB_JAVA_OPTS=-Xmx8g ./mergelab ...");
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(cause);
+            throw unwrap(e.getCause());
         } finally {
             pool.shutdownNow();
             try {
@@ -121,8 +106,47 @@ public final class Executor {
         }
     }
 
-    private static void runJob(TensorJob job, TensorCompute compute, ChunkedMerge chunked, int chunkElements, ShardedWriter out,
-            ProgressListener progress) throws IOException {
+    /**
+     * Runs one job into {@code out} on the calling thread, with {@code helpers} taking parts of a large
+     * tensor's combine pass (the lazy child merges tensor by tensor this way).
+     */
+    static void runOne(TensorJob job, TensorCompute compute, TensorSink out, Options opts, ExecutorService helpers,
+            ProgressListener progress) {
+        try {
+            runJob(job, compute, chunkedForm(job, compute, opts, progress), opts, helpers, out, progress);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            throw unwrap(e);
+        }
+    }
+
+    /** The job's chunked merge when it is large enough and its inputs can be read in row chunks, else null. */
+    private static ChunkedMerge chunkedForm(TensorJob job, TensorCompute compute, Options opts, ProgressListener progress) {
+        return !job.copy() && job.workingBytes() > opts.chunkAboveBytes() && ChunkReader.canRead(job)
+                ? compute.chunked(job, progress::warning) : null;
+    }
+
+    /** A worker's failure as what the caller throws: RuntimeExceptions and Errors as they are, heap exhaustion as a user error. */
+    private static RuntimeException unwrap(Throwable cause) {
+        if (cause instanceof OutOfMemoryError) {
+            throw MergeLabException.input("ran out of Java heap while merging (" + cause.getMessage() + ")",
+                    "lower --threads or --memory, or give the JVM more heap: MERGELAB_JAVA_OPTS=-Xmx8g ./mergelab ...");
+        }
+        if (cause instanceof RuntimeException re) {
+            return re;
+        }
+        if (cause instanceof IOException io) {
+            return new UncheckedIOException(io);
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return new IllegalStateException(cause);
+    }
+
+    private static void runJob(TensorJob job, TensorCompute compute, ChunkedMerge chunked, Options opts, ExecutorService helpers,
+            TensorSink out, ProgressListener progress) throws IOException {
         for (PlannedInput in : job.inputs()) {
             PageHints.willNeed(in.ref().data()); // start disk reads now; the kernel reads ahead while we compute
         }
@@ -132,7 +156,7 @@ public final class Executor {
                 return;
             }
             if (chunked != null) {
-                runChunked(job, chunked, chunkElements, out, progress);
+                runChunked(job, chunked, () -> compute.chunked(job, w -> { }), opts, helpers, out, progress);
                 return;
             }
             float[][] inputs = new float[job.inputs().size()][];
@@ -162,10 +186,16 @@ public final class Executor {
         }
     }
 
-    /** Statistics passes then the combine pass, over row chunks decoded straight from the mmapped inputs. */
-    private static void runChunked(TensorJob job, ChunkedMerge merge, int chunkElements, ShardedWriter out,
-            ProgressListener progress) throws IOException {
-        ChunkReader reader = new ChunkReader(job, chunkElements);
+    /**
+     * Statistics passes then the combine pass, over row chunks decoded straight from the mmapped inputs.
+     * The combine pass is split across threads when the merge allows it ({@link CombineSplit}).
+     */
+    private static void runChunked(TensorJob job, ChunkedMerge merge, Supplier<ChunkedMerge> replan, Options opts,
+            ExecutorService helpers, TensorSink out, ProgressListener progress) throws IOException {
+        ChunkReader reader = new ChunkReader(job, opts.chunkElements());
+        // A merge with no statistics pass is a pure function of each chunk: planning it again gives an
+        // independent combiner. One with statistics must hand out combiners sharing them, or run alone.
+        boolean replannable = merge.statisticPasses() == 0;
         // The combine pass is the last look at the inputs, so its decoded pages can go at once; statistics
         // passes release theirs too when the job maps a lot (they fault back in cheaply next pass).
         boolean releaseEveryPass = mappedBytes(job) > RELEASE_EVERY_PASS_ABOVE;
@@ -176,14 +206,28 @@ public final class Executor {
             }
             merge.endPass(pass);
         }
+        Supplier<ChunkedMerge> combiners = replannable ? replan : merge::combiner;
+        if (opts.threads() > 1 && CombineSplit.worthSplitting(reader)) {
+            ChunkedMerge probe = combiners.get();
+            if (probe != null) {
+                new CombineSplit(job, reader, merge, probe, combiners, opts, progress, out).run(helpers, opts.threads() - 1);
+                return;
+            }
+        }
         float[] result = new float[reader.chunkRows() * reader.rowLength()];
         for (long r = 0; r < reader.rows(); r += reader.chunkRows()) {
             int n = reader.read(r, true);
-            merge.combine(r, n, reader.buffers(), result);
-            int count = n * reader.rowLength();
-            checkFinite(job, result, count, reader.buffers(), progress);
-            writeFloats(job, result, 0, count, r * reader.rowLength(), out);
+            combineChunk(job, merge, reader, r, n, result, out, progress);
         }
+    }
+
+    /** Combines the n rows from row r that {@code reader} holds, checks them, and writes them. */
+    static void combineChunk(TensorJob job, ChunkedMerge merge, ChunkReader reader, long r, int n, float[] result, TensorSink out,
+            ProgressListener progress) throws IOException {
+        merge.combine(r, n, reader.buffers(), result);
+        int count = n * reader.rowLength();
+        checkFinite(job, result, count, reader.buffers(), progress);
+        writeFloats(job, result, 0, count, r * reader.rowLength(), out);
     }
 
     /** The input bytes a job maps (LoRA factors aside). */
@@ -229,7 +273,7 @@ public final class Executor {
             () -> ByteBuffer.allocateDirect(WRITE_CHUNK * Double.BYTES));
 
     /** Encodes {@code result[from, from+count)} and writes it at element {@code outElement} of the output tensor. */
-    private static void writeFloats(TensorJob job, float[] result, int from, int count, long outElement, ShardedWriter out)
+    private static void writeFloats(TensorJob job, float[] result, int from, int count, long outElement, TensorSink out)
             throws IOException {
         int size = job.outDtype().size();
         int chunk = Math.max(1, Math.min(WRITE_CHUNK, count));
@@ -243,7 +287,7 @@ public final class Executor {
         }
     }
 
-    private static void copyBytes(TensorJob job, ShardedWriter out) throws IOException {
+    private static void copyBytes(TensorJob job, TensorSink out) throws IOException {
         TensorRef ref = job.inputs().get(0).ref();
         MemorySegment src = ref.data();
         long total = src.byteSize();

@@ -1,6 +1,7 @@
 package dev.mergelab.engine;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.Version;
 import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.WeightFile;
 import dev.mergelab.format.SafetensorsWriter;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Consumer;
 
 /**
  * One merge from recipe to finished output folder: plan, write every tensor into a temporary folder,
@@ -32,7 +32,6 @@ import java.util.function.Consumer;
  */
 public final class MergeRun {
 
-    public static final String VERSION = "0.1.0";
 
     /**
      * How to run a merge. {@code chunkAboveBytes}: jobs with a larger float32 working set run chunked
@@ -44,6 +43,11 @@ public final class MergeRun {
         public Options(int threads, long memoryBudgetBytes, long shardBytes, long seed, boolean force, boolean fsync) {
             this(threads, memoryBudgetBytes, shardBytes, seed, force, fsync, Executor.DEFAULT_CHUNK_ABOVE, Executor.CHUNK_ELEMENTS);
         }
+
+        /** How the executor runs under these options. */
+        public Executor.Options executor() {
+            return new Executor.Options(threads, memoryBudgetBytes, chunkAboveBytes, chunkElements);
+        }
     }
 
     /** What a finished merge produced. */
@@ -53,13 +57,18 @@ public final class MergeRun {
     private MergeRun() {
     }
 
-    /** Plans without writing anything ({@code --dry-run}). The caller closes the plan's models. */
-    public static MergePlan plan(Recipe recipe, ModelOpener opener, List<ModelSource> opened, Consumer<String> warnings) {
-        return Planner.plan(recipe, opener, opened, warnings);
-    }
-
     /** Executes a plan into {@code outDir}. */
     public static Result execute(Recipe recipe, MergePlan plan, Path outDir, Options opts, ProgressListener progress) {
+        return execute(recipe, plan, outDir, opts, progress, null);
+    }
+
+    /**
+     * Executes a plan into {@code outDir} and, when {@code alsoInto} is not null, into that sink too
+     * (each piece encoded once, written to both), so a caller can look at the merge without reading
+     * the folder back.
+     */
+    public static Result execute(Recipe recipe, MergePlan plan, Path outDir, Options opts, ProgressListener progress,
+            TensorSink alsoInto) {
         long t0 = System.nanoTime();
         List<SafetensorsWriter.Entry> entries = new ArrayList<>(plan.jobs().size());
         for (TensorJob j : plan.jobs()) {
@@ -67,7 +76,7 @@ public final class MergeRun {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
-        metadata.put("mergelab_version", VERSION);
+        metadata.put("mergelab_version", Version.VERSION);
         metadata.put("mergelab_method", plan.method());
         metadata.put("mergelab_recipe_sha256", recipe.textSha256());
         // Hash inputs for the model card while the merge runs; both read the same page-cache pages.
@@ -79,9 +88,14 @@ public final class MergeRun {
                 if (opts.fsync()) {
                     writer.writeBackEarly();   // the disk writes overlap the merge instead of all waiting at the end
                 }
-                Executor.run(plan, new MethodCompute(opts.seed()), writer, new Executor.Options(opts.threads(), opts.memoryBudgetBytes(), opts.chunkAboveBytes(), opts.chunkElements()),
+                TensorSink folderSink = new FolderSink(writer);
+                TensorSink sink = alsoInto == null ? folderSink : (name, at, bytes) -> {
+                    alsoInto.write(name, at, bytes.duplicate());
+                    folderSink.write(name, at, bytes);
+                };
+                Executor.run(plan, new MethodCompute(opts.seed()), sink, opts.executor(),
                         progress);
-                writer.finish(opts.fsync(), Map.of("mergelab_version", VERSION));
+                writer.finish(opts.fsync(), Map.of("mergelab_version", Version.VERSION));
                 files = new ArrayList<>(writer.fileNames());
                 shardHashes = writer.shardSha256();
             } catch (IOException e) {
@@ -100,14 +114,14 @@ public final class MergeRun {
                 }
                 String card = ModelCard.render(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
                         plan.method(), spec.paper() + (spec.paperUrl() == null ? "" : " (" + spec.paperUrl() + ")"), recipe.text(),
-                        inputHashes(plan, hashes), VERSION);
+                        inputHashes(plan, hashes), Version.VERSION);
                 Files.writeString(folder.temp().resolve("README.md"), card);
                 verifyOutput(folder.temp(), plan);
                 // The inputs were read lazily through their mappings: one rewritten or truncated meanwhile would
                 // leave an output mixing old and new bytes (or one whose card hashes other bytes).
                 checkInputsUnchanged(plan, null);
                 // Last: the SHA-256 of every output file, which `mergelab verify` re-checks.
-                ModelFolderCheck.writeManifest(folder.temp(), VERSION, opts.threads(), shardHashes);
+                ModelFolderCheck.writeManifest(folder.temp(), Version.VERSION, opts.threads(), shardHashes);
             } catch (IOException e) {
                 throw writeFailure(outDir, e);
             }

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
@@ -65,11 +64,7 @@ public final class ModelFolderCheck {
     public static void writeManifest(Path dir, String version, int threads, Map<String, String> known) throws IOException {
         List<Path> files = files(dir);
         Map<String, Future<String>> hashes = new TreeMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, files.size())), r -> {
-            Thread t = new Thread(r, "manifest-hash");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = dev.mergelab.Workers.pool(Math.max(1, Math.min(threads, files.size())), "manifest-hash");
         try {
             for (Path f : files) {
                 String name = f.getFileName().toString();

@@ -22,7 +22,7 @@ import dev.mergelab.recipe.ParameterResolver;
 import dev.mergelab.recipe.Recipe;
 import dev.mergelab.recipe.RecipeChecks;
 import dev.mergelab.recipe.Resolved;
-import dev.mergelab.recipe.Scope;
+import dev.mergelab.method.Scope;
 import dev.mergelab.recipe.Site;
 import dev.mergelab.recipe.SliceLayout;
 import dev.mergelab.recipe.SliceSource;
@@ -79,16 +79,16 @@ public final class Planner {
     }
 
     /**
-     * Plans {@code recipe}. {@code opened} receives every model opened (so the caller can close them on
-     * failure too).
+     * Plans {@code recipe}, opening each parent once through {@code opener} (which owns them: the caller
+     * closes them, on failure too).
      */
-    public static MergePlan plan(Recipe recipe, ModelOpener opener, List<ModelSource> opened, Consumer<String> warnings) {
+    public static MergePlan plan(Recipe recipe, ModelOpener opener, Consumer<String> warnings) {
         MergeMethod method = methodOf(recipe);
         MethodSpec spec = method.spec();
         Set<String> globalNames = new java.util.TreeSet<>();
         Set<String> perModelNames = new java.util.TreeSet<>();
         for (ParamSpec p : spec.params()) {
-            (p.scope() == dev.mergelab.method.Scope.GLOBAL ? globalNames : perModelNames).add(p.name());
+            (p.scope() == Scope.GLOBAL ? globalNames : perModelNames).add(p.name());
         }
         RecipeChecks.validateParameterNames(recipe, globalNames, perModelNames).forEach(warnings);
         if (spec.base() == dev.mergelab.method.BaseRequirement.REQUIRED) {
@@ -97,9 +97,7 @@ public final class Planner {
         List<String> refs = recipe.layout().modelRefs();
         Map<String, ModelSource> models = new LinkedHashMap<>();
         for (String ref : refs) {
-            ModelSource m = opener.open(ref);
-            opened.add(m);
-            models.put(ref, m);
+            models.put(ref, opener.open(ref));
         }
         Planner p = new Planner(recipe, method, models, warnings);
         return p.build();
@@ -241,7 +239,7 @@ public final class Planner {
                         String r = src.model().raw();
                         int srcLayer = sourceStart(s, r) + j;
                         String inName = archs.get(r).renameToLayer(e.getKey(), srcLayer);
-                        inputs.add(new Source(src, inName, null));
+                        inputs.add(new Source(src, inName));
                     }
                     addJob(outName, w, inputs, s, site);
                 }
@@ -251,7 +249,8 @@ public final class Planner {
         return totalLayers;
     }
 
-    private record Source(SliceSource source, String tensorName, TensorRef ref) {
+    /** One slice source of an output tensor: the model and the tensor name to read from it. */
+    private record Source(SliceSource source, String tensorName) {
     }
 
     private void planNonLayer(ModuleLayout module, SliceLayout slice, String sref, Section section, Site site) {
@@ -262,7 +261,7 @@ public final class Planner {
             }
             List<Source> inputs = new ArrayList<>();
             for (SliceSource src : slice.sources()) {
-                inputs.add(new Source(src, name, null));
+                inputs.add(new Source(src, name));
             }
             addJob(name, w, inputs, slice, site);
         }
@@ -351,7 +350,7 @@ public final class Planner {
             }
             Map<String, Object> params = new LinkedHashMap<>();
             for (ParamSpec p : spec.params()) {
-                if (p.scope() == dev.mergelab.method.Scope.PER_MODEL) {
+                if (p.scope() == Scope.PER_MODEL) {
                     resolver.perModel(p.name(), ref, s.tensorName(), site).ifPresent(r -> params.put(p.name(), value(r)));
                 }
             }
@@ -359,7 +358,7 @@ public final class Planner {
         }
         Map<String, Object> global = new LinkedHashMap<>();
         for (ParamSpec p : spec.params()) {
-            if (p.scope() == dev.mergelab.method.Scope.GLOBAL) {
+            if (p.scope() == Scope.GLOBAL) {
                 resolver.global(p.name(), outName, site).ifPresent(r -> global.put(p.name(), value(r)));
             }
         }
@@ -431,9 +430,8 @@ public final class Planner {
             warnVocabulary(outName, inputs, outShape, vocabRows);
         }
         // A patched input (base + LoRA) has no stored bytes to copy: it must be decoded and patched.
-        boolean copy = spec.name().equals("passthrough") && inputs.size() == 1 && inputs.getFirst().ref().isVerbatim()
-                && !global.containsKey("scale") && !inputs.getFirst().params().containsKey("scale") && outType == srcType
-                && vocabRows < 0;
+        boolean copy = spec.identity() && inputs.size() == 1 && inputs.getFirst().ref().isVerbatim()
+                && global.isEmpty() && inputs.getFirst().params().isEmpty() && outType == srcType && vocabRows < 0;
         return new TensorJob(outName, spec.name(), inputs, global, outShape, outType, w.isEmbed(), vocabRows, copy);
     }
 

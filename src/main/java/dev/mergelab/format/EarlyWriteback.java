@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,11 +21,7 @@ final class EarlyWriteback {
 
     static final int STEP_MIB = 64;
     private static final long STEP = (long) STEP_MIB << 20;
-    private static final ExecutorService FLUSHER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "early-writeback");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService FLUSHER = dev.mergelab.Workers.pool(1, "early-writeback");
 
     private final FileChannel channel;
     private final long step;

@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -210,7 +209,7 @@ public final class Compat {
         if (others.isEmpty()) {
             return layers;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        ExecutorService pool = dev.mergelab.Workers.pool(threads, "compat-stats");
         try {
             List<Future<Map.Entry<Integer, TaskVectorStats>>> jobs = new ArrayList<>();
             for (TensorRef base : ref.source().tensors().values()) {

@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
@@ -151,11 +150,7 @@ public final class LoraExtract {
     }
 
     private static List<Factorised> factorise(List<Plan> plans, Options o) {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.threads()), r -> {
-            Thread t = new Thread(r, "lora-extract");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = dev.mergelab.Workers.pool(Math.max(1, o.threads()), "lora-extract");
         int budgetMib = (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.memoryBudgetBytes() >> 20));
         Semaphore budget = new Semaphore(budgetMib, true);
         List<Future<Factorised>> futures = new ArrayList<>();

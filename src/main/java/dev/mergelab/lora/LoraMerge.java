@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
@@ -116,11 +115,7 @@ public final class LoraMerge {
 
     private static List<Merged> runAll(Map<String, List<Part>> byModule, CombinationType type, LoraMergeRecipe recipe, int newRank,
             int threads) {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-            Thread t = new Thread(r, "lora-merge");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = dev.mergelab.Workers.pool(Math.max(1, threads), "lora-merge");
         try {
             List<Future<Merged>> futures = new ArrayList<>();
             for (Map.Entry<String, List<Part>> e : byModule.entrySet()) {

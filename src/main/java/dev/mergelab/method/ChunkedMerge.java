@@ -6,7 +6,8 @@ package dev.mergelab.method;
  * combine"). A "row" is a slice along the last dimension of the output shape; a 1-D tensor is one row.
  *
  * <p>The engine calls, for {@code pass = 0 .. statisticPasses()-1}: {@link #observe} for every chunk in
- * row order, then {@link #endPass}; then {@link #combine} for every chunk in row order. Each call gets
+ * row order, then {@link #endPass}; then {@link #combine} for every chunk in row order, or in any order
+ * on several threads through {@link #combiner}s. Each call gets
  * the rows {@code [rowStart, rowStart + rows)} of every input, already cut to the output shape
  * (embeddings of different vocabulary sizes), in {@link TensorMerge#inputs()} order. The arrays are
  * reused between calls and must not be kept. Results must not depend on the chunk size beyond float
@@ -38,4 +39,14 @@ public interface ChunkedMerge {
 
     /** Writes the output rows {@code [rowStart, rowStart + rows)} into {@code out[0 .. rows*rowLength)}. */
     void combine(long rowStart, int rows, float[][] inputs, float[] out);
+
+    /**
+     * After the last statistics pass: a merge that combines any chunk exactly as this one does, sharing
+     * this one's statistics but none of its scratch, so the engine can combine chunks on several threads
+     * and in any order; or null (the default) when the combine pass must see the chunks in row order on
+     * one thread. A merge without statistics passes needs no combiner: the engine plans it again.
+     */
+    default ChunkedMerge combiner() {
+        return null;
+    }
 }

@@ -15,12 +15,21 @@ import java.util.List;
  * @param random      true when the output depends on the recipe seed
  * @param elementwise true when out[j] depends only on the inputs' element j (and on parameters), so the
  *                    engine may cut equally shaped inputs into chunks and merge each chunk on its own
+ * @param identity    true when a single input merged with no parameter set is returned unchanged, so the
+ *                    engine copies its stored bytes instead of decoding and encoding them (passthrough)
  */
 public record MethodSpec(String name, String description, String paper, String paperUrl,
-                         BaseRequirement base, List<ParamSpec> params, boolean random, boolean elementwise) {
+                         BaseRequirement base, List<ParamSpec> params, boolean random, boolean elementwise,
+                         boolean identity) {
 
     public MethodSpec {
         params = List.copyOf(params);
+    }
+
+    /** A method that is not the {@code identity} of a lone input without parameters. */
+    public MethodSpec(String name, String description, String paper, String paperUrl,
+                      BaseRequirement base, List<ParamSpec> params, boolean random, boolean elementwise) {
+        this(name, description, paper, paperUrl, base, params, random, elementwise, false);
     }
 
     /** The parameter called {@code name}, or null. */

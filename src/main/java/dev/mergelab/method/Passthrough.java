@@ -15,7 +15,7 @@ public final class Passthrough implements ChunkedMethod {
             "Copies the single input tensor, optionally scaled", "", "",
             BaseRequirement.NONE,
             List.of(ParamSpec.number("scale", Scope.PER_MODEL, 1.0, "multiplier applied to the tensor", null)),
-            false, true);
+            false, true, true);
 
     @Override
     public MethodSpec spec() {

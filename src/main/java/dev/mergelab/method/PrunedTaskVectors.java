@@ -72,6 +72,27 @@ abstract class PrunedTaskVectors extends RowMerge {
         }
     }
 
+    /**
+     * A combiner sharing the sparsifiers' statistics ({@link Sparsifier#applier}) with scratch of its own,
+     * or null when a sparsifier must apply in order or the subclass does not make copies.
+     */
+    @Override
+    public final ChunkedMerge combiner() {
+        Sparsifier[] appliers = new Sparsifier[thin.length];
+        for (int i = 0; i < thin.length; i++) {
+            appliers[i] = thin[i].applier();
+            if (appliers[i] == null) {
+                return null;
+            }
+        }
+        return withSparsifiers(appliers);
+    }
+
+    /** The same merge over other (equivalent) sparsifiers, or null when the subclass makes no copies. */
+    PrunedTaskVectors withSparsifiers(Sparsifier[] appliers) {
+        return null;
+    }
+
     /** Fills {@link #delta} with this chunk's pruned task vectors; returns the element count. */
     final int prunedDeltas(long rowStart, int rows, float[][] inputs) {
         int n = deltas(rows, inputs);

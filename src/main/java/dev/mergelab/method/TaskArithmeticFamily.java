@@ -193,6 +193,7 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
      * thinned by its sparsifier (whose statistics passes ran over the same blocks), then mixed.
      */
     private final class Chunk extends PrunedTaskVectors {
+        private final long[] shape;
         private final float[] w;
         private final boolean normalize;
         private final float lambda;
@@ -203,6 +204,7 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
         Chunk(long[] shape, int base, int[] models, Sparsifier[] thin, float[] w,
               boolean normalize, float lambda) {
             super(shape, base, models, thin);
+            this.shape = shape;
             this.w = w;
             this.normalize = normalize;
             this.lambda = lambda;
@@ -217,6 +219,11 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
             for (int i = 0; i < w.length; i++) {
                 termWeights[i + 1] = w[i] * lambda / divisor;
             }
+        }
+
+        @Override
+        PrunedTaskVectors withSparsifiers(Sparsifier[] appliers) {
+            return new Chunk(shape, base, models, appliers, w, normalize, lambda);
         }
 
         @Override

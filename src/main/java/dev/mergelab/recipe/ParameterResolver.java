@@ -1,6 +1,7 @@
 package dev.mergelab.recipe;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.method.Scope;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -79,7 +78,7 @@ public final class FamilyGenerator {
         List<String> names = modelNames(s);
         List<SafetensorsWriter.Entry> entries = tensors(s);
         List<ShardedWriter> writers = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        ExecutorService pool = dev.mergelab.Workers.pool(threads, "synth-writer");
         try {
             for (String n : names) {
                 Path dir = root.resolve(n);

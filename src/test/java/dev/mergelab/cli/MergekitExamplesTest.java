@@ -837,15 +837,11 @@ class MergekitExamplesTest {
                 dtype: float32
                 """.formatted(hashB.substring(0, 10));
         dev.mergelab.recipe.Recipe recipe = dev.mergelab.recipe.Recipe.parse(yaml, "rev.yml");
-        List<ModelSource> opened = new ArrayList<>();
         Path out = tmp.resolve("out-rev");
-        try {
-            var opener = Models.opener(new dev.mergelab.model.ModelResolver(new dev.mergelab.model.HubCache(cache)));
-            var plan = dev.mergelab.engine.MergeRun.plan(recipe, opener, opened, w -> { });
-            dev.mergelab.engine.MergeRun.execute(recipe, plan, out, new dev.mergelab.engine.MergeRun.Options(2, 64L << 20, 1L << 30, 0, false, false),
+        var opener = Models.opener(new dev.mergelab.model.ModelResolver(new dev.mergelab.model.HubCache(cache)));
+        try (var session = dev.mergelab.engine.MergeSession.open(recipe, opener, w -> { })) {
+            session.writeFolder(out, new dev.mergelab.engine.MergeRun.Options(2, 64L << 20, 1L << 30, 0, false, false),
                     dev.mergelab.engine.ProgressListener.NONE);
-        } finally {
-            opened.forEach(ModelSource::close);
         }
         Ctx c = new Ctx(f);
         try (ModelSource o = ModelSource.open(out, "out")) {

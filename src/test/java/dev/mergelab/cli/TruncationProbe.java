@@ -3,10 +3,10 @@ package dev.mergelab.cli;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.engine.MergePlan;
 import dev.mergelab.engine.MergeRun;
+import dev.mergelab.engine.MergeSession;
 import dev.mergelab.engine.ProgressListener;
 import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.TensorInfo;
-import dev.mergelab.model.ModelSource;
 import dev.mergelab.recipe.Recipe;
 import dev.mergelab.tensor.Codecs;
 import java.nio.ByteBuffer;
@@ -15,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Child-JVM program for {@code FaultInjectionTest}: plans a merge (which maps the parents), warms the
@@ -31,11 +29,10 @@ public final class TruncationProbe {
         Path out = Path.of(args[1]);
         Path victim = Path.of(args[2]);
         String mode = args[3];
-        List<ModelSource> opened = new ArrayList<>();
         int code;
-        try {
-            Recipe recipe = Recipe.parse(recipePath);
-            MergePlan plan = MergeRun.plan(recipe, Models.opener(), opened, w -> { });
+        try (MergeSession session = MergeSession.open(Recipe.parse(recipePath), Models.opener(), w -> { })) {
+            Recipe recipe = session.recipe();
+            MergePlan plan = session.plan();
             // Warm-up: decode the victim's tensors from its mapping until C2 has compiled the codecs.
             try (SafetensorsFile f = SafetensorsFile.open(victim)) {
                 float[] buf = new float[1 << 16];
@@ -66,8 +63,6 @@ public final class TruncationProbe {
             System.out.println("INTERNAL " + t);
             t.printStackTrace(System.out);
             code = 1;
-        } finally {
-            opened.forEach(ModelSource::close);
         }
         System.out.flush();
         System.exit(code);

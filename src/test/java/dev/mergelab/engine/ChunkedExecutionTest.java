@@ -123,7 +123,7 @@ class ChunkedExecutionTest {
             entries.add(new SafetensorsWriter.Entry(j.outputName(), j.outDtype(), j.outShape()));
         }
         try (ShardedWriter w = ShardedWriter.create(dir, "model", entries, 1L << 30, Map.of())) {
-            Executor.run(plan, new NormScaled(), w, new Executor.Options(2, 64L << 20, chunkAbove, 1000), ProgressListener.NONE);
+            Executor.run(plan, new NormScaled(), new FolderSink(w), new Executor.Options(2, 64L << 20, chunkAbove, 1000), ProgressListener.NONE);
             w.finish(false, Map.of());
         }
         return Files.readAllBytes(dir.resolve("model.safetensors"));

@@ -1,5 +1,6 @@
 package dev.mergelab.recipe;
 
+import dev.mergelab.method.Scope;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

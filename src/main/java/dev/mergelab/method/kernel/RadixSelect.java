@@ -237,6 +237,11 @@ public final class RadixSelect {
         return new MagnitudeCut(key, Math.toIntExact(ranks[which] - cum));
     }
 
+    /** After pass 2: how many keys equal the {@code which}-th requested rank's cut key (0 for rank 0). */
+    public long tiedAt(int which) {
+        return ranks[which] == 0 ? 0 : low[bucketOfRank[which]][cut(which).key() & 0xFFFF];
+    }
+
     /** After pass 2: the key of the {@code which}-th requested rank (its k-th largest key). */
     public int key(int which) {
         if (ranks[which] == 0) {

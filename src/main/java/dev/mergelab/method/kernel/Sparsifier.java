@@ -41,6 +41,15 @@ public abstract class Sparsifier {
     /** In place: {@code x[0..n)}, the elements at positions [start, start+n), become the sparsified values. */
     public abstract void apply(long start, float[] x, int n);
 
+    /**
+     * After the statistics passes: a sparsifier whose {@link #apply} gives this one's values for any
+     * chunk, in any order, safe to use on another thread beside this one; or null (the default) when
+     * apply must see the chunks in position order.
+     */
+    public Sparsifier applier() {
+        return null;
+    }
+
     /** k = int(density·n) as the spec pins it: the double product truncated toward zero. */
     public static long keepCount(double density, long n) {
         return (long) (density * (double) n);
@@ -121,6 +130,11 @@ public abstract class Sparsifier {
         @Override
         public void apply(long start, float[] x, int n) {
         }
+
+        @Override
+        public Sparsifier applier() {
+            return this;   // stateless
+        }
     }
 
     /**
@@ -144,6 +158,8 @@ public abstract class Sparsifier {
         private MagnitudeCut inner;   // top skip (null when skip = 0)
         private final long[] ties = new long[2];   // tie quotas left in this pass: outer, inner
         private float factor = 1f;
+        /** Whether each cut keeps all or none of the elements at its key, so apply needs no index order. */
+        private boolean orderFree;
 
         RankWindow(long n, long skip, long keep, Norm rescale) {
             this.n = n;
@@ -214,7 +230,30 @@ public abstract class Sparsifier {
         private void takeCuts() {
             outer = select.cut(0);
             inner = skip == 0 ? null : select.cut(1);
+            orderFree = (outer.ties() == 0 || outer.ties() == select.tiedAt(0))
+                    && (inner == null || inner.ties() == 0 || inner.ties() == select.tiedAt(1));
             keys = null;
+        }
+
+        /**
+         * When every element at a cut key is kept, or none is, the tie quotas cannot run out early, so a
+         * copy with its own quotas masks any chunk as this one does. Otherwise (a partial tie, common in
+         * bf16 task vectors) the quota goes to the first tied elements in index order: null.
+         */
+        @Override
+        public Sparsifier applier() {
+            if (!orderFree) {
+                return null;
+            }
+            RankWindow copy = new RankWindow(n, skip, keep, null);
+            copy.lowPass = lowPass;
+            copy.outer = outer;
+            copy.inner = inner;
+            copy.factor = factor;
+            copy.orderFree = true;
+            copy.ties[0] = ties[0];
+            copy.ties[1] = ties[1];
+            return copy;
         }
 
         @Override

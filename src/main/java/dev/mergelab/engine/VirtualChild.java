@@ -1,0 +1,102 @@
+package dev.mergelab.engine;
+
+import dev.mergelab.Workers;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
+
+/**
+ * A merge read as if it were a model: a tensor is merged the first time it is asked for, exactly as
+ * the merge would write it (same jobs, same executor, so the bytes equal the output folder's), and
+ * kept while the cached tensors fit in a byte budget, the least recently used going first. Later code
+ * (a forward pass, an evaluation) reads a recipe without a folder being written.
+ *
+ * <p>One tensor is merged at a time (callers asking meanwhile wait); its combine pass uses every
+ * thread the options give. A tensor larger than the budget is returned but not kept.
+ */
+public final class VirtualChild implements AutoCloseable {
+
+    private final Map<String, TensorJob> jobs = new LinkedHashMap<>();
+    private final TensorCompute compute;
+    private final Executor.Options opts;
+    private final long cacheBytes;
+    private final ProgressListener progress;
+    private final ExecutorService helpers;
+    /** Access-ordered: iteration starts at the least recently used tensor. */
+    private final LinkedHashMap<String, MemorySink.Tensor> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedBytes;
+    private long merges;
+
+    VirtualChild(MergePlan plan, TensorCompute compute, Executor.Options opts, long cacheBytes, Consumer<String> warnings) {
+        for (TensorJob j : plan.jobs()) {
+            jobs.put(j.outputName(), j);
+        }
+        this.compute = compute;
+        this.opts = opts;
+        this.cacheBytes = cacheBytes;
+        this.progress = new ProgressListener() {
+            @Override
+            public void warning(String message) {
+                warnings.accept(message);
+            }
+        };
+        this.helpers = opts.threads() > 1 ? Workers.pool(opts.threads() - 1, "child-merge") : null;
+    }
+
+    /** The output tensors' jobs (name, dtype, shape, inputs), in output order. */
+    public Map<String, TensorJob> jobs() {
+        return Collections.unmodifiableMap(jobs);
+    }
+
+    /** Tensor {@code name}, merged now unless cached; throws when the merge has no such tensor. */
+    public synchronized MemorySink.Tensor tensor(String name) {
+        MemorySink.Tensor t = cache.get(name);
+        if (t != null) {
+            return t;
+        }
+        TensorJob job = jobs.get(name);
+        if (job == null) {
+            throw new IllegalArgumentException("the merge has no tensor " + name);
+        }
+        MemorySink sink = MemorySink.of(job);
+        Executor.runOne(job, compute, sink, opts, helpers, progress);
+        merges++;
+        t = sink.tensor(name);
+        long size = t.bytes().length;
+        if (size <= cacheBytes) {
+            var it = cache.values().iterator();
+            while (cachedBytes + size > cacheBytes && it.hasNext()) {
+                cachedBytes -= it.next().bytes().length;
+                it.remove();
+            }
+            cache.put(name, t);
+            cachedBytes += size;
+        }
+        return t;
+    }
+
+    /** Rows {@code [row, row + rows)} of tensor {@code name} as float32 into {@code dst}. */
+    public void rows(String name, long row, int rows, float[] dst) {
+        tensor(name).rows(row, rows, dst);
+    }
+
+    /** Bytes of the tensors kept now. */
+    public synchronized long cachedBytes() {
+        return cachedBytes;
+    }
+
+    /** How many tensor merges ran (a cache hit runs none). */
+    public synchronized long merges() {
+        return merges;
+    }
+
+    /** Stops the helper threads; the session's parents stay open. */
+    @Override
+    public void close() {
+        if (helpers != null) {
+            helpers.shutdownNow();
+        }
+    }
+}
