@@ -1,6 +1,8 @@
 package dev.mergelab.cli;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.engine.OutputFolder;
+import dev.mergelab.engine.OutputGuard;
 import dev.mergelab.lora.AdapterWriter;
 import dev.mergelab.lora.ExtractReport;
 import dev.mergelab.lora.LoraExtract;
@@ -112,13 +114,15 @@ final class LoraExtractCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (ModelSource b = ModelSource.open(resolver.resolve(ModelRef.parse(base)).base(), base);
              ModelSource f = ModelSource.open(resolver.resolve(ModelRef.parse(model)).base(), model)) {
+            List<Path> inputs = OutputGuard.pathsOf(List.of(b, f));
+            OutputFolder.check(outDir, force, inputs);
             LoraExtract.Result r = LoraExtract.run(b, f, base, o, w -> err.println("mergelab: warning: " + w));
             String command = "mergelab lora extract " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
             Map<String, String> extra = new LinkedHashMap<>();
             extra.put(ExtractReport.FILE_NAME, ExtractReport.json(r.modules(), command));
             extra.put("README.md", "# LoRA adapter extracted by MergeLab\n\nBase: `" + base + "`  \nFine-tune: `" + model
                     + "`  \nCommand: `" + command + "`\n\nPer-module rank and relative reconstruction error: `" + ExtractReport.FILE_NAME + "`.\n");
-            Path written = AdapterWriter.write(outDir, force, r.tensors(), r.config(), extra);
+            Path written = AdapterWriter.write(outDir, force, inputs, r.tensors(), r.config(), extra);
             if (!quiet) {
                 out.print(ExtractReport.table(r.modules()));
             }

@@ -71,7 +71,7 @@ public final class MergeRun {
         metadata.put("mergelab_recipe_sha256", recipe.textSha256());
         // Hash inputs for the model card while the merge runs; both read the same page-cache pages.
         CompletableFuture<Map<String, String>> hashes = CompletableFuture.supplyAsync(() -> hashInputs(plan));
-        try (OutputFolder folder = OutputFolder.prepare(outDir, opts.force())) {
+        try (OutputFolder folder = OutputFolder.prepare(outDir, opts.force(), OutputGuard.pathsOf(plan.models()))) {
             List<String> files;
             Map<String, String> shardHashes;
             try (ShardedWriter writer = ShardedWriter.create(folder.temp(), "model", entries, opts.shardBytes(), metadata)) {

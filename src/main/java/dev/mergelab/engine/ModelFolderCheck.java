@@ -21,7 +21,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -181,6 +184,28 @@ public final class ModelFolderCheck {
                     + " tensor bytes");
         }
         return problems;
+    }
+
+    /**
+     * The file names {@value #MANIFEST} lists, or empty when the folder has no readable manifest (not written by
+     * MergeLab). Sizes and hashes are not checked: this only says which files MergeLab wrote.
+     */
+    public static Optional<Set<String>> manifestEntries(Path dir) {
+        Path manifest = dir.resolve(MANIFEST);
+        try {
+            if (!Files.isRegularFile(manifest, LinkOption.NOFOLLOW_LINKS) || Files.size(manifest) > MAX_MANIFEST_BYTES) {
+                return Optional.empty();
+            }
+            JsonNode listed = JSON.readTree(Files.readAllBytes(manifest)).get("files");
+            if (listed == null || !listed.isObject()) {
+                return Optional.empty();
+            }
+            Set<String> names = new TreeSet<>();
+            listed.fieldNames().forEachRemaining(names::add);
+            return Optional.of(names);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** Every file listed with the right size and SHA-256, and every file of the folder listed. */

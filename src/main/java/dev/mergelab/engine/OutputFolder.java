@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -31,6 +32,7 @@ public final class OutputFolder implements AutoCloseable {
     private static final String TMP_TAG = ".mergelab-tmp-";
     private static final String OLD_TAG = ".mergelab-old-";
 
+    private final Path outDir;
     private final Path target;
     private final Path temp;
     private final boolean force;
@@ -40,7 +42,8 @@ public final class OutputFolder implements AutoCloseable {
     private boolean published;
     private boolean cancelled;
 
-    private OutputFolder(Path target, Path temp, boolean force) {
+    private OutputFolder(Path outDir, Path target, Path temp, boolean force) {
+        this.outDir = outDir;
         this.target = target;
         this.temp = temp;
         this.force = force;
@@ -63,15 +66,14 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
-    /** Checks OUT_DIR can be written and creates the temporary folder beside it. */
-    public static OutputFolder prepare(Path outDir, boolean force) {
+    /**
+     * Checks OUT_DIR can be written and creates the temporary folder beside it. Whatever {@code force} says, OUT_DIR
+     * must not be, contain or lie inside any of {@code inputs} (the models, files and adapters the command reads),
+     * and {@code force} replaces only a folder MergeLab wrote ({@link OutputGuard}).
+     */
+    public static OutputFolder prepare(Path outDir, boolean force, Collection<Path> inputs) {
+        check(outDir, force, inputs);
         Path target = outDir.toAbsolutePath().normalize();
-        if (Files.exists(target) && !force) {
-            throw MergeLabException.input(outDir + " already exists", "choose another OUT_DIR or pass --force to replace it");
-        }
-        if (Files.exists(target) && !Files.isDirectory(target)) {
-            throw MergeLabException.input(outDir + " exists and is not a folder", "choose another OUT_DIR");
-        }
         Path parent = target.getParent();
         try {
             Files.createDirectories(parent);
@@ -85,7 +87,22 @@ public final class OutputFolder implements AutoCloseable {
         } catch (IOException e) {
             throw MergeLabException.input("cannot write into " + parent + ": " + e.getMessage(), "check permissions and free space");
         }
-        return new OutputFolder(target, temp, force);
+        return new OutputFolder(outDir, target, temp, force);
+    }
+
+    /**
+     * The checks of {@link #prepare} without creating anything, for commands that compute for a long time before
+     * they write (lora extract, lora merge): a refusal comes first, not after the work.
+     */
+    public static void check(Path outDir, boolean force, Collection<Path> inputs) {
+        Path target = outDir.toAbsolutePath().normalize();
+        OutputGuard.checkNotAnInput(outDir, inputs);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (!force) {
+                throw MergeLabException.input(outDir + " already exists", "choose another OUT_DIR or pass --force to replace it");
+            }
+            OutputGuard.checkReplaceable(outDir, target);
+        }
     }
 
     /** The folder to write into. */
@@ -115,11 +132,13 @@ public final class OutputFolder implements AutoCloseable {
     private void publishLocked() {
         Path old = null;
         try {
-            if (Files.exists(target)) {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 if (!force) {
                     throw MergeLabException.input(target + " appeared while merging (another merge into the same folder?)",
                             "nothing was overwritten; choose another OUT_DIR or retry with --force");
                 }
+                // It may have appeared, or changed, while merging: the replace rule holds for what is there now.
+                OutputGuard.checkReplaceable(outDir, target);
                 if (Renames.rename(temp, target, Renames.RENAME_EXCHANGE)) {
                     // One atomic step: OUT_DIR is now the new folder and the old one sits at the temp name.
                     published = true;

@@ -10,6 +10,7 @@ import dev.mergelab.MergeLabException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +41,8 @@ class OutputFolderTest {
         Path out = tmp.resolve("out");
         Files.createDirectories(out);
         Files.writeString(out.resolve("old.txt"), "old");
-        try (OutputFolder f = OutputFolder.prepare(out, true)) {
+        ModelFolderCheck.writeManifest(out, "test", 1); // MergeLab's own folder: --force may replace it
+        try (OutputFolder f = OutputFolder.prepare(out, true, List.of())) {
             Files.writeString(f.temp().resolve("new.txt"), "new");
             f.publish();
         }
@@ -48,7 +50,7 @@ class OutputFolderTest {
         assertFalse(Files.exists(out.resolve("old.txt")));
 
         Path other = tmp.resolve("other");
-        try (OutputFolder f = OutputFolder.prepare(other, false)) {
+        try (OutputFolder f = OutputFolder.prepare(other, false, List.of())) {
             Files.createDirectories(other); // another merge won the race (even with an empty folder)
             MergeLabException e = assertThrows(MergeLabException.class, f::publish);
             assertTrue(e.getMessage().contains("appeared while merging"), e.getMessage());
@@ -70,5 +72,36 @@ class OutputFolderTest {
         assertEquals("precious", Files.readString(tmp.resolve("out").resolve("weights")));
         assertFalse(Files.exists(old));
         assertFalse(Files.exists(stale));
+    }
+
+    @Test
+    void aFolderThatAppearedWithoutAManifestIsNotReplacedEvenWithForce() throws Exception {
+        Path out = tmp.resolve("raced");
+        try (OutputFolder f = OutputFolder.prepare(out, true, List.of())) {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("notes.txt"), "someone else's");
+            MergeLabException e = assertThrows(MergeLabException.class, f::publish);
+            assertTrue(e.getMessage().contains("was not written by MergeLab"), e.getMessage());
+        }
+        assertEquals("someone else's", Files.readString(out.resolve("notes.txt")));
+    }
+
+    @Test
+    void hubCacheInputsAreComparedByRealPath() throws Exception {
+        // The Hugging Face cache: snapshot files are links into blobs/, so the blobs folder holds the input's bytes.
+        Path repo = tmp.resolve("hub").resolve("models--org--m");
+        Path blobs = Files.createDirectories(repo.resolve("blobs"));
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve("abc"));
+        Files.writeString(blobs.resolve("f00d"), "weights");
+        Files.createSymbolicLink(snapshot.resolve("model.safetensors"), blobs.resolve("f00d"));
+        for (Path out : List.of(blobs, repo, repo.resolve("snapshots"), snapshot.resolve("sub"))) {
+            MergeLabException e = assertThrows(MergeLabException.class, () -> OutputFolder.prepare(out, true, List.of(snapshot)),
+                    out.toString());
+            assertTrue(e.getMessage().contains("input"), e.getMessage());
+        }
+        assertEquals("weights", Files.readString(blobs.resolve("f00d")));
+        try (OutputFolder f = OutputFolder.prepare(tmp.resolve("hub").resolve("elsewhere"), false, List.of(snapshot))) {
+            assertTrue(Files.isDirectory(f.temp()));
+        }
     }
 }
