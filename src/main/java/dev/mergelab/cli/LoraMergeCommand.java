@@ -1,5 +1,7 @@
 package dev.mergelab.cli;
 
+import dev.mergelab.engine.MergeRun;
+import dev.mergelab.engine.ModelCard;
 import dev.mergelab.engine.OutputFolder;
 import dev.mergelab.engine.OutputGuard;
 import dev.mergelab.lora.Adapter;
@@ -79,7 +81,15 @@ final class LoraMergeCommand implements Callable<Integer> {
             OutputFolder.check(outDir, force, inputs);
             int t = threads.count();
             LoraMerge.Result r = LoraMerge.run(recipe, base, adapters, t, w -> err.println("mergelab: warning: " + w));
-            Path written = AdapterWriter.write(outDir, force, inputs, r.tensors(), r.config(), Map.of("mergelab_lora_merge.yml", recipe.text()));
+            List<String> sources = new ArrayList<>();
+            for (LoraMergeRecipe.Entry e : recipe.adapters()) {
+                sources.add(e.adapter() + " (adapter, weight " + e.weight() + ")");
+            }
+            String card = ModelCard.adapter(outDir.toAbsolutePath().normalize().getFileName().toString(), recipe.baseModel(),
+                    "Combined from " + adapters.size() + " adapters by PEFT's add_weighted_adapter with combination_type `"
+                            + r.type().peftName() + "` (rank " + r.rank() + ").", sources, "yaml", recipe.text(), MergeRun.VERSION);
+            Path written = AdapterWriter.write(outDir, force, inputs, r.tensors(), r.config(),
+                    Map.of("mergelab_lora_merge.yml", recipe.text(), "README.md", card));
             out.printf("merged %d adapters (%s) into %s: %d modules, r=%d, in %.1f s%n", adapters.size(), r.type().peftName(), written,
                     r.modules(), r.rank(), (System.nanoTime() - t0) / 1e9);
             return 0;

@@ -97,8 +97,8 @@ public final class MergeRun {
                 for (ModelSource m : plan.models()) {
                     parents.add(m.displayName());
                 }
-                String card = ModelCard.render(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
-                        plan.method(), spec.paper() + (spec.paperUrl() == null ? "" : " (" + spec.paperUrl() + ")"), recipe.text(),
+                String card = ModelCard.merge(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
+                        recipe.baseModel().map(b -> b.raw()).orElse(null), plan.method(), spec.paper(), spec.paperUrl(), recipe.text(),
                         inputHashes(plan, hashes), VERSION);
                 Files.writeString(folder.temp().resolve("README.md"), card);
                 verifyOutput(folder.temp(), plan);
