@@ -118,10 +118,7 @@ public final class MergeRun {
     }
 
     private static MergeLabException writeFailure(Path outDir, IOException e) {
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        boolean full = msg.contains("No space left");
-        return MergeLabException.input("writing " + outDir + " failed: " + msg,
-                full ? "free disk space and rerun; nothing was left at the output path" : "nothing was left at the output path");
+        return OutputFolder.writeFailed(outDir, e);
     }
 
     /** The input hashes, with a fault of the hashing thread (SIGBUS on a truncated input) reported by file. */

@@ -105,6 +105,34 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
+    /** Below this many usable bytes, a failed write is taken to be a full disk. */
+    static final long NEARLY_FULL_BYTES = 8L << 20;
+
+    /**
+     * The one-line error for a failed write into OUT_DIR. Whether the disk is full is read from the file system
+     * (its usable space, measured while the partial output still occupies it), not from the error's text, which
+     * the C library words in the user's language. Call it before the temporary folder is removed.
+     */
+    public static MergeLabException writeFailed(Path outDir, IOException e) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return MergeLabException.input("writing " + outDir + " failed: " + msg,
+                outOfSpace(outDir) ? "the disk is full: free disk space and rerun; nothing was left at the output path"
+                        : "nothing was left at the output path");
+    }
+
+    /** True when the file system OUT_DIR is written to has (almost) no usable space left. */
+    static boolean outOfSpace(Path outDir) {
+        Path p = outDir.toAbsolutePath().normalize();
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        try {
+            return p != null && Files.getFileStore(p).getUsableSpace() < NEARLY_FULL_BYTES;
+        } catch (IOException | RuntimeException x) {
+            return false;
+        }
+    }
+
     /** The folder to write into. */
     public Path temp() {
         return temp;

@@ -1,7 +1,6 @@
 package dev.mergelab.lora;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mergelab.MergeLabException;
 import dev.mergelab.engine.MergeRun;
 import dev.mergelab.engine.ModelFolderCheck;
 import dev.mergelab.engine.OutputFolder;
@@ -10,6 +9,7 @@ import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.DType;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -53,23 +53,27 @@ public final class AdapterWriter {
             entries.add(new SafetensorsWriter.Entry(t.name(), t.dtype(), t.shape()));
         }
         try (OutputFolder folder = OutputFolder.prepare(outDir, force, inputs)) {
-            try (SafetensorsWriter w = SafetensorsWriter.create(folder.temp().resolve(Adapter.WEIGHTS_FILE), entries,
-                    Map.of("format", "pt"))) {
-                for (OutTensor t : tensors) {
-                    writeOne(w, t);
+            try {
+                try (SafetensorsWriter w = SafetensorsWriter.create(folder.temp().resolve(Adapter.WEIGHTS_FILE), entries,
+                        Map.of("format", "pt"))) {
+                    for (OutTensor t : tensors) {
+                        writeOne(w, t);
+                    }
+                    w.finish(false);
                 }
-                w.finish(false);
+                Files.writeString(folder.temp().resolve(AdapterConfig.FILE_NAME), AdapterJson.MAPPER.writeValueAsString(config) + "\n");
+                for (Map.Entry<String, String> e : extraFiles.entrySet()) {
+                    Files.writeString(folder.temp().resolve(e.getKey()), e.getValue());
+                }
+                // Last, as for merges: it lets `mergelab verify` check the files and a later --force replace the folder.
+                ModelFolderCheck.writeManifest(folder.temp(), MergeRun.VERSION, 1);
+            } catch (IOException e) {
+                throw OutputFolder.writeFailed(outDir, e); // while the partial output still fills the disk
+            } catch (UncheckedIOException e) {
+                throw OutputFolder.writeFailed(outDir, e.getCause());
             }
-            Files.writeString(folder.temp().resolve(AdapterConfig.FILE_NAME), AdapterJson.MAPPER.writeValueAsString(config) + "\n");
-            for (Map.Entry<String, String> e : extraFiles.entrySet()) {
-                Files.writeString(folder.temp().resolve(e.getKey()), e.getValue());
-            }
-            // Last, as for merges: it lets `mergelab verify` check the files and a later --force replace the folder.
-            ModelFolderCheck.writeManifest(folder.temp(), MergeRun.VERSION, 1);
             folder.publish();
             return folder.target();
-        } catch (IOException e) {
-            throw MergeLabException.input("writing " + outDir + " failed: " + e.getMessage(), "nothing was left at the output path");
         }
     }
 

@@ -104,4 +104,41 @@ class OutputFolderTest {
             assertTrue(Files.isDirectory(f.temp()));
         }
     }
+
+    @Test
+    void aFullDiskIsToldByTheFileSystemNotByTheErrorsWording() throws Exception {
+        // The C library words ENOSPC in the user's language ("Kein Speicherplatz mehr auf dem Gerät"); matching the
+        // English text missed it. Same 1 MB tmpfs as FaultInjectionTest's disk-full case (we run as root).
+        Path small = Files.createDirectories(tmp.resolve("small"));
+        boolean mounted;
+        try {
+            Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString()).redirectErrorStream(true).start();
+            mounted = p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            mounted = false;
+        }
+        assumeTrue(mounted, "mounting a tmpfs is not permitted here");
+        try {
+            Path out = small.resolve("out");
+            try (var ch = java.nio.channels.FileChannel.open(small.resolve("fill"), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(64 << 10);
+                while (true) {
+                    block.clear();
+                    ch.write(block);
+                }
+            } catch (java.io.IOException full) {
+                // the tmpfs is full now
+            }
+            String german = "Kein Speicherplatz mehr auf dem Ger\u00e4t";
+            MergeLabException e = OutputFolder.writeFailed(out, new java.io.IOException(german));
+            assertTrue(e.hint().contains("free disk space"), e.hint());
+            assertTrue(e.getMessage().contains(german), e.getMessage());
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        // And the English words alone do not make a disk full: here the file system has room.
+        MergeLabException e = OutputFolder.writeFailed(tmp.resolve("roomy"), new java.io.IOException("No space left on device"));
+        assertTrue(!e.hint().contains("free disk space"), e.hint());
+    }
 }
