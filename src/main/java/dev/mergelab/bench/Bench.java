@@ -1,6 +1,7 @@
 package dev.mergelab.bench;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.engine.ModelFolderCheck;
 import dev.mergelab.synth.FamilyGenerator;
 import dev.mergelab.synth.FamilySpec;
 import java.io.IOException;
@@ -57,6 +58,13 @@ public final class Bench {
             return dir;
         }
         if (Files.exists(dir)) {
+            // Only a generation this command started (base/, ft1/, ...) is removed; anything else there is the user's.
+            try (Stream<Path> s = Files.list(dir)) {
+                if (!s.allMatch(p -> p.getFileName().toString().matches("base|ft[0-9]+"))) {
+                    throw MergeLabException.input(dir + " exists, is not a complete benchmark family and holds other files",
+                            "choose another --cache folder or remove " + dir + " yourself");
+                }
+            }
             deleteTree(dir);
         }
         log.printf("generating the %s family (%,d parameters per model, base + %d fine-tunes) in %s ...%n", c.sizeName(),
@@ -105,10 +113,10 @@ public final class Bench {
                 try {
                     shm = child(c, recipe, c.shm().resolve("merged-" + m), false);
                 } finally {
-                    deleteTree(c.shm().resolve("merged-" + m));
+                    deleteMerged(c.shm().resolve("merged-" + m));
                 }
             }
-            deleteTree(c.out().resolve("merged-" + m));
+            deleteMerged(c.out().resolve("merged-" + m));
             Row row = new Row(m, floor, disk, shmFloor, shm, error);
             rows.add(row);
             log.println(error != null ? " FAILED: " + error
@@ -194,6 +202,13 @@ public final class Bench {
             Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3\n");
         } catch (IOException | InterruptedException e) {
             throw MergeLabException.input("--cold needs permission to write /proc/sys/vm/drop_caches", "run as root or without --cold");
+        }
+    }
+
+    /** Removes a merge output, but only one MergeLab wrote: a failed merge may have refused a folder of the user's. */
+    private static void deleteMerged(Path dir) throws IOException {
+        if (ModelFolderCheck.hasManifest(dir)) {
+            deleteTree(dir);
         }
     }
 

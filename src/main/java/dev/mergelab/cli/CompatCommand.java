@@ -1,8 +1,5 @@
 package dev.mergelab.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.engine.OpenModels;
 import dev.mergelab.lab.Compat;
 import dev.mergelab.lab.CompatReport;
@@ -58,7 +55,7 @@ final class CompatCommand implements Callable<Integer> {
             CompatReport r = Compat.check(opened.list().subList(0, models.size()), b,
                     threads.count());
             if (json) {
-                out.println(toJson(r));
+                out.println(r.toJson());
             } else {
                 out.println("verdict: " + r.verdict());
                 for (String reason : r.reasons()) {
@@ -93,43 +90,5 @@ final class CompatCommand implements Callable<Integer> {
             }
         }
         return sb.toString();
-    }
-
-    private static String toJson(CompatReport r) throws Exception {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode o = m.createObjectNode();
-        o.put("verdict", r.verdict());
-        ArrayNode reasons = o.putArray("reasons");
-        r.reasons().forEach(reasons::add);
-        ArrayNode models = o.putArray("models");
-        r.models().forEach(models::add);
-        o.put("base", r.base());
-        ArrayNode layers = o.putArray("layers");
-        for (Map.Entry<Integer, TaskVectorStats> e : r.layers().entrySet()) {
-            ObjectNode l = layers.addObject();
-            l.put("layer", e.getKey());
-            stats(l, e.getValue());
-        }
-        if (r.total() != null) {
-            stats(o.putObject("total"), r.total());
-        }
-        return m.writerWithDefaultPrettyPrinter().writeValueAsString(o);
-    }
-
-    private static void stats(ObjectNode o, TaskVectorStats s) {
-        ArrayNode norms = o.putArray("delta_l2_norm");
-        ArrayNode rel = o.putArray("relative_delta");
-        ArrayNode changed = o.putArray("fraction_changed");
-        for (int i = 0; i < s.models; i++) {
-            norms.add(s.deltaNorm(i));
-            rel.add(s.relativeDelta(i));
-            changed.add(s.changedFraction(i));
-        }
-        ArrayNode pairs = o.putArray("pairs");
-        for (int i = 0; i < s.models; i++) {
-            for (int j = i + 1; j < s.models; j++) {
-                pairs.addObject().put("i", i).put("j", j).put("cosine", s.cosine(i, j)).put("sign_conflict_rate", s.signConflictRate(i, j));
-            }
-        }
     }
 }

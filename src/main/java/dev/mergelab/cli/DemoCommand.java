@@ -9,14 +9,19 @@ import dev.mergelab.recipe.Recipe;
 import dev.mergelab.synth.FamilyGenerator;
 import dev.mergelab.synth.FamilySpec;
 import dev.mergelab.tensor.DType;
+import dev.mergelab.MergeLabException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -110,10 +115,72 @@ final class DemoCommand implements Callable<Integer> {
                 """);
     }
 
+    /** Marks a folder the demo wrote, so a later {@code demo --out} may reuse and overwrite it. */
+    static final String MARKER = ".mergelab-demo";
+
     @Override
     public Integer call() throws Exception {
         PrintWriter pw = spec.commandLine().getOut();
-        Path root = out != null ? out : Files.createTempDirectory("mergelab-demo-");
+        if (out != null) {
+            claim(out);
+            run(out, pw);
+            pw.printf("3. outputs are Hugging Face folders (config, tokenizer, model card, recipe) under %s%n", out);
+            pw.println("   try: ./mergelab merge " + out.resolve("ties.yml") + " /tmp/my-merge --dry-run");
+            return 0;
+        }
+        // Without --out everything goes to a temporary folder that is removed at the end, also on Ctrl-C.
+        Path root = Files.createTempDirectory("mergelab-demo-");
+        Thread cleanup = new Thread(() -> deleteTree(root), "mergelab-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            run(root, pw);
+        } finally {
+            deleteTree(root);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down; the hook deletes the folder anyway
+            }
+        }
+        pw.printf("3. removed the temporary folder %s; rerun with --out DIR to keep the family, recipes and merged models%n", root);
+        return 0;
+    }
+
+    /**
+     * {@code --out} may be a new or empty folder, or one an earlier demo wrote (it holds {@value #MARKER}): the demo
+     * overwrites its recipes and merged models, and must not overwrite files of the user's with the same names.
+     */
+    private static void claim(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.exists(dir.resolve(MARKER))) {
+            boolean empty;
+            try (Stream<Path> s = Files.list(dir)) {
+                empty = s.findAny().isEmpty();
+            } catch (IOException e) {
+                throw MergeLabException.input(dir + " exists and is not a folder the demo can use", "choose a new folder for --out");
+            }
+            if (!empty) {
+                throw MergeLabException.input(dir + " is not empty and was not written by the demo",
+                        "choose a new folder for --out; the demo would overwrite files there");
+            }
+        }
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(MARKER), "written by mergelab demo; its contents may be overwritten by the next demo run\n");
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: a temporary folder left behind is the operating system's to clean
+        }
+    }
+
+    private void run(Path root, PrintWriter pw) throws Exception {
         Path family = root.resolve("family");
         if (!Files.isDirectory(family.resolve("base"))) {
             FamilySpec fs = FamilySpec.tiny(DType.BF16);
@@ -146,10 +213,8 @@ final class DemoCommand implements Callable<Integer> {
                         distances(child, family));
             }
         }
-        pw.printf("3. outputs are Hugging Face folders (config, tokenizer, model card, recipe) under %s%n", root);
-        pw.println("   try: ./mergelab merge " + root.resolve("ties.yml") + " /tmp/my-merge --dry-run");
-        return 0;
     }
+
 
     /** ‖child − parent‖ / ‖parent‖ over the tensors both have (layer names may differ for passthrough). */
     private static String distances(MemorySink child, Path family) {

@@ -1,15 +1,10 @@
 package dev.mergelab.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.lab.ModelFacts;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.model.TensorRef;
-import dev.mergelab.tensor.DType;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,39 +35,7 @@ final class InspectCommand implements Callable<Integer> {
         try (ModelSource m = Models.opener().open(model)) {
             ModelFacts f = ModelFacts.of(m);
             if (json) {
-                ObjectMapper mapper = new ObjectMapper();
-                ObjectNode o = mapper.createObjectNode();
-                o.put("path", m.root().toString());
-                o.put("format", f.format());
-                o.put("files", m.files().size());
-                o.put("architecture", f.architecture().name());
-                o.put("architecture_inferred", f.architecture().isInferred());
-                o.put("model_type", f.config() == null ? null : f.config().modelType().orElse(null));
-                o.put("num_layers", f.numLayers());
-                o.put("num_parameters", f.numParameters());
-                o.put("bytes", f.numBytes());
-                ObjectNode dt = o.putObject("dtypes");
-                for (Map.Entry<DType, Long> e : f.dtypes().entrySet()) {
-                    dt.put(e.getKey().safetensorsName(), e.getValue());
-                }
-                o.put("tokenizer", f.tokenizer().present());
-                if (f.tokenizer().vocabSize().isPresent()) {
-                    o.put("tokenizer_vocab_size", f.tokenizer().vocabSize().getAsInt());
-                }
-                if (f.config() != null && f.config().vocabSize().isPresent()) {
-                    o.put("vocab_size", f.config().vocabSize().getAsInt());
-                }
-                ArrayNode ts = o.putArray("tensors");
-                for (TensorRef t : m.tensors().values()) {
-                    ObjectNode to = ts.addObject();
-                    to.put("name", t.name());
-                    to.put("dtype", t.dtype().safetensorsName());
-                    ArrayNode sh = to.putArray("shape");
-                    for (long d : t.shape()) {
-                        sh.add(d);
-                    }
-                }
-                out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+                out.println(f.toJson());
                 return 0;
             }
             out.printf("model:        %s (%s, %d file%s)%n", m.root(), f.format(), m.files().size(), m.files().size() == 1 ? "" : "s");

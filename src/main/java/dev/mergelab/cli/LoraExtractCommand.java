@@ -1,6 +1,10 @@
 package dev.mergelab.cli;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.Version;
+import dev.mergelab.engine.ModelCard;
+import dev.mergelab.engine.OutputFolder;
+import dev.mergelab.engine.OutputGuard;
 import dev.mergelab.lora.AdapterWriter;
 import dev.mergelab.lora.ExtractReport;
 import dev.mergelab.lora.LoraExtract;
@@ -72,7 +76,7 @@ final class LoraExtractCommand implements Callable<Integer> {
     @Option(names = "--power-iters", defaultValue = "2", description = "Randomised SVD power iterations (default: ${DEFAULT-VALUE}).")
     int powerIters;
 
-    @Option(names = "--dtype", defaultValue = "bfloat16", description = "dtype of A and B (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", description = "dtype of A and B: bfloat16, float16 or float32 (default: the fine-tune's).")
     String dtype;
 
     @Mixin
@@ -100,8 +104,8 @@ final class LoraExtractCommand implements Callable<Integer> {
         if (rank < 1 || oversample < 0 || powerIters < 0 || svEpsilon < 0 || !Double.isFinite(svEpsilon)) {
             throw MergeLabException.input("--rank must be >= 1, --oversample, --power-iters and --sv-epsilon >= 0", null);
         }
-        DType dt = DType.fromUserName(dtype);
-        if (dt == null || !dt.isFloating()) {
+        DType dt = dtype == null ? null : DType.fromUserName(dtype);
+        if (dtype != null && (dt == null || !dt.isFloating())) {
             throw MergeLabException.input("--dtype '" + dtype + "' is not a floating dtype", "use bfloat16, float16 or float32");
         }
         int t = threads.count();
@@ -112,13 +116,17 @@ final class LoraExtractCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (ModelSource b = ModelSource.open(resolver.resolve(ModelRef.parse(base)).base(), base);
              ModelSource f = ModelSource.open(resolver.resolve(ModelRef.parse(model)).base(), model)) {
+            List<Path> inputs = OutputGuard.pathsOf(List.of(b, f));
+            OutputFolder.check(outDir, force, inputs);
             LoraExtract.Result r = LoraExtract.run(b, f, base, o, w -> err.println("mergelab: warning: " + w));
-            String command = "mergelab lora extract " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            String command = commandLine(spec.commandLine().getParseResult().originalArgs());
             Map<String, String> extra = new LinkedHashMap<>();
-            extra.put(ExtractReport.FILE_NAME, ExtractReport.json(r.modules(), command));
-            extra.put("README.md", "# LoRA adapter extracted by MergeLab\n\nBase: `" + base + "`  \nFine-tune: `" + model
-                    + "`  \nCommand: `" + command + "`\n\nPer-module rank and relative reconstruction error: `" + ExtractReport.FILE_NAME + "`.\n");
-            Path written = AdapterWriter.write(outDir, force, r.tensors(), r.config(), extra);
+            extra.put(ExtractReport.FILE_NAME, ExtractReport.json(r.modules(), command, r.dtype()));
+            extra.put("README.md", ModelCard.adapter(outDir.toAbsolutePath().normalize().getFileName().toString(), base,
+                    "Extracted from a fine-tune by a truncated SVD of each weight matrix's change (rank at most " + rank
+                            + ", factors in " + r.dtype().torchName() + "); the rank and relative error of every module, as written, are in `"
+                            + ExtractReport.FILE_NAME + "`.", List.of(model + " (fine-tune)"), "sh", command, Version.VERSION));
+            Path written = AdapterWriter.write(outDir, force, inputs, r.tensors(), r.config(), extra);
             if (!quiet) {
                 out.print(ExtractReport.table(r.modules()));
             }
@@ -128,6 +136,18 @@ final class LoraExtractCommand implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9, worst);
         }
         return 0;
+    }
+
+    /**
+     * The command as typed, quoted for a POSIX shell where needed. picocli's original arguments are the whole
+     * command line, subcommands included, so only the program name is added.
+     */
+    static String commandLine(List<String> args) {
+        StringBuilder sb = new StringBuilder("mergelab");
+        for (String a : args) {
+            sb.append(' ').append(a.matches("[A-Za-z0-9_./=:@%+,-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return sb.toString();
     }
 
     private static List<Pattern> patterns(List<String> regexes, String option) {

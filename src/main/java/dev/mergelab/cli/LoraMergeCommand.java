@@ -1,5 +1,9 @@
 package dev.mergelab.cli;
 
+import dev.mergelab.Version;
+import dev.mergelab.engine.ModelCard;
+import dev.mergelab.engine.OutputFolder;
+import dev.mergelab.engine.OutputGuard;
 import dev.mergelab.lora.Adapter;
 import dev.mergelab.lora.AdapterWriter;
 import dev.mergelab.lora.LoraMerge;
@@ -72,9 +76,20 @@ final class LoraMergeCommand implements Callable<Integer> {
             for (LoraMergeRecipe.Entry e : recipe.adapters()) {
                 adapters.add(Adapter.open(resolver.resolve(ModelRef.parse(e.adapter())).base()));
             }
+            List<Path> inputs = new ArrayList<>(OutputGuard.pathsOf(List.of(base)));
+            adapters.forEach(a -> inputs.add(a.folder()));
+            OutputFolder.check(outDir, force, inputs);
             int t = threads.count();
             LoraMerge.Result r = LoraMerge.run(recipe, base, adapters, t, w -> err.println("mergelab: warning: " + w));
-            Path written = AdapterWriter.write(outDir, force, r.tensors(), r.config(), Map.of("mergelab_lora_merge.yml", recipe.text()));
+            List<String> sources = new ArrayList<>();
+            for (LoraMergeRecipe.Entry e : recipe.adapters()) {
+                sources.add(e.adapter() + " (adapter, weight " + e.weight() + ")");
+            }
+            String card = ModelCard.adapter(outDir.toAbsolutePath().normalize().getFileName().toString(), recipe.baseModel(),
+                    "Combined from " + adapters.size() + " adapters by PEFT's add_weighted_adapter with combination_type `"
+                            + r.type().peftName() + "` (rank " + r.rank() + ").", sources, "yaml", recipe.text(), Version.VERSION);
+            Path written = AdapterWriter.write(outDir, force, inputs, r.tensors(), r.config(),
+                    Map.of("mergelab_lora_merge.yml", recipe.text(), "README.md", card));
             out.printf("merged %d adapters (%s) into %s: %d modules, r=%d, in %.1f s%n", adapters.size(), r.type().peftName(), written,
                     r.modules(), r.rank(), (System.nanoTime() - t0) / 1e9);
             return 0;

@@ -81,7 +81,7 @@ public final class MergeRun {
         metadata.put("mergelab_recipe_sha256", recipe.textSha256());
         // Hash inputs for the model card while the merge runs; both read the same page-cache pages.
         CompletableFuture<Map<String, String>> hashes = CompletableFuture.supplyAsync(() -> hashInputs(plan));
-        try (OutputFolder folder = OutputFolder.prepare(outDir, opts.force())) {
+        try (OutputFolder folder = OutputFolder.prepare(outDir, opts.force(), OutputGuard.pathsOf(plan.models()))) {
             List<String> files;
             Map<String, String> shardHashes;
             try (ShardedWriter writer = ShardedWriter.create(folder.temp(), "model", entries, opts.shardBytes(), metadata)) {
@@ -112,8 +112,8 @@ public final class MergeRun {
                 for (ModelSource m : plan.models()) {
                     parents.add(m.displayName());
                 }
-                String card = ModelCard.render(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
-                        plan.method(), spec.paper() + (spec.paperUrl() == null ? "" : " (" + spec.paperUrl() + ")"), recipe.text(),
+                String card = ModelCard.merge(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
+                        recipe.baseModel().map(b -> b.raw()).orElse(null), plan.method(), spec.paper(), spec.paperUrl(), recipe.text(),
                         inputHashes(plan, hashes), Version.VERSION);
                 Files.writeString(folder.temp().resolve("README.md"), card);
                 verifyOutput(folder.temp(), plan);
@@ -133,10 +133,7 @@ public final class MergeRun {
     }
 
     private static MergeLabException writeFailure(Path outDir, IOException e) {
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        boolean full = msg.contains("No space left");
-        return MergeLabException.input("writing " + outDir + " failed: " + msg,
-                full ? "free disk space and rerun; nothing was left at the output path" : "nothing was left at the output path");
+        return OutputFolder.writeFailed(outDir, e);
     }
 
     /** The input hashes, with a fault of the hashing thread (SIGBUS on a truncated input) reported by file. */

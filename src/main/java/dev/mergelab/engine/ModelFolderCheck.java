@@ -1,6 +1,7 @@
 package dev.mergelab.engine;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.ShardIndex;
 import dev.mergelab.format.TensorInfo;
 import dev.mergelab.format.WeightFile;
+import dev.mergelab.model.ModelConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +23,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -45,6 +50,9 @@ public final class ModelFolderCheck {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).maxStringLength(1 << 16).build())
             .build()).enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    /** Well-formedness only, so the caps are those of Jackson's defaults (tokenizer.json holds long strings). */
+    private static final JsonFactory LENIENT_SIZE_JSON = JsonFactory.builder().build();
 
     private ModelFolderCheck() {
     }
@@ -94,13 +102,64 @@ public final class ModelFolderCheck {
         }
     }
 
-    /** Everything {@code mergelab verify} checks; empty when the folder is sound. */
-    public static List<String> verify(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of(dir + ": not a folder");
+    /**
+     * Everything {@code mergelab verify} checks, for any model: a folder (by MergeLab or not; a Hugging Face cache
+     * snapshot's links are followed) or a single {@code .safetensors} file. Every weight file parses, the index
+     * covers every tensor, values are finite, every JSON file parses (config.json as a model config), and when
+     * {@value #MANIFEST} is there, every file matches it. Empty when the model is sound.
+     */
+    public static List<String> verify(Path model) {
+        if (Files.isRegularFile(model) && model.getFileName().toString().endsWith(".safetensors")) {
+            return shardProblems(List.of(model), true, new HashMap<>(), new long[1]);
         }
-        List<String> problems = new ArrayList<>(manifestProblems(dir));
-        problems.addAll(weightProblems(dir, true));
+        if (!Files.isDirectory(model)) {
+            return List.of(model + ": not a model folder or .safetensors file");
+        }
+        List<String> problems = new ArrayList<>();
+        if (hasManifest(model)) {
+            problems.addAll(manifestProblems(model));
+        }
+        problems.addAll(weightProblems(model, true));
+        problems.addAll(jsonProblems(model));
+        return problems;
+    }
+
+    /** True when the folder holds {@value #MANIFEST} (MergeLab wrote it), so verify checks hashes too. */
+    public static boolean hasManifest(Path dir) {
+        return Files.exists(dir.resolve(MANIFEST), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Every {@code .json} file parses; config.json also as a model config (what a merge would read of it). */
+    static List<String> jsonProblems(Path dir) {
+        List<String> problems = new ArrayList<>();
+        List<Path> files;
+        try {
+            files = contentFiles(dir).stream().filter(p -> p.getFileName().toString().endsWith(".json")).toList();
+        } catch (IOException e) {
+            return List.of(dir + ": cannot list: " + e.getMessage());
+        }
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            try {
+                if (name.equals(ShardIndex.FILE_NAME)) {
+                    continue; // read with its own checks by weightProblems
+                }
+                if (name.equals("config.json")) {
+                    ModelConfig.read(f);
+                    continue;
+                }
+                // Streamed token by token: tokenizer.json can be tens of MB, and only well-formedness is asked.
+                try (JsonParser p = LENIENT_SIZE_JSON.createParser(f.toFile())) {
+                    while (p.nextToken() != null) {
+                        // every token read is a token that parsed
+                    }
+                }
+            } catch (MergeLabException e) {
+                problems.add(e.getMessage());
+            } catch (IOException e) {
+                problems.add(name + ": not valid JSON: " + firstLine(e.getMessage()));
+            }
+        }
         return problems;
     }
 
@@ -113,7 +172,7 @@ public final class ModelFolderCheck {
         List<String> problems = new ArrayList<>();
         List<Path> shards;
         try {
-            shards = files(dir).stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
+            shards = contentFiles(dir).stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
         } catch (IOException e) {
             return List.of(dir + ": cannot list: " + e.getMessage());
         }
@@ -121,7 +180,18 @@ public final class ModelFolderCheck {
             problems.add(dir + ": no .safetensors files");
         }
         Map<String, String> shardOf = new HashMap<>();
-        long tensorBytes = 0;
+        long[] tensorBytes = new long[1];
+        problems.addAll(shardProblems(shards, values, shardOf, tensorBytes));
+        indexProblems(dir, shards.size(), shardOf, tensorBytes[0], problems);
+        return problems;
+    }
+
+    /**
+     * Each shard's header, tensors unique across shards ({@code shardOf}: tensor to shard name, filled in), and with
+     * {@code values} every floating value finite. Adds the tensors' bytes to {@code tensorBytes[0]}.
+     */
+    private static List<String> shardProblems(List<Path> shards, boolean values, Map<String, String> shardOf, long[] tensorBytes) {
+        List<String> problems = new ArrayList<>();
         for (Path shard : shards) {
             String name = shard.getFileName().toString();
             try (SafetensorsFile f = SafetensorsFile.open(shard)) {
@@ -130,7 +200,7 @@ public final class ModelFolderCheck {
                     if (before != null) {
                         problems.add(name + ": tensor " + t.name() + " is also in " + before);
                     }
-                    tensorBytes += t.byteSize();
+                    tensorBytes[0] += t.byteSize();
                     if (values && t.dtype().isFloating()) {
                         long bad = nonFinite(f, t);
                         if (bad > 0) {
@@ -144,19 +214,24 @@ public final class ModelFolderCheck {
                 problems.add(name + ": could not be read (" + e.getMessage() + "); was it truncated?");
             }
         }
+        return problems;
+    }
+
+    /** The index (required with several shards) names each tensor's shard and nothing else; total_size right. */
+    private static void indexProblems(Path dir, int shardCount, Map<String, String> shardOf, long tensorBytes, List<String> problems) {
         Path indexFile = dir.resolve(ShardIndex.FILE_NAME);
-        if (!Files.exists(indexFile, LinkOption.NOFOLLOW_LINKS)) {
-            if (shards.size() > 1) {
-                problems.add(dir + ": " + shards.size() + " shard files but no " + ShardIndex.FILE_NAME);
+        if (!Files.exists(indexFile)) {
+            if (shardCount > 1) {
+                problems.add(dir + ": " + shardCount + " shard files but no " + ShardIndex.FILE_NAME);
             }
-            return problems;
+            return;
         }
         ShardIndex index;
         try {
             index = ShardIndex.read(indexFile);
         } catch (MergeLabException e) {
             problems.add(e.getMessage());
-            return problems;
+            return;
         }
         for (Map.Entry<String, String> e : index.weightMap().entrySet()) {
             String actual = shardOf.get(e.getKey());
@@ -175,7 +250,28 @@ public final class ModelFolderCheck {
             problems.add(ShardIndex.FILE_NAME + ": total_size is " + index.totalSize() + " but the shards hold " + tensorBytes
                     + " tensor bytes");
         }
-        return problems;
+    }
+
+    /**
+     * The file names {@value #MANIFEST} lists, or empty when the folder has no readable manifest (not written by
+     * MergeLab). Sizes and hashes are not checked: this only says which files MergeLab wrote.
+     */
+    public static Optional<Set<String>> manifestEntries(Path dir) {
+        Path manifest = dir.resolve(MANIFEST);
+        try {
+            if (!Files.isRegularFile(manifest, LinkOption.NOFOLLOW_LINKS) || Files.size(manifest) > MAX_MANIFEST_BYTES) {
+                return Optional.empty();
+            }
+            JsonNode listed = JSON.readTree(Files.readAllBytes(manifest)).get("files");
+            if (listed == null || !listed.isObject()) {
+                return Optional.empty();
+            }
+            Set<String> names = new TreeSet<>();
+            listed.fieldNames().forEachRemaining(names::add);
+            return Optional.of(names);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** Every file listed with the right size and SHA-256, and every file of the folder listed. */
@@ -266,6 +362,16 @@ public final class ModelFolderCheck {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> !p.getFileName().toString().equals(MANIFEST)).sorted().toList();
+        }
+    }
+
+    /**
+     * Files directly in {@code dir} whose content is checked, following links (a hub cache snapshot is links into
+     * blobs/), sorted by name, the manifest excluded.
+     */
+    private static List<Path> contentFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals(MANIFEST)).sorted().toList();
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -31,6 +32,7 @@ public final class OutputFolder implements AutoCloseable {
     private static final String TMP_TAG = ".mergelab-tmp-";
     private static final String OLD_TAG = ".mergelab-old-";
 
+    private final Path outDir;
     private final Path target;
     private final Path temp;
     private final boolean force;
@@ -40,7 +42,8 @@ public final class OutputFolder implements AutoCloseable {
     private boolean published;
     private boolean cancelled;
 
-    private OutputFolder(Path target, Path temp, boolean force) {
+    private OutputFolder(Path outDir, Path target, Path temp, boolean force) {
+        this.outDir = outDir;
         this.target = target;
         this.temp = temp;
         this.force = force;
@@ -63,15 +66,14 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
-    /** Checks OUT_DIR can be written and creates the temporary folder beside it. */
-    public static OutputFolder prepare(Path outDir, boolean force) {
+    /**
+     * Checks OUT_DIR can be written and creates the temporary folder beside it. Whatever {@code force} says, OUT_DIR
+     * must not be, contain or lie inside any of {@code inputs} (the models, files and adapters the command reads),
+     * and {@code force} replaces only a folder MergeLab wrote ({@link OutputGuard}).
+     */
+    public static OutputFolder prepare(Path outDir, boolean force, Collection<Path> inputs) {
+        check(outDir, force, inputs);
         Path target = outDir.toAbsolutePath().normalize();
-        if (Files.exists(target) && !force) {
-            throw MergeLabException.input(outDir + " already exists", "choose another OUT_DIR or pass --force to replace it");
-        }
-        if (Files.exists(target) && !Files.isDirectory(target)) {
-            throw MergeLabException.input(outDir + " exists and is not a folder", "choose another OUT_DIR");
-        }
         Path parent = target.getParent();
         try {
             Files.createDirectories(parent);
@@ -85,7 +87,50 @@ public final class OutputFolder implements AutoCloseable {
         } catch (IOException e) {
             throw MergeLabException.input("cannot write into " + parent + ": " + e.getMessage(), "check permissions and free space");
         }
-        return new OutputFolder(target, temp, force);
+        return new OutputFolder(outDir, target, temp, force);
+    }
+
+    /**
+     * The checks of {@link #prepare} without creating anything, for commands that compute for a long time before
+     * they write (lora extract, lora merge): a refusal comes first, not after the work.
+     */
+    public static void check(Path outDir, boolean force, Collection<Path> inputs) {
+        Path target = outDir.toAbsolutePath().normalize();
+        OutputGuard.checkNotAnInput(outDir, inputs);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (!force) {
+                throw MergeLabException.input(outDir + " already exists", "choose another OUT_DIR or pass --force to replace it");
+            }
+            OutputGuard.checkReplaceable(outDir, target);
+        }
+    }
+
+    /** Below this many usable bytes, a failed write is taken to be a full disk. */
+    static final long NEARLY_FULL_BYTES = 8L << 20;
+
+    /**
+     * The one-line error for a failed write into OUT_DIR. Whether the disk is full is read from the file system
+     * (its usable space, measured while the partial output still occupies it), not from the error's text, which
+     * the C library words in the user's language. Call it before the temporary folder is removed.
+     */
+    public static MergeLabException writeFailed(Path outDir, IOException e) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return MergeLabException.input("writing " + outDir + " failed: " + msg,
+                outOfSpace(outDir) ? "the disk is full: free disk space and rerun; nothing was left at the output path"
+                        : "nothing was left at the output path");
+    }
+
+    /** True when the file system OUT_DIR is written to has (almost) no usable space left. */
+    static boolean outOfSpace(Path outDir) {
+        Path p = outDir.toAbsolutePath().normalize();
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        try {
+            return p != null && Files.getFileStore(p).getUsableSpace() < NEARLY_FULL_BYTES;
+        } catch (IOException | RuntimeException x) {
+            return false;
+        }
     }
 
     /** The folder to write into. */
@@ -115,11 +160,13 @@ public final class OutputFolder implements AutoCloseable {
     private void publishLocked() {
         Path old = null;
         try {
-            if (Files.exists(target)) {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 if (!force) {
                     throw MergeLabException.input(target + " appeared while merging (another merge into the same folder?)",
                             "nothing was overwritten; choose another OUT_DIR or retry with --force");
                 }
+                // It may have appeared, or changed, while merging: the replace rule holds for what is there now.
+                OutputGuard.checkReplaceable(outDir, target);
                 if (Renames.rename(temp, target, Renames.RENAME_EXCHANGE)) {
                     // One atomic step: OUT_DIR is now the new folder and the old one sits at the temp name.
                     published = true;

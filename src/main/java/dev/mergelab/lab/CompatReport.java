@@ -1,5 +1,7 @@
 package dev.mergelab.lab;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,5 +28,43 @@ public record CompatReport(String verdict, List<String> reasons, List<String> mo
 
     public boolean mergeable() {
         return !verdict.equals(DISTILL);
+    }
+
+    /** The report {@code compat --json} prints: verdict, reasons, models, base, per-layer and total statistics. */
+    public String toJson() {
+        ObjectNode o = LabJson.MAPPER.createObjectNode();
+        o.put("verdict", verdict);
+        ArrayNode reasonList = o.putArray("reasons");
+        reasons.forEach(reasonList::add);
+        ArrayNode modelList = o.putArray("models");
+        models.forEach(modelList::add);
+        o.put("base", base);
+        ArrayNode layerList = o.putArray("layers");
+        for (Map.Entry<Integer, TaskVectorStats> e : layers.entrySet()) {
+            ObjectNode l = layerList.addObject();
+            l.put("layer", e.getKey());
+            stats(l, e.getValue());
+        }
+        if (total != null) {
+            stats(o.putObject("total"), total);
+        }
+        return LabJson.pretty(o);
+    }
+
+    private static void stats(ObjectNode o, TaskVectorStats s) {
+        ArrayNode norms = o.putArray("delta_l2_norm");
+        ArrayNode rel = o.putArray("relative_delta");
+        ArrayNode changed = o.putArray("fraction_changed");
+        for (int i = 0; i < s.models; i++) {
+            norms.add(s.deltaNorm(i));
+            rel.add(s.relativeDelta(i));
+            changed.add(s.changedFraction(i));
+        }
+        ArrayNode pairs = o.putArray("pairs");
+        for (int i = 0; i < s.models; i++) {
+            for (int j = i + 1; j < s.models; j++) {
+                pairs.addObject().put("i", i).put("j", j).put("cosine", s.cosine(i, j)).put("sign_conflict_rate", s.signConflictRate(i, j));
+            }
+        }
     }
 }

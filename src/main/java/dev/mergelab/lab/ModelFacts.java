@@ -1,5 +1,7 @@
 package dev.mergelab.lab;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.model.Architecture;
 import dev.mergelab.model.Architectures;
 import dev.mergelab.model.InferredLayout;
@@ -45,5 +47,44 @@ public record ModelFacts(ModelSource source, ModelConfig config, Architecture ar
             return "safetensors-file";
         }
         return source.files().size() > 1 ? "safetensors-sharded" : "safetensors";
+    }
+
+    /**
+     * The report {@code inspect --json} prints (and a web view can serve): path, format, architecture, counts,
+     * dtypes, tokenizer, and every tensor's name, dtype and shape.
+     */
+    public String toJson() {
+        ObjectNode o = LabJson.MAPPER.createObjectNode();
+        o.put("path", source.root().toString());
+        o.put("format", format());
+        o.put("files", source.files().size());
+        o.put("architecture", architecture.name());
+        o.put("architecture_inferred", architecture.isInferred());
+        o.put("model_type", config == null ? null : config.modelType().orElse(null));
+        o.put("num_layers", numLayers);
+        o.put("num_parameters", numParameters);
+        o.put("bytes", numBytes);
+        ObjectNode dt = o.putObject("dtypes");
+        for (Map.Entry<DType, Long> e : dtypes.entrySet()) {
+            dt.put(e.getKey().safetensorsName(), e.getValue());
+        }
+        o.put("tokenizer", tokenizer.present());
+        if (tokenizer.vocabSize().isPresent()) {
+            o.put("tokenizer_vocab_size", tokenizer.vocabSize().getAsInt());
+        }
+        if (config != null && config.vocabSize().isPresent()) {
+            o.put("vocab_size", config.vocabSize().getAsInt());
+        }
+        ArrayNode ts = o.putArray("tensors");
+        for (TensorRef t : source.tensors().values()) {
+            ObjectNode to = ts.addObject();
+            to.put("name", t.name());
+            to.put("dtype", t.dtype().safetensorsName());
+            ArrayNode sh = to.putArray("shape");
+            for (long d : t.shape()) {
+                sh.add(d);
+            }
+        }
+        return LabJson.pretty(o);
     }
 }

@@ -1,18 +1,21 @@
 package dev.mergelab.lora;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mergelab.MergeLabException;
+import dev.mergelab.Version;
+import dev.mergelab.engine.ModelFolderCheck;
 import dev.mergelab.engine.OutputFolder;
 import dev.mergelab.format.SafetensorsWriter;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.DType;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -39,27 +42,38 @@ public final class AdapterWriter {
     private AdapterWriter() {
     }
 
-    public static Path write(Path outDir, boolean force, List<OutTensor> tensors, ObjectNode config, Map<String, String> extraFiles) {
+    /**
+     * Writes the adapter, its config, {@code extraFiles} (name to text) and a manifest into {@code outDir}.
+     * {@code inputs}: the models and adapters read, which OUT_DIR must stay clear of ({@link OutputFolder#prepare}).
+     */
+    public static Path write(Path outDir, boolean force, Collection<Path> inputs, List<OutTensor> tensors, ObjectNode config,
+            Map<String, String> extraFiles) {
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
         for (OutTensor t : tensors) {
             entries.add(new SafetensorsWriter.Entry(t.name(), t.dtype(), t.shape()));
         }
-        try (OutputFolder folder = OutputFolder.prepare(outDir, force)) {
-            try (SafetensorsWriter w = SafetensorsWriter.create(folder.temp().resolve(Adapter.WEIGHTS_FILE), entries,
-                    Map.of("format", "pt"))) {
-                for (OutTensor t : tensors) {
-                    writeOne(w, t);
+        try (OutputFolder folder = OutputFolder.prepare(outDir, force, inputs)) {
+            try {
+                try (SafetensorsWriter w = SafetensorsWriter.create(folder.temp().resolve(Adapter.WEIGHTS_FILE), entries,
+                        Map.of("format", "pt"))) {
+                    for (OutTensor t : tensors) {
+                        writeOne(w, t);
+                    }
+                    w.finish(false);
                 }
-                w.finish(false);
-            }
-            Files.writeString(folder.temp().resolve(AdapterConfig.FILE_NAME), AdapterJson.MAPPER.writeValueAsString(config) + "\n");
-            for (Map.Entry<String, String> e : extraFiles.entrySet()) {
-                Files.writeString(folder.temp().resolve(e.getKey()), e.getValue());
+                Files.writeString(folder.temp().resolve(AdapterConfig.FILE_NAME), AdapterJson.MAPPER.writeValueAsString(config) + "\n");
+                for (Map.Entry<String, String> e : extraFiles.entrySet()) {
+                    Files.writeString(folder.temp().resolve(e.getKey()), e.getValue());
+                }
+                // Last, as for merges: it lets `mergelab verify` check the files and a later --force replace the folder.
+                ModelFolderCheck.writeManifest(folder.temp(), Version.VERSION, 1);
+            } catch (IOException e) {
+                throw OutputFolder.writeFailed(outDir, e); // while the partial output still fills the disk
+            } catch (UncheckedIOException e) {
+                throw OutputFolder.writeFailed(outDir, e.getCause());
             }
             folder.publish();
             return folder.target();
-        } catch (IOException e) {
-            throw MergeLabException.input("writing " + outDir + " failed: " + e.getMessage(), "nothing was left at the output path");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.mergelab.lora;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mergelab.tensor.DType;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,7 +15,10 @@ public final class ExtractReport {
     private ExtractReport() {
     }
 
-    /** Relative error is ‖Δ − scale·B·A‖_F / ‖Δ‖_F per module, measured on the float32 factors. */
+    /**
+     * Relative error is ‖Δ − scale·B·A‖_F / ‖Δ‖_F per module, measured on the factors as written (rounded to the
+     * adapter's dtype), so it is the error a user of the adapter gets.
+     */
     public static String table(List<LoraExtract.ModuleReport> modules) {
         StringBuilder sb = new StringBuilder(String.format("%-52s %-15s %-14s %5s %10s%n", "module", "kind", "shape", "rank", "rel.error"));
         for (LoraExtract.ModuleReport m : modules) {
@@ -24,9 +28,11 @@ public final class ExtractReport {
         return sb.toString();
     }
 
-    public static String json(List<LoraExtract.ModuleReport> modules, String command) {
+    /** {@code dtype}: of the written factors, which the errors were measured on. */
+    public static String json(List<LoraExtract.ModuleReport> modules, String command, DType dtype) {
         ObjectNode root = AdapterJson.MAPPER.createObjectNode();
         root.put("command", command);
+        root.put("dtype", dtype.torchName());
         ArrayNode arr = root.putArray("modules");
         double worst = 0;
         for (LoraExtract.ModuleReport m : modules) {

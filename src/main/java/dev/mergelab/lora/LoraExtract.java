@@ -13,10 +13,13 @@ import dev.mergelab.model.Section;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.model.WeightInfo;
 import dev.mergelab.tensor.DType;
+import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.FloatKernels;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,18 +48,29 @@ import java.util.regex.Pattern;
  */
 public final class LoraExtract {
 
-    /** Options, named as in mergekit-extract-lora. */
+    /**
+     * Options, named as in mergekit-extract-lora. {@code outDtype}: dtype of the written factors, or null for the
+     * fine-tune's (the dtype holding most of its decomposed weights' elements).
+     */
     public record Options(int maxRank, double svEpsilon, List<Pattern> include, List<Pattern> exclude, boolean embedLora,
                           List<String> saveModules, boolean skipUndecomposable, boolean distributeScale, int oversample,
                           int powerIterations, int threads, long memoryBudgetBytes, DType outDtype, long seed) {
+
+        Options withOutDtype(DType dtype) {
+            return new Options(maxRank, svEpsilon, include, exclude, embedLora, saveModules, skipUndecomposable, distributeScale,
+                    oversample, powerIterations, threads, memoryBudgetBytes, dtype, seed);
+        }
     }
 
     /** What happened to one module. */
     public record ModuleReport(String module, String kind, long[] shape, int rank, double relativeError, double deltaNorm) {
     }
 
-    /** The adapter's tensors and config, ready for {@link AdapterWriter}, and the per-module report. */
-    public record Result(List<AdapterWriter.OutTensor> tensors, ObjectNode config, List<ModuleReport> modules) {
+    /**
+     * The adapter's tensors and config, ready for {@link AdapterWriter}, the per-module report (errors of the factors
+     * as written, after rounding to {@code dtype}), and the factors' dtype.
+     */
+    public record Result(List<AdapterWriter.OutTensor> tensors, ObjectNode config, List<ModuleReport> modules, DType dtype) {
     }
 
     private enum Kind { LORA, EMBED_LORA, SAVE }
@@ -81,8 +95,26 @@ public final class LoraExtract {
 
     public static Result run(ModelSource base, ModelSource ft, String baseName, Options o, Consumer<String> warnings) {
         List<Plan> plans = plan(base, ft, o, warnings);
-        List<Factorised> done = factorise(plans, o);
-        return assemble(done, plans, baseName, o);
+        Options resolved = o.outDtype() != null ? o : o.withOutDtype(fineTuneDtype(plans));
+        List<Factorised> done = factorise(plans, resolved);
+        return assemble(done, plans, baseName, resolved);
+    }
+
+    /** The dtype of most decomposed elements of the fine-tune: an F32 fine-tune gets F32 factors. */
+    private static DType fineTuneDtype(List<Plan> plans) {
+        Map<DType, Long> elements = new EnumMap<>(DType.class);
+        for (Plan p : plans) {
+            if (p.kind() != Kind.SAVE) {
+                elements.merge(p.ft().dtype(), p.ft().numel(), Long::sum);
+            }
+        }
+        DType best = null;
+        for (Map.Entry<DType, Long> e : elements.entrySet()) {
+            if (best == null || e.getValue() > elements.get(best)) {
+                best = e.getKey();
+            }
+        }
+        return best;
     }
 
     private static List<Plan> plan(ModelSource base, ModelSource ft, Options o, Consumer<String> warnings) {
@@ -239,10 +271,27 @@ public final class LoraExtract {
                 b[i * rank + c] = sb * svd.u()[i * svd.k() + c];
             }
         }
-        // Residual in place: Δ -= B·A (the factors as written, before dtype rounding).
+        // The factors as they will be stored, so the reported error is the written adapter's.
+        roundTo(o.outDtype(), a);
+        roundTo(o.outDtype(), b);
+        // Residual in place: Δ -= B·A.
         Gemm.addProduct(delta, m, n, b, 0, rank, 1, a, rank, -1f);
         double err = Math.sqrt(FloatKernels.sumSquares(delta, 0, delta.length)) / norm;
         return new Factorised(p, a, b, rank, new long[] {rank, n}, new long[] {m, rank}, err, norm);
+    }
+
+    /** Rounds values to {@code dtype} in place (round to nearest even, as the writer encodes them). */
+    static void roundTo(DType dtype, float[] v) {
+        if (dtype == DType.F32) {
+            return;
+        }
+        int chunk = Math.min(v.length, 1 << 16);
+        MemorySegment buf = MemorySegment.ofArray(new byte[chunk * dtype.size()]);
+        for (int at = 0; at < v.length; at += chunk) {
+            int c = Math.min(chunk, v.length - at);
+            Codecs.encode(dtype, v, at, c, buf, 0);
+            Codecs.decode(dtype, buf, 0, v, at, c);
+        }
     }
 
     private static Result assemble(List<Factorised> done, List<Plan> plans, String baseName, Options o) {
@@ -300,6 +349,6 @@ public final class LoraExtract {
         cfg.put("lora_dropout", 0.0);
         cfg.put("bias", "none");
         cfg.put("inference_mode", true);
-        return new Result(tensors, cfg, report);
+        return new Result(tensors, cfg, report, o.outDtype());
     }
 }

@@ -178,8 +178,13 @@ class EndToEndTest {
         assertEquals(2, run.code());
         assertTrue(run.err().contains("--force"), run.err());
         assertEquals("precious", Files.readString(out.resolve("keep.txt")));
+        // --force replaces only MergeLab's own output: a folder holding the user's file stays (issue 11)
+        assertEquals(2, cli("merge", r.toString(), out.toString(), "--quiet", "--force").code());
+        assertEquals("precious", Files.readString(out.resolve("keep.txt")));
+        Files.delete(out.resolve("keep.txt"));
+        Files.delete(out);
+        assertEquals(0, cli("merge", r.toString(), out.toString(), "--quiet").code());
         assertEquals(0, cli("merge", r.toString(), out.toString(), "--quiet", "--force").code());
-        assertFalse(Files.exists(out.resolve("keep.txt")));
         // linear of one model is that model
         try (ModelSource o = ModelSource.open(out, "o"); ModelSource f1 = ModelSource.open(fam.resolve("ft1"), "f1")) {
             assertArrayEqualsExact(read(f1, "model.norm.weight"), read(o, "model.norm.weight"));

@@ -10,6 +10,7 @@ import dev.mergelab.MergeLabException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +41,8 @@ class OutputFolderTest {
         Path out = tmp.resolve("out");
         Files.createDirectories(out);
         Files.writeString(out.resolve("old.txt"), "old");
-        try (OutputFolder f = OutputFolder.prepare(out, true)) {
+        ModelFolderCheck.writeManifest(out, "test", 1); // MergeLab's own folder: --force may replace it
+        try (OutputFolder f = OutputFolder.prepare(out, true, List.of())) {
             Files.writeString(f.temp().resolve("new.txt"), "new");
             f.publish();
         }
@@ -48,7 +50,7 @@ class OutputFolderTest {
         assertFalse(Files.exists(out.resolve("old.txt")));
 
         Path other = tmp.resolve("other");
-        try (OutputFolder f = OutputFolder.prepare(other, false)) {
+        try (OutputFolder f = OutputFolder.prepare(other, false, List.of())) {
             Files.createDirectories(other); // another merge won the race (even with an empty folder)
             MergeLabException e = assertThrows(MergeLabException.class, f::publish);
             assertTrue(e.getMessage().contains("appeared while merging"), e.getMessage());
@@ -70,5 +72,73 @@ class OutputFolderTest {
         assertEquals("precious", Files.readString(tmp.resolve("out").resolve("weights")));
         assertFalse(Files.exists(old));
         assertFalse(Files.exists(stale));
+    }
+
+    @Test
+    void aFolderThatAppearedWithoutAManifestIsNotReplacedEvenWithForce() throws Exception {
+        Path out = tmp.resolve("raced");
+        try (OutputFolder f = OutputFolder.prepare(out, true, List.of())) {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("notes.txt"), "someone else's");
+            MergeLabException e = assertThrows(MergeLabException.class, f::publish);
+            assertTrue(e.getMessage().contains("was not written by MergeLab"), e.getMessage());
+        }
+        assertEquals("someone else's", Files.readString(out.resolve("notes.txt")));
+    }
+
+    @Test
+    void hubCacheInputsAreComparedByRealPath() throws Exception {
+        // The Hugging Face cache: snapshot files are links into blobs/, so the blobs folder holds the input's bytes.
+        Path repo = tmp.resolve("hub").resolve("models--org--m");
+        Path blobs = Files.createDirectories(repo.resolve("blobs"));
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve("abc"));
+        Files.writeString(blobs.resolve("f00d"), "weights");
+        Files.createSymbolicLink(snapshot.resolve("model.safetensors"), blobs.resolve("f00d"));
+        for (Path out : List.of(blobs, repo, repo.resolve("snapshots"), snapshot.resolve("sub"))) {
+            MergeLabException e = assertThrows(MergeLabException.class, () -> OutputFolder.prepare(out, true, List.of(snapshot)),
+                    out.toString());
+            assertTrue(e.getMessage().contains("input"), e.getMessage());
+        }
+        assertEquals("weights", Files.readString(blobs.resolve("f00d")));
+        try (OutputFolder f = OutputFolder.prepare(tmp.resolve("hub").resolve("elsewhere"), false, List.of(snapshot))) {
+            assertTrue(Files.isDirectory(f.temp()));
+        }
+    }
+
+    @Test
+    void aFullDiskIsToldByTheFileSystemNotByTheErrorsWording() throws Exception {
+        // The C library words ENOSPC in the user's language ("Kein Speicherplatz mehr auf dem Gerät"); matching the
+        // English text missed it. Same 1 MB tmpfs as FaultInjectionTest's disk-full case (we run as root).
+        Path small = Files.createDirectories(tmp.resolve("small"));
+        boolean mounted;
+        try {
+            Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString()).redirectErrorStream(true).start();
+            mounted = p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            mounted = false;
+        }
+        assumeTrue(mounted, "mounting a tmpfs is not permitted here");
+        try {
+            Path out = small.resolve("out");
+            try (var ch = java.nio.channels.FileChannel.open(small.resolve("fill"), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(64 << 10);
+                while (true) {
+                    block.clear();
+                    ch.write(block);
+                }
+            } catch (java.io.IOException full) {
+                // the tmpfs is full now
+            }
+            String german = "Kein Speicherplatz mehr auf dem Ger\u00e4t";
+            MergeLabException e = OutputFolder.writeFailed(out, new java.io.IOException(german));
+            assertTrue(e.hint().contains("free disk space"), e.hint());
+            assertTrue(e.getMessage().contains(german), e.getMessage());
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        // And the English words alone do not make a disk full: here the file system has room.
+        MergeLabException e = OutputFolder.writeFailed(tmp.resolve("roomy"), new java.io.IOException("No space left on device"));
+        assertTrue(!e.hint().contains("free disk space"), e.hint());
     }
 }

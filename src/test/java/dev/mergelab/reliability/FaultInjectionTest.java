@@ -281,6 +281,7 @@ class FaultInjectionTest {
             Path out = small.resolve("out");
             Cli.Run r = Cli.run(merge(recipeA, out));
             assertOneLineError(r.code(), r.err(), "No space left on device");
+            assertTrue(r.err().contains("free disk space"), "the file system, not the message, says the disk is full: " + r.err());
             assertTrue(r.err().contains("nothing was left at the output path"), r.err());
             assertFalse(Files.exists(out));
             try (Stream<Path> s = Files.list(small)) {
