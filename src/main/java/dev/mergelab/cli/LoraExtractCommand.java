@@ -78,7 +78,7 @@ final class LoraExtractCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Option(names = "--memory", defaultValue = "2GB", description = "Heap budget for modules in flight (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory", description = "Heap budget for modules in flight (default: half the Java heap, which MERGELAB_HEAP sets).")
     String memory;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random sketches (default: ${DEFAULT-VALUE}).")
@@ -107,12 +107,12 @@ final class LoraExtractCommand implements Callable<Integer> {
         int t = threads.count();
         LoraExtract.Options o = new LoraExtract.Options(rank, svEpsilon, patterns(include, "--include-regex"),
                 patterns(exclude, "--exclude-regex"), embedLora, saveModules, skipUndecomposable, !noDistributeScale, oversample,
-                powerIters, t, Sizes.parseBytes(memory, "--memory"), dt, seed);
+                powerIters, t, Sizes.heapBudget(memory), dt, seed);
         ModelResolver resolver = ModelResolver.offline();
         long t0 = System.nanoTime();
         try (ModelSource b = ModelSource.open(resolver.resolve(ModelRef.parse(base)).base(), base);
              ModelSource f = ModelSource.open(resolver.resolve(ModelRef.parse(model)).base(), model)) {
-            LoraExtract.Result r = LoraExtract.run(b, f, base, o, w -> err.println("mergelab: warning: " + w));
+            LoraExtract.Result r = LoraExtract.run(b, f, base, o, Warnings.printOnce(err));
             String command = "mergelab lora extract " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
             Map<String, String> extra = new LinkedHashMap<>();
             extra.put(ExtractReport.FILE_NAME, ExtractReport.json(r.modules(), command));

@@ -73,7 +73,7 @@ final class LoraMergeCommand implements Callable<Integer> {
                 adapters.add(Adapter.open(resolver.resolve(ModelRef.parse(e.adapter())).base()));
             }
             int t = threads.count();
-            LoraMerge.Result r = LoraMerge.run(recipe, base, adapters, t, w -> err.println("mergelab: warning: " + w));
+            LoraMerge.Result r = LoraMerge.run(recipe, base, adapters, t, Warnings.printOnce(err));
             Path written = AdapterWriter.write(outDir, force, r.tensors(), r.config(), Map.of("mergelab_lora_merge.yml", recipe.text()));
             out.printf("merged %d adapters (%s) into %s: %d modules, r=%d, in %.1f s%n", adapters.size(), r.type().peftName(), written,
                     r.modules(), r.rank(), (System.nanoTime() - t0) / 1e9);

@@ -1,7 +1,9 @@
 package dev.mergelab.cli;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.recipe.Suggest;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,7 +55,7 @@ public final class Main implements Runnable {
         cl.setExitCodeExceptionMapper(t -> t instanceof MergeLabException m ? m.kind().exitCode : 1);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("mergelab: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+            c.getErr().println("mergelab: " + usageProblem(ex) + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
@@ -73,10 +75,39 @@ public final class Main implements Runnable {
             e.flush();
             return 1;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Not bad input (exit 2): the same recipe succeeds with a larger heap, so it is exit 1 with a remedy.
+            err.println("mergelab: ran out of Java heap (" + e.getMessage() + "; lower --threads or --memory, or give the JVM"
+                    + " more heap: MERGELAB_HEAP=4g ./mergelab ...)");
+            if (main.debug) {
+                e.printStackTrace(err);
+            }
+            code = 1;
+        }
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The usage error in words: a word that is not a subcommand where one is expected is an unknown
+     * command, with the closest subcommand's name when it looks like a typo ({@code mrege} for merge).
+     */
+    static String usageProblem(CommandLine.ParameterException ex) {
+        CommandLine c = ex.getCommandLine();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !c.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty() && c.getParseResult() != null && c.getParseResult().subcommand() == null) {
+            String word = u.getUnmatched().getFirst();
+            if (!word.startsWith("-")) {
+                List<String> names = c.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList();
+                return "unknown command '" + word + "'" + Suggest.closest(word, names).map(n -> "; did you mean '" + n + "'?").orElse(".")
+                        + " Commands: " + String.join(", ", names);
+            }
+        }
+        return ex.getMessage();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

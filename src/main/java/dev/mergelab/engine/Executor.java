@@ -103,12 +103,8 @@ public final class Executor {
             if (cause instanceof IOException io) {
                 throw new UncheckedIOException(io);
             }
-            if (cause instanceof OutOfMemoryError) {
-                throw MergeLabException.input("ran out of Java heap while merging (" + cause.getMessage() + ")",
-                        "lower --threads or --memory, or give the JVM more heap: MERGELAB_JAVA_OPTS=-Xmx8g ./mergelab ...");
-            }
             if (cause instanceof Error err) {
-                throw err;
+                throw err; // OutOfMemoryError included: the CLI reports it in one line (exit 1)
             }
             throw new IllegalStateException(cause);
         } finally {
