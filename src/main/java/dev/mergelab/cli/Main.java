@@ -2,8 +2,14 @@ package dev.mergelab.cli;
 
 import dev.mergelab.MergeLabException;
 import dev.mergelab.recipe.Suggest;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,7 +49,35 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        System.out.flush();
+        awaitStderrFilter();
+        System.exit(code);
+    }
+
+    /**
+     * The launcher passes stderr through a filter process (it drops the JVM's incubator-module notice; see
+     * ./mergelab) and names it in MERGELAB_STDERR_FILTER_PID. Closing stderr ends the filter; waiting for it
+     * means our last line is written before the shell that started us prints anything more.
+     */
+    private static void awaitStderrFilter() {
+        String pid = System.getenv("MERGELAB_STDERR_FILTER_PID");
+        if (pid == null || !pid.matches("[1-9][0-9]{0,9}")) {
+            return;
+        }
+        System.err.flush();
+        try {
+            new FileOutputStream(FileDescriptor.err).close();
+            ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
+                try {
+                    p.onExit().get(2, TimeUnit.SECONDS);
+                } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                    // exit anyway: the filter only passes text through
+                }
+            });
+        } catch (IOException e) {
+            // stderr already closed
+        }
     }
 
     /** Runs the CLI with the given streams and returns the exit code (tests call this in-process). */
