@@ -95,6 +95,7 @@ public final class Planner {
         if (spec.base() == dev.mergelab.method.BaseRequirement.REQUIRED) {
             RecipeChecks.requireBaseModel(recipe);
         }
+        RecipeChecks.notApplied(recipe).forEach(warnings);
         List<String> refs = recipe.layout().modelRefs();
         Map<String, ModelSource> models = new LinkedHashMap<>();
         for (String ref : refs) {

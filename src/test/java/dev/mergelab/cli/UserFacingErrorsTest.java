@@ -176,4 +176,18 @@ class UserFacingErrorsTest {
         assertEquals(2, extract.code(), extract.err());
         assertTrue(extract.err().contains("is more than the Java heap"), extract.err());
     }
+
+    @Test
+    void chatTemplateIsNotIgnoredSilently() throws Exception {
+        Path r = recipe("chat.yml", """
+                merge_method: linear
+                models:
+                  - model: FAM/ft1
+                    parameters: {weight: 1.0}
+                chat_template: chatml
+                """);
+        Run run = cli("merge", r.toString(), "--dry-run");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.err().contains("chat.yml:5: chat_template is not applied yet"), run.err());
+    }
 }
