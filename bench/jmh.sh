@@ -6,23 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-java_major() {
-    "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1
-}
-
-jdk=""
-if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]] && (( $(java_major "$JAVA_HOME") >= 25 )); then
-    jdk="$JAVA_HOME"
-else
-    for d in /usr/lib/jvm/*25*; do
-        if [[ -x "$d/bin/java" ]]; then jdk="$d"; break; fi
-    done
-fi
-if [[ -z "$jdk" ]]; then
-    echo "bench/jmh.sh: no JDK 25 found (set JAVA_HOME or install one under /usr/lib/jvm)" >&2
-    exit 2
-fi
-export JAVA_HOME="$jdk"
+. scripts/find-jdk.sh
 
 # MERGELAB_BUILD_DIR lets parallel work trees build into their own folder (the pom's mergelab.buildDir).
 build_dir="${MERGELAB_BUILD_DIR:-target}"
@@ -33,5 +17,6 @@ cp_file="$build_dir/bench-classpath.txt"
 mvn "${mvn_args[@]}" dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
 deps="$(cat "$cp_file")"
 
-exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+# JMH forks inherit these options (benchmarks' @Fork adds its own, e.g. heap sizes).
+exec "$JAVA_HOME/bin/java" @scripts/jvm.options \
     -cp "$build_dir/test-classes:$build_dir/classes:$deps" org.openjdk.jmh.Main "$@"

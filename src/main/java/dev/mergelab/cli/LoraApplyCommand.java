@@ -47,7 +47,7 @@ final class LoraApplyCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Option(names = "--memory", defaultValue = "1GB", description = "Heap budget for tensors in flight (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory", description = "Heap budget for tensors in flight (default: half the Java heap, which MERGELAB_HEAP sets).")
     String memory;
 
     @Option(names = "--out-shard-size", defaultValue = "5GB", description = "Largest output shard (default: ${DEFAULT-VALUE}).")
@@ -72,7 +72,7 @@ final class LoraApplyCommand implements Callable<Integer> {
             MergePlan plan = session.plan();
             long adapted = plan.jobs().stream().filter(j -> j.inputs().getFirst().ref().isPatched()).count();
             int t = threads.count();
-            MergeRun.Result r = MergeRun.execute(recipe, plan, outDir, new MergeRun.Options(t, Sizes.parseBytes(memory, "--memory"),
+            MergeRun.Result r = MergeRun.execute(recipe, plan, outDir, new MergeRun.Options(t, Sizes.heapBudget(memory),
                     Sizes.parseBytes(shardSize, "--out-shard-size"), 0, force, false), progress);
             out.printf("applied %s to %s: %d of %d tensors adapted, %s written to %s in %.1f s%n", adapter, base, adapted,
                     plan.jobs().size(), Bytes.human(r.outputBytes()), r.outDir(), r.seconds());

@@ -82,7 +82,7 @@ final class LoraExtractCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Option(names = "--memory", defaultValue = "2GB", description = "Heap budget for modules in flight (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory", description = "Heap budget for modules in flight (default: half the Java heap, which MERGELAB_HEAP sets).")
     String memory;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random sketches (default: ${DEFAULT-VALUE}).")
@@ -111,14 +111,14 @@ final class LoraExtractCommand implements Callable<Integer> {
         int t = threads.count();
         LoraExtract.Options o = new LoraExtract.Options(rank, svEpsilon, patterns(include, "--include-regex"),
                 patterns(exclude, "--exclude-regex"), embedLora, saveModules, skipUndecomposable, !noDistributeScale, oversample,
-                powerIters, t, Sizes.parseBytes(memory, "--memory"), dt, seed);
+                powerIters, t, Sizes.heapBudget(memory), dt, seed);
         ModelResolver resolver = ModelResolver.offline();
         long t0 = System.nanoTime();
         try (ModelSource b = ModelSource.open(resolver.resolve(ModelRef.parse(base)).base(), base);
              ModelSource f = ModelSource.open(resolver.resolve(ModelRef.parse(model)).base(), model)) {
             List<Path> inputs = OutputGuard.pathsOf(List.of(b, f));
             OutputFolder.check(outDir, force, inputs);
-            LoraExtract.Result r = LoraExtract.run(b, f, base, o, w -> err.println("mergelab: warning: " + w));
+            LoraExtract.Result r = LoraExtract.run(b, f, base, o, Warnings.printOnce(err));
             String command = commandLine(spec.commandLine().getParseResult().originalArgs());
             Map<String, String> extra = new LinkedHashMap<>();
             extra.put(ExtractReport.FILE_NAME, ExtractReport.json(r.modules(), command, r.dtype()));

@@ -80,7 +80,7 @@ final class LoraMergeCommand implements Callable<Integer> {
             adapters.forEach(a -> inputs.add(a.folder()));
             OutputFolder.check(outDir, force, inputs);
             int t = threads.count();
-            LoraMerge.Result r = LoraMerge.run(recipe, base, adapters, t, w -> err.println("mergelab: warning: " + w));
+            LoraMerge.Result r = LoraMerge.run(recipe, base, adapters, t, Warnings.printOnce(err));
             List<String> sources = new ArrayList<>();
             for (LoraMergeRecipe.Entry e : recipe.adapters()) {
                 sources.add(e.adapter() + " (adapter, weight " + e.weight() + ")");

@@ -1,7 +1,15 @@
 package dev.mergelab.cli;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.recipe.Suggest;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +47,35 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        System.out.flush();
+        awaitStderrFilter();
+        System.exit(code);
+    }
+
+    /**
+     * The launcher passes stderr through a filter process (it drops the JVM's incubator-module notice; see
+     * ./mergelab) and names it in MERGELAB_STDERR_FILTER_PID. Closing stderr ends the filter; waiting for it
+     * means our last line is written before the shell that started us prints anything more.
+     */
+    private static void awaitStderrFilter() {
+        String pid = System.getenv("MERGELAB_STDERR_FILTER_PID");
+        if (pid == null || !pid.matches("[1-9][0-9]{0,9}")) {
+            return;
+        }
+        System.err.flush();
+        try {
+            new FileOutputStream(FileDescriptor.err).close();
+            ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
+                try {
+                    p.onExit().get(2, TimeUnit.SECONDS);
+                } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                    // exit anyway: the filter only passes text through
+                }
+            });
+        } catch (IOException e) {
+            // stderr already closed
+        }
     }
 
     /** Runs the CLI with the given streams and returns the exit code (tests call this in-process). */
@@ -51,7 +87,7 @@ public final class Main implements Runnable {
         cl.setExitCodeExceptionMapper(t -> t instanceof MergeLabException m ? m.kind().exitCode : 1);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println("mergelab: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+            c.getErr().println("mergelab: " + usageProblem(ex) + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
@@ -71,10 +107,39 @@ public final class Main implements Runnable {
             e.flush();
             return 1;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Not bad input (exit 2): the same recipe succeeds with a larger heap, so it is exit 1 with a remedy.
+            err.println("mergelab: ran out of Java heap (" + e.getMessage() + "; lower --threads or --memory, or give the JVM"
+                    + " more heap: MERGELAB_HEAP=4g ./mergelab ...)");
+            if (main.debug) {
+                e.printStackTrace(err);
+            }
+            code = 1;
+        }
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The usage error in words: a word that is not a subcommand where one is expected is an unknown
+     * command, with the closest subcommand's name when it looks like a typo ({@code mrege} for merge).
+     */
+    static String usageProblem(CommandLine.ParameterException ex) {
+        CommandLine c = ex.getCommandLine();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !c.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty() && c.getParseResult() != null && c.getParseResult().subcommand() == null) {
+            String word = u.getUnmatched().getFirst();
+            if (!word.startsWith("-")) {
+                List<String> names = c.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList();
+                return "unknown command '" + word + "'" + Suggest.closest(word, names).map(n -> "; did you mean '" + n + "'?").orElse(".")
+                        + " Commands: " + String.join(", ", names);
+            }
+        }
+        return ex.getMessage();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

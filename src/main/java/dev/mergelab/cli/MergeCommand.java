@@ -35,7 +35,7 @@ final class MergeCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Option(names = "--memory", defaultValue = "512MiB", description = "Heap budget for tensors being merged (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory", description = "Heap budget for tensors being merged (default: half the Java heap, which MERGELAB_HEAP sets).")
     String memory;
 
     @Option(names = "--out-shard-size", defaultValue = "5GB", description = "Largest output shard (default: ${DEFAULT-VALUE}).")
@@ -70,11 +70,19 @@ final class MergeCommand implements Callable<Integer> {
         if (outDir == null && !dryRun) {
             throw dev.mergelab.MergeLabException.input("missing OUT_DIR", "give an output folder, or --dry-run to only print the plan");
         }
+        // Options are checked before planning so a --dry-run refuses what the merge would refuse.
+        int t = threads.count();
+        MergeRun.Options options = new MergeRun.Options(t, Sizes.heapBudget(memory), Sizes.parseBytes(shardSize, "--out-shard-size"),
+                seed, force, fsync, Sizes.parseBytes(chunkAbove, "--chunk-above"), chunkElements);
         Recipe recipe = Recipe.parse(recipePath);
         ConsoleProgress progress = new ConsoleProgress(err, quiet);
         try (MergeSession session = MergeSession.open(recipe, Models.opener(progress::warning), progress::warning)) {
             MergePlan plan = session.plan();
             if (dryRun) {
+                if (outDir != null && java.nio.file.Files.exists(outDir) && !force) {
+                    // the one check of the merge that is not about the recipe (OutputFolder.prepare's)
+                    throw dev.mergelab.MergeLabException.input(outDir + " already exists", "choose another OUT_DIR or pass --force to replace it");
+                }
                 for (TensorJob j : plan.jobs()) {
                     out.println(j.describe());
                 }
@@ -83,10 +91,7 @@ final class MergeCommand implements Callable<Integer> {
                         plan.numLayers());
                 return 0;
             }
-            int t = threads.count();
-            MergeRun.Result r = MergeRun.execute(recipe, plan, outDir,
-                    new MergeRun.Options(t, Sizes.parseBytes(memory, "--memory"), Sizes.parseBytes(shardSize, "--out-shard-size"),
-                            seed, force, fsync, Sizes.parseBytes(chunkAbove, "--chunk-above"), chunkElements), progress);
+            MergeRun.Result r = MergeRun.execute(recipe, plan, outDir, options, progress);
             out.printf("merged %d tensors with %s into %s: %s in %.1f s (%.2f GB/s read+write)%n", plan.jobs().size(), plan.method(),
                     r.outDir(), Bytes.human(r.outputBytes()), r.seconds(), (plan.inputBytes() + plan.outputBytes()) / r.seconds() / 1e9);
             if (reportJson != null) {

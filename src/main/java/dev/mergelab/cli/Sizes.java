@@ -38,6 +38,23 @@ final class Sizes {
         return bytes;
     }
 
+    /**
+     * A {@code --memory} heap budget: the size given, else half the Java heap (the launcher's MERGELAB_HEAP).
+     * A budget above the heap is refused: jobs would be admitted that can only end in running out of heap.
+     */
+    static long heapBudget(String value) {
+        long heap = Runtime.getRuntime().maxMemory();
+        if (value == null) {
+            return heap / 2;
+        }
+        long budget = parseBytes(value, "--memory");
+        if (budget > heap) {
+            throw MergeLabException.input("--memory " + value + " is more than the Java heap (" + Bytes.human(heap) + ")",
+                    "lower --memory, or raise the heap: MERGELAB_HEAP=8g ./mergelab ...");
+        }
+        return budget;
+    }
+
     static FamilySpec family(String size, DType dtype) {
         return switch (size.toLowerCase(Locale.ROOT)) {
             case "tiny" -> FamilySpec.tiny(dtype);

@@ -34,6 +34,8 @@ final class ChunkReader {
     private final float[] wideRow;
     /** Per input, the byte offset below which its pages were released in this pass. */
     private final long[] releasedTo;
+    /** For a job with a tokenizer source's vocabulary: fills the rows an input lacks (null otherwise). */
+    private final VocabularyRows vocab;
 
     ChunkReader(TensorJob job, int chunkElements) {
         long[] out = job.outShape();
@@ -46,6 +48,7 @@ final class ChunkReader {
         this.inRowLengths = new long[refs.length];
         this.buffers = new float[refs.length][chunkRows * rowLength];
         this.releasedTo = new long[refs.length];
+        this.vocab = job.vocabRows() >= 0 ? VocabularyRows.of(job) : null;
         long widest = rowLength;
         for (int i = 0; i < refs.length; i++) {
             refs[i] = job.inputs().get(i).ref();
@@ -59,13 +62,21 @@ final class ChunkReader {
     /**
      * True when every input either has the output shape or is a 2-D tensor at least as large in both
      * dimensions (the embedding case, for unpatched inputs); other mismatches are left to the whole-tensor
-     * path's errors. LoRA-patched inputs are patched chunk by chunk.
+     * path's errors. LoRA-patched inputs are patched chunk by chunk. A job resized to a tokenizer
+     * source's vocabulary is readable when its inputs are matrices of the output's row length.
      */
     static boolean canRead(TensorJob job) {
-        if (job.vocabRows() >= 0) {
-            return false; // rows a parent lacks are filled by VocabularyRows on whole tensors
-        }
         long[] out = job.outShape();
+        if (job.vocabRows() >= 0) {
+            // Rows past the output vocabulary are not read; rows an input lacks are filled chunk by chunk.
+            for (PlannedInput in : job.inputs()) {
+                long[] s = in.ref().shape();
+                if (s.length != 2 || out.length != 2 || s[1] != out[1]) {
+                    return false;
+                }
+            }
+            return true;
+        }
         for (PlannedInput in : job.inputs()) {
             long[] s = in.ref().shape();
             if (Arrays.equals(s, out)) {
@@ -111,18 +122,26 @@ final class ChunkReader {
         int n = (int) Math.min(chunkRows, rows - row);
         for (int i = 0; i < refs.length; i++) {
             long inRowLength = inRowLengths[i];
+            // With a tokenizer source an input may have fewer rows than the output: read only its own.
+            long held = vocab == null ? rows : vocab.held(i);
+            int own = (int) Math.max(0, Math.min(n, held - row));
             if (inRowLength == rowLength) {
-                readers[i].read(row, n, buffers[i], 0);
+                if (own > 0) {
+                    readers[i].read(row, own, buffers[i], 0);
+                }
             } else {
                 // Columns cut off (never a patched input: canRead): whole input rows, their first rowLength values kept.
-                for (int r = 0; r < n; r++) {
+                for (int r = 0; r < own; r++) {
                     readers[i].read(row + r, 1, wideRow, 0);
                     System.arraycopy(wideRow, 0, buffers[i], r * rowLength, rowLength);
                 }
             }
             if (releaseBehind) {
-                releaseBefore(i, row * inRowLength * refs[i].dtype().size());
+                releaseBefore(i, Math.min(row, held) * inRowLength * refs[i].dtype().size());
             }
+        }
+        if (vocab != null) {
+            vocab.fill(buffers, row, n);
         }
         return n;
     }

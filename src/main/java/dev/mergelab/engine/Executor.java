@@ -129,10 +129,6 @@ public final class Executor {
 
     /** A worker's failure as what the caller throws: RuntimeExceptions and Errors as they are, heap exhaustion as a user error. */
     private static RuntimeException unwrap(Throwable cause) {
-        if (cause instanceof OutOfMemoryError) {
-            throw MergeLabException.input("ran out of Java heap while merging (" + cause.getMessage() + ")",
-                    "lower --threads or --memory, or give the JVM more heap: MERGELAB_JAVA_OPTS=-Xmx8g ./mergelab ...");
-        }
         if (cause instanceof RuntimeException re) {
             return re;
         }
@@ -140,7 +136,7 @@ public final class Executor {
             return new UncheckedIOException(io);
         }
         if (cause instanceof Error err) {
-            throw err;
+            throw err; // OutOfMemoryError included: the CLI reports it in one line (exit 1)
         }
         return new IllegalStateException(cause);
     }

@@ -38,8 +38,10 @@ public final class MethodCompute implements TensorCompute {
     public ChunkedMerge chunked(TensorJob job, Consumer<String> warnings) {
         MergeMethod method = MethodRegistry.get(job.method());
         List<TensorInput> inputs = new ArrayList<>(job.inputs().size());
-        for (PlannedInput in : job.inputs()) {
-            inputs.add(new TensorInput(in.model(), null, in.ref().shape(), in.isBase(),
+        for (int i = 0; i < job.inputs().size(); i++) {
+            PlannedInput in = job.inputs().get(i);
+            // the shape the chunks have: a tokenizer source's vocabulary when the job is resized to it
+            inputs.add(new TensorInput(in.model(), null, job.inputShape(i), in.isBase(),
                     Params.forModel(method.spec(), in.params(), in.model(), in.ref().name())));
         }
         TensorMerge header = new TensorMerge(job.outputName(), job.isEmbed(), inputs,

@@ -1,6 +1,7 @@
 package dev.mergelab.engine;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.method.ChunkedMethod;
 import dev.mergelab.method.MergeMethod;
 import dev.mergelab.method.MethodRegistry;
 import dev.mergelab.method.MethodSpec;
@@ -94,10 +95,19 @@ public final class Planner {
         if (spec.base() == dev.mergelab.method.BaseRequirement.REQUIRED) {
             RecipeChecks.requireBaseModel(recipe);
         }
+        RecipeChecks.notApplied(recipe).forEach(warnings);
         List<String> refs = recipe.layout().modelRefs();
         Map<String, ModelSource> models = new LinkedHashMap<>();
         for (String ref : refs) {
-            models.put(ref, opener.open(ref));
+            ModelSource m;
+            try {
+                m = opener.open(ref);
+            } catch (MergeLabException e) {
+                // Say which recipe line names the model: a typo there reads as a hub id missing from the cache.
+                throw new MergeLabException(e.kind(), recipe.where(recipe.layout().lineOf(ref, recipe.baseModel())) + ": "
+                        + e.getMessage(), e.hint(), e);
+            }
+            models.put(ref, m);
         }
         Planner p = new Planner(recipe, method, models, warnings);
         return p.build();
@@ -424,6 +434,11 @@ public final class Planner {
         }
         TensorMerge probe = new TensorMerge(outName, w.isEmbed(), shapes, Params.global(spec, global, outName), 0L, warnings);
         method.checkParams(probe);
+        if (method instanceof ChunkedMethod c) {
+            // Every other check the merge makes before touching data (weights summing to zero with
+            // normalize, a density that keeps nothing, input counts), so --dry-run fails where the merge would.
+            c.plan(probe);
+        }
         long[] outShape = method.outputShape(probe);
         boolean resized = vocabRows >= 0 && inputs.stream().anyMatch(in -> in.ref().shape()[0] != vocabTarget);
         if (shapesDiffer || resized) {

@@ -17,73 +17,110 @@ import java.util.Arrays;
  * every input, and the merge keeps it. Unlike mergekit, which matches tokens by their strings, rows are
  * matched by token id: the parents' vocabularies must agree on the ids they share (tokens added at the
  * end), which the planner states in its warning.
+ *
+ * <p>A row's fill depends only on the same row of the other inputs, so {@link #fill} works on any row
+ * range: {@link ChunkReader} fills each row chunk as it decodes it, and heap use does not grow with the
+ * vocabulary (Llama-3 and Gemma have 128K-262K rows).
  */
 final class VocabularyRows {
 
-    private VocabularyRows() {
+    /** Rows each input has. */
+    private final long[] held;
+    /** The base input's index, or -1. */
+    private final int base;
+    private final int cols;
+
+    private VocabularyRows(long[] held, int base, int cols) {
+        this.held = held;
+        this.base = base;
+        this.cols = cols;
     }
 
-    /** The inputs resized to {@code job.vocabRows()} rows; inputs already that size are returned as they are. */
-    static float[][] resize(TensorJob job, float[][] data) {
-        int rows = Math.toIntExact(job.vocabRows());
-        int n = data.length;
-        int[] have = new int[n];
+    /** The row layout of a job's inputs, or null when an input is not a matrix (nothing to resize). */
+    static VocabularyRows of(TensorJob job) {
+        int n = job.inputs().size();
+        long[] held = new long[n];
         int cols = -1;
-        for (int i = 0; i < n; i++) {
-            long[] s = job.inputs().get(i).ref().shape();
-            if (s.length != 2) {
-                return data;
-            }
-            have[i] = Math.toIntExact(s[0]);
-            cols = Math.toIntExact(s[1]);
-        }
         int base = -1;
         for (int i = 0; i < n; i++) {
-            if (job.inputs().get(i).isBase()) {
+            PlannedInput in = job.inputs().get(i);
+            long[] s = in.ref().shape();
+            if (s.length != 2) {
+                return null;
+            }
+            held[i] = s[0];
+            cols = Math.toIntExact(s[1]);
+            if (in.isBase()) {
                 base = i;
             }
         }
-        float[][] out = new float[n][];
-        for (int i = 0; i < n; i++) {
-            // Rows this input has (up to the output vocabulary) are kept; the rest are filled below.
-            out[i] = Arrays.copyOf(data[i], rows * cols);
+        return new VocabularyRows(held, base, cols);
+    }
+
+    /** Rows input {@code i} has of its own. */
+    long held(int i) {
+        return held[i];
+    }
+
+    /** The inputs resized to {@code job.vocabRows()} rows; inputs that are not matrices are returned as they are. */
+    static float[][] resize(TensorJob job, float[][] data) {
+        VocabularyRows v = of(job);
+        if (v == null) {
+            return data;
         }
+        int rows = Math.toIntExact(job.vocabRows());
+        float[][] out = new float[data.length][];
+        for (int i = 0; i < data.length; i++) {
+            // Rows this input has (up to the output vocabulary) are kept; the rest are filled below.
+            out[i] = Arrays.copyOf(data[i], rows * v.cols);
+        }
+        v.fill(out, 0, rows);
+        return out;
+    }
+
+    /**
+     * Fills, in {@code rows[i]} holding the rows {@code [first, first + n)} of every input, each row input
+     * i lacks. The rows the inputs have must already be there; they are only read.
+     */
+    void fill(float[][] rows, long first, int n) {
+        int inputs = held.length;
         float[] fill = new float[cols];
-        for (int r = 0; r < rows; r++) {
+        for (int k = 0; k < n; k++) {
+            long r = first + k;
+            int at = k * cols;
             int holders = 0;
             int last = -1;
-            for (int i = 0; i < n; i++) {
-                if (have[i] > r) {
+            for (int i = 0; i < inputs; i++) {
+                if (held[i] > r) {
                     holders++;
                     last = i;
                 }
             }
-            if (holders == n) {
+            if (holders == inputs) {
                 continue;
             }
             if (holders == 0) {
                 Arrays.fill(fill, 0f); // no parent has the token: a zero embedding, as upstream
             } else if (holders == 1) {
-                System.arraycopy(data[last], r * cols, fill, 0, cols);
-            } else if (base >= 0 && have[base] > r) {
-                System.arraycopy(data[base], r * cols, fill, 0, cols);
+                System.arraycopy(rows[last], at, fill, 0, cols);
+            } else if (base >= 0 && held[base] > r) {
+                System.arraycopy(rows[base], at, fill, 0, cols);
             } else {
                 for (int c = 0; c < cols; c++) {
                     double s = 0;
-                    for (int i = 0; i < n; i++) {
-                        if (have[i] > r) {
-                            s += data[i][r * cols + c];
+                    for (int i = 0; i < inputs; i++) {
+                        if (held[i] > r) {
+                            s += rows[i][at + c];
                         }
                     }
                     fill[c] = (float) (s / holders);
                 }
             }
-            for (int i = 0; i < n; i++) {
-                if (have[i] <= r) {
-                    System.arraycopy(fill, 0, out[i], r * cols, cols);
+            for (int i = 0; i < inputs; i++) {
+                if (held[i] <= r) {
+                    System.arraycopy(fill, 0, rows[i], at, cols);
                 }
             }
         }
-        return out;
     }
 }

@@ -84,7 +84,7 @@ public final class PeftMerge implements ChunkedMethod {
         }
         double density = prune == Prune.NONE ? 1 : job.global().number("density");
         if (prune != Prune.NONE && density > 1) {
-            job.warn(name + ": density " + density + " > 1 at " + job.tensorName() + " keeps everything");
+            job.warn(name + ": density " + density + " > 1 keeps everything"); // the same line for every tensor: printed once
         }
         if (prune == Prune.RANDOM && density == 0) {
             throw MergeLabException.input(name + ": density 0 drops every element of " + job.tensorName()

@@ -139,8 +139,8 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
             float w = (float) p.number("weight");
             double density = p.number("density");
             if (density > 1) {
-                job.warn(name + ": density " + density + " > 1 for model " + x.model() + " at " + job.tensorName()
-                        + " keeps everything");
+                // No tensor name: the line is the same for every tensor, so it prints once per model and value.
+                job.warn(name + ": density " + density + " > 1 for model " + x.model() + " keeps all of its task vector");
             }
             thin.add(switch (sparsifier) {
                 case NONE -> Sparsifier.identity();

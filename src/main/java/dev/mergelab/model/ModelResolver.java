@@ -3,8 +3,10 @@ package dev.mergelab.model;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.format.WeightFiles;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Turns a {@link ModelRef} into paths on this machine: a local path as given, a hub id through the
@@ -51,8 +53,39 @@ public final class ModelResolver {
     public Path resolve(ModelRef.Target target, String role) {
         return switch (target) {
             case ModelRef.Local local -> local(local.path(), role);
-            case ModelRef.Hub hub -> cache.resolve(hub.repoId(), hub.revision());
+            case ModelRef.Hub hub -> cache.find(hub.repoId(), hub.revision()).orElseGet(() -> {
+                lookingLikeAPath(hub, role);
+                return cache.resolve(hub.repoId(), hub.revision());
+            });
         };
+    }
+
+    /**
+     * A hub id whose first part is a local folder ({@code fam/ft9} beside a folder {@code fam}) is almost
+     * certainly a mistyped path, not a model to download: say so, with what the folder holds.
+     */
+    private static void lookingLikeAPath(ModelRef.Hub hub, String role) {
+        Path id = Path.of(hub.repoId());
+        String has = hub.revision() == null ? folderHas(id.getParent()) : null;
+        if (has != null) {
+            throw MergeLabException.input(role + " " + hub.repoId() + " does not exist: " + has
+                    + ", and no Hugging Face model of that name is in the cache", "check the path");
+        }
+    }
+
+    /** "the folder P has no N (it has a, b, c)" when {@code parent} is a folder, else null. */
+    private static String folderHas(Path parent) {
+        if (parent == null || !Files.isDirectory(parent)) {
+            return null;
+        }
+        try (var s = Files.list(parent)) {
+            List<String> names = s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+            String list = names.isEmpty() ? "no folders" : names.size() <= 12 ? String.join(", ", names)
+                    : String.join(", ", names.subList(0, 12)) + ", ... (" + names.size() + " folders)";
+            return "the folder " + parent + " has " + list;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static Path local(Path path, String role) {
@@ -63,7 +96,8 @@ public final class ModelResolver {
             WeightFiles.readableFormat(path); // one line for a file that is not weights, or a format not supported yet
             return path;
         }
-        throw MergeLabException.input(role + " " + path + " does not exist",
+        String has = folderHas(path.toAbsolutePath().getParent());
+        throw MergeLabException.input(role + " " + path + " does not exist" + (has == null ? "" : " (" + has + ")"),
                 "check the path, or give a Hugging Face id like org/name");
     }
 }

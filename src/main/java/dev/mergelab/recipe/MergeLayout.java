@@ -76,6 +76,26 @@ public record MergeLayout(List<ModuleLayout> modules, List<String> modelRefs) {
         return new ModuleLayout(index, name, params, slices);
     }
 
+    /** The recipe line where {@code ref} is first written (the recipe's base_model, else its first source), or 0. */
+    public int lineOf(String ref, Optional<ModelRef> recipeBase) {
+        if (recipeBase.isPresent() && recipeBase.get().raw().equals(ref)) {
+            return recipeBase.get().line();
+        }
+        for (ModuleLayout m : modules) {
+            for (SliceLayout s : m.slices()) {
+                for (SliceSource src : s.sources()) {
+                    if (src.model().raw().equals(ref)) {
+                        return src.model().line();
+                    }
+                }
+                if (s.baseModel().isPresent() && s.baseModel().get().raw().equals(ref)) {
+                    return s.baseModel().get().line();
+                }
+            }
+        }
+        return 0;
+    }
+
     /** The module at {@code index}. */
     public ModuleLayout module(int index) {
         return modules.get(index);

@@ -97,4 +97,28 @@ public final class RecipeChecks {
     private static List<String> sorted(Collection<String> names) {
         return new ArrayList<>(new TreeSet<>(names));
     }
+
+    /**
+     * Keys MergeLab accepts, because mergekit recipes carry them, but does not apply: one warning each with
+     * its line, so no accepted key is ever ignored silently.
+     */
+    public static List<String> notApplied(Recipe recipe) {
+        List<String> out = new ArrayList<>();
+        recipe.chatTemplate().ifPresent(c -> out.add(recipe.where(c.line())
+                + ": chat_template is not applied yet; the output keeps the tokenizer source's chat template"));
+        recipe.tokenizer().flatMap(TokenizerConfig::padToMultipleOf).ifPresent(p -> out.add(recipe.where(p.line())
+                + ": tokenizer.pad_to_multiple_of is not applied yet; the output vocabulary is not padded"));
+        List<ModelsOrSlices> inputs = new ArrayList<>();
+        recipe.inputs().ifPresent(inputs::add);
+        recipe.modules().values().forEach(m -> inputs.add(m.inputs()));
+        for (ModelsOrSlices in : inputs) {
+            if (in instanceof ModelsOrSlices.Slices s) {
+                for (OutputSlice slice : s.slices()) {
+                    slice.residualWeight().ifPresent(w -> out.add(recipe.where(w.line())
+                            + ": residual_weight is not applied; this slice is merged without it"));
+                }
+            }
+        }
+        return out;
+    }
 }

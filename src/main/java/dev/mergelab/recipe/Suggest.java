@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** Finds the closest known name to a misspelt one, so errors can say "did you mean ...". */
-final class Suggest {
+public final class Suggest {
     private Suggest() {}
 
     /**
@@ -12,7 +12,7 @@ final class Suggest {
      * a third of the longer name, and at least 1. Ties go to the earlier candidate, so callers list the
      * likelier names first.
      */
-    static Optional<String> closest(String given, Iterable<String> candidates) {
+    public static Optional<String> closest(String given, Iterable<String> candidates) {
         String g = given.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

@@ -40,11 +40,15 @@ final class Cli {
     static List<String> javaCommand(String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
-                "-Xmx512m", "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/mergelab-child-hs_err_%p.log",
+        cmd.addAll(List.of(jvmOptions(), "-Xmx512m", "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/mergelab-child-hs_err_%p.log",
                 "-cp", classPath(), mainClass));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** The launcher's JVM options, as the java @argument file they live in (pom.xml names it). */
+    static String jvmOptions() {
+        return "@" + System.getProperty("mergelab.jvmOptions", "scripts/jvm.options");
     }
 
     /**
