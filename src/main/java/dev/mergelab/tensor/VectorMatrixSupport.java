@@ -47,6 +47,13 @@ final class VectorMatrixSupport implements MatrixSupport {
     /** Tokens whose inputs are swept per decoded group of rows: 32 × 2048 floats = 256 KiB stays in L2. */
     static final int TOKEN_TILE = 32;
 
+    /**
+     * Tokens per register block: 4 rows × 4 tokens = 16 accumulators where there are 32 vector
+     * registers (AVX-512, SVE), 4 × 2 = 8 where there are 16 (AVX2); 8 independent FMA chains are the
+     * least that hides the FMA latency on two FMA ports.
+     */
+    private static final int TOKEN_BLOCK = V >= 16 ? 4 : 2;
+
     /** Elements of an F16 row decoded at a time by {@link #matvec} (a multiple of every V): 4 × 2 KiB in L1. */
     private static final int F16_CHUNK = 512;
 
@@ -261,32 +268,30 @@ final class VectorMatrixSupport implements MatrixSupport {
     public void matmul(RowMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
         int cols = w.cols();
         float[] rows = new float[4 * cols];
-        float[] lanes = new float[8 * V];
+        float[] lanes = new float[4 * TOKEN_BLOCK * V];
         for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
             int t1 = Math.min(tokens, t0 + TOKEN_TILE);
             for (int r = rowFrom; r < rowTo; r += 4) {
                 int group = Math.min(4, rowTo - r);
                 decodeRows(w, r, group, rows);
+                int t = t0;
                 if (group == 4) {
-                    int t = t0;
-                    for (; t + 2 <= t1; t += 2) {
-                        block4x2(rows, cols, x, t, lanes);
-                        for (int j = 0; j < 8; j++) {
+                    for (; t + TOKEN_BLOCK <= t1; t += TOKEN_BLOCK) {
+                        if (TOKEN_BLOCK == 4) {
+                            block4x4(rows, cols, x, t, lanes);
+                        } else {
+                            block4x2(rows, cols, x, t, lanes);
+                        }
+                        for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
                             int tok = t + (j >> 2);
                             int row = j & 3;
                             y[tok * yStride + r + row] = finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
                         }
                     }
-                    for (; t < t1; t++) {
-                        for (int row = 0; row < 4; row++) {
-                            y[t * yStride + r + row] = dot(rows, row * cols, x, t * cols, cols);
-                        }
-                    }
-                } else {
-                    for (int t = t0; t < t1; t++) {
-                        for (int row = 0; row < group; row++) {
-                            y[t * yStride + r + row] = dot(rows, row * cols, x, t * cols, cols);
-                        }
+                }
+                for (; t < t1; t++) {
+                    for (int row = 0; row < group; row++) {
+                        y[t * yStride + r + row] = dot(rows, row * cols, x, t * cols, cols);
                     }
                 }
             }
@@ -304,7 +309,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
     }
 
-    /** Lanes of rows 0..3 of {@code rows} against tokens t and t+1: lanes[(2·(t'−t) ... )], token-major. */
+    /** Lanes of rows 0..3 of {@code rows} against tokens t and t+1, token-major: lanes[(4·(token−t) + row)·V ..]. */
     private static void block4x2(float[] rows, int cols, float[] x, int t, float[] lanes) {
         int w1 = cols;
         int w2 = 2 * cols;
@@ -337,6 +342,63 @@ final class VectorMatrixSupport implements MatrixSupport {
         c11.intoArray(lanes, 5 * V);
         c12.intoArray(lanes, 6 * V);
         c13.intoArray(lanes, 7 * V);
+    }
+
+    /** Lanes of rows 0..3 of {@code rows} against tokens t .. t+3, token-major: lanes[(4·(token−t) + row)·V ..]. */
+    private static void block4x4(float[] rows, int cols, float[] x, int t, float[] lanes) {
+        int w1 = cols;
+        int w2 = 2 * cols;
+        int w3 = 3 * cols;
+        int x0 = t * cols;
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        for (int k = 0, bound = F.loopBound(cols); k < bound; k += V) {
+            FloatVector r0 = FloatVector.fromArray(F, rows, k);
+            FloatVector r1 = FloatVector.fromArray(F, rows, w1 + k);
+            FloatVector r2 = FloatVector.fromArray(F, rows, w2 + k);
+            FloatVector r3 = FloatVector.fromArray(F, rows, w3 + k);
+            FloatVector u = FloatVector.fromArray(F, x, x0 + k);
+            c00 = r0.fma(u, c00);
+            c01 = r1.fma(u, c01);
+            c02 = r2.fma(u, c02);
+            c03 = r3.fma(u, c03);
+            u = FloatVector.fromArray(F, x, x1 + k);
+            c10 = r0.fma(u, c10);
+            c11 = r1.fma(u, c11);
+            c12 = r2.fma(u, c12);
+            c13 = r3.fma(u, c13);
+            u = FloatVector.fromArray(F, x, x2 + k);
+            c20 = r0.fma(u, c20);
+            c21 = r1.fma(u, c21);
+            c22 = r2.fma(u, c22);
+            c23 = r3.fma(u, c23);
+            u = FloatVector.fromArray(F, x, x3 + k);
+            c30 = r0.fma(u, c30);
+            c31 = r1.fma(u, c31);
+            c32 = r2.fma(u, c32);
+            c33 = r3.fma(u, c33);
+        }
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, V);
+        c02.intoArray(lanes, 2 * V);
+        c03.intoArray(lanes, 3 * V);
+        c10.intoArray(lanes, 4 * V);
+        c11.intoArray(lanes, 5 * V);
+        c12.intoArray(lanes, 6 * V);
+        c13.intoArray(lanes, 7 * V);
+        c20.intoArray(lanes, 8 * V);
+        c21.intoArray(lanes, 9 * V);
+        c22.intoArray(lanes, 10 * V);
+        c23.intoArray(lanes, 11 * V);
+        c30.intoArray(lanes, 12 * V);
+        c31.intoArray(lanes, 13 * V);
+        c32.intoArray(lanes, 14 * V);
+        c33.intoArray(lanes, 15 * V);
     }
 
     /** Adds the tail columns of a decoded row and a token to the lanes at {@code lanes[at..at+V)} and folds them. */
