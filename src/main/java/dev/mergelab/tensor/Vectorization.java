@@ -83,6 +83,15 @@ public final class Vectorization {
         return KERNELS;
     }
 
+    /**
+     * Whether the Vector API kernels are in use (the choice this class made for {@link #kernels()}).
+     * Kernels in higher layers with a scalar and a vector form pick theirs by this, and take their
+     * species from {@link VectorShapes}, so one switch and one width govern every kernel.
+     */
+    public static boolean vectorised() {
+        return KERNELS != ScalarKernelSupport.INSTANCE;
+    }
+
     /** The matrix kernel implementation in use. */
     public static MatrixSupport matrices() {
         return MATRICES;

@@ -22,6 +22,7 @@ public final class WidthCheck {
         KernelSupport sk = Vectorization.scalarKernels();
         System.out.println("checking " + vc.name() + " / " + vk.name());
         checkMatrices(new Random(12));
+        checkGram(new Random(13));
         int n = 65536;
         Random r = new Random(11);
         try (Arena arena = Arena.ofConfined()) {
@@ -191,6 +192,18 @@ public final class WidthCheck {
                 sm.softmax(a, 0, n);
                 same(sa, a, "softmax");
             }
+        }
+    }
+
+    /** method/kernel's Gram dot, which takes its layout from the provider's width. */
+    private static void checkGram(Random r) {
+        check(Vectorization.vectorised(), "the provider chose the vector kernels");
+        for (int t = 0; t < 200; t++) {
+            int n = r.nextInt(300);
+            float[] x = MatrixKernelsTest.vector(r, n);
+            float[] y = MatrixKernelsTest.vector(r, n);
+            check(Double.doubleToRawLongBits(dev.mergelab.method.kernel.Gram.dot(x, y, n))
+                    == Double.doubleToRawLongBits(dev.mergelab.method.kernel.Gram.dotScalar(x, y, n)), "Gram.dot");
         }
     }
 
