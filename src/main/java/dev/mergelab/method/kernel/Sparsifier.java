@@ -1,7 +1,6 @@
 package dev.mergelab.method.kernel;
 
 import dev.mergelab.tensor.FloatKernels;
-import dev.mergelab.tensor.MagnitudeCut;
 
 /**
  * One task vector's sparsification (METHODS.md §4) in the chunked form: {@link #passes()} statistics
