@@ -28,8 +28,9 @@ public final class ParallelRows {
 
     /**
      * Runs {@code task} over [0, rows) in {@code parts} ranges of near-equal size (rounded to the row
-     * grain) on {@code pool}, the calling thread taking the first, and returns when all are done.
-     * {@code parts ≤ 1} runs everything on the calling thread. An exception in a task is rethrown.
+     * grain) on {@code pool}, the calling thread taking the first, and returns when all are done, even
+     * when one fails: the first failure is then rethrown. {@code parts ≤ 1} runs everything on the
+     * calling thread. The caller must not be one of {@code pool}'s threads (it waits for the others).
      */
     public static void run(ExecutorService pool, int rows, int parts, RowTask task) {
         if (rows < 0) {
@@ -47,22 +48,37 @@ public final class ParallelRows {
             int to = bound(p + 1, n, blocks, rows);
             others.add(pool.submit(() -> task.run(from, to)));
         }
-        task.run(0, bound(1, n, blocks, rows));
+        Throwable failure = null;
         try {
-            for (Future<?> f : others) {
-                f.get();
+            task.run(0, bound(1, n, blocks, rows));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        boolean interrupted = false;
+        for (Future<?> f : others) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;   // finish waiting: the ranges still write into the caller's arrays
+                } catch (ExecutionException e) {
+                    failure = failure != null ? failure : e.getCause();
+                    break;
+                }
             }
-        } catch (InterruptedException e) {
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for row ranges", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        if (failure instanceof Error err) {
+            throw err;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
         }
     }
 
