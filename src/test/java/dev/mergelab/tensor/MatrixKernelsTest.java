@@ -209,6 +209,20 @@ class MatrixKernelsTest {
                     throw new IllegalStateException("boom");
                 }
             }));
+            // the caller's own range fails first; run still returns only after the other ranges finish
+            java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+            assertThrows(IllegalArgumentException.class, () -> ParallelRows.run(pool, 64, 4, (from, to) -> {
+                if (from == 0) {
+                    throw new IllegalArgumentException("first range");
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                finished.incrementAndGet();
+            }));
+            assertEquals(3, finished.get(), "every other range ran to the end before run returned");
         } finally {
             pool.shutdownNow();
         }
