@@ -1,11 +1,12 @@
 package dev.mergelab.lora;
 
+import dev.mergelab.tensor.Vectorization;
 import java.util.Objects;
 
 /**
  * The two dense products LoRA work needs, on row-major float32 arrays, blocked so the operand being
- * swept stays in cache and vectorised with the Vector API when it is loaded (scalar otherwise, same
- * results up to float rounding order):
+ * swept stays in cache and vectorised with the Vector API when {@link Vectorization} says so (scalar
+ * otherwise, same results up to float rounding order):
  * <ul>
  *   <li>{@link #addProduct}: W += scale·L·R with L (rows×k, any strides) and R (k×cols). Applying an adapter
  *       (W += s·B·A, k = rank) and the sketch products QᵀΔ of the randomised SVD (k = rows of Δ) both are
@@ -22,8 +23,8 @@ public final class Gemm {
     /** Columns per tile: 512 floats = 2 KiB per row, so a few rows of R and W fit in L1. */
     static final int TILE = 512;
 
-    private static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && !"false".equalsIgnoreCase(System.getProperty("mergelab.vector", "true"));
+    /** The provider's choice: the vector kernels wherever the tensor kernels are vectorised. */
+    private static final boolean VECTOR = Vectorization.vectorised();
 
     private Gemm() {
     }

@@ -1,13 +1,14 @@
 package dev.mergelab.lora;
 
+import dev.mergelab.tensor.VectorShapes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API {@link Gemm} kernels. Loaded only when jdk.incubator.vector is in the boot layer. */
+/** Vector API {@link Gemm} kernels at the provider's width. Loaded only when the tensor kernels are vectorised. */
 final class GemmVector {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorShapes.floats();
     private static final int V = S.length();
 
     private GemmVector() {

@@ -2,7 +2,7 @@ package dev.mergelab.method;
 
 import dev.mergelab.method.kernel.RadixSelect;
 import dev.mergelab.tensor.FloatKernels;
-import dev.mergelab.tensor.MagnitudeCut;
+import dev.mergelab.method.kernel.MagnitudeCut;
 
 import java.util.List;
 

@@ -31,9 +31,12 @@ final class VectorKernelSupport implements KernelSupport {
     private VectorKernelSupport() {
     }
 
-    /** The reduction layout needs a lane count that splits 32 lanes into 2 to 8 registers. */
+    /**
+     * The reduction layout needs a lane count that splits 32 lanes into 2 to 8 registers, and
+     * {@link VectorSoftmaxKl}'s one that splits its 8 double lanes; the provider uses these kernels only then.
+     */
     static boolean available() {
-        return V >= 4 && V <= L / 2 && L % V == 0;
+        return V >= 4 && V <= L / 2 && L % V == 0 && VectorSoftmaxKl.available();
     }
 
     @Override
@@ -518,9 +521,7 @@ final class VectorKernelSupport implements KernelSupport {
 
     @Override
     public double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch) {
-        return VectorSoftmaxKl.available()
-                ? VectorSoftmaxKl.divergence(x, y, off, len, eps, scratch)
-                : SoftmaxKl.divergence(x, y, off, len, eps, scratch);
+        return VectorSoftmaxKl.divergence(x, y, off, len, eps, scratch);
     }
 
     // ---- sce: selection by variance over models, sign-elected weighted mean ---------------------------

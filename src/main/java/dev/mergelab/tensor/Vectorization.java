@@ -20,15 +20,21 @@ import java.util.Optional;
  */
 public final class Vectorization {
 
+    /** Dot-product lanes of the scalar matrix kernels when the Vector API is absent (AVX2's width). */
+    private static final int DEFAULT_MATRIX_LANES = 8;
+
     private static final CodecSupport VECTOR_CODECS;
     private static final KernelSupport VECTOR_KERNELS;
     private static final CodecSupport CODECS;
     private static final KernelSupport KERNELS;
+    private static final MatrixSupport VECTOR_MATRICES;
+    private static final MatrixSupport MATRICES;
     private static final String DESCRIPTION;
 
     static {
         CodecSupport vc = null;
         KernelSupport vk = null;
+        MatrixSupport vm = null;
         String why;
         if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
             why = "jdk.incubator.vector not loaded (add --add-modules jdk.incubator.vector)";
@@ -36,6 +42,7 @@ public final class Vectorization {
             try {
                 vc = VectorCodecSupport.INSTANCE;
                 vk = VectorKernelSupport.available() ? VectorKernelSupport.INSTANCE : null;
+                vm = VectorMatrixSupport.INSTANCE;
                 why = null;
             } catch (LinkageError | RuntimeException e) {
                 why = "Vector API failed to initialise: " + e;
@@ -43,6 +50,7 @@ public final class Vectorization {
         }
         VECTOR_CODECS = vc;
         VECTOR_KERNELS = vk;
+        VECTOR_MATRICES = vm;
 
         String jitProblem = jitProblem();
         boolean wanted = !"false".equalsIgnoreCase(System.getProperty("mergelab.vector", "true"));
@@ -54,7 +62,11 @@ public final class Vectorization {
         boolean use = wanted && why == null;
         CODECS = use ? vc : ScalarCodecSupport.INSTANCE;
         KERNELS = use && vk != null && hasFma() ? vk : ScalarKernelSupport.INSTANCE;
-        DESCRIPTION = "codecs=" + CODECS.name() + ", kernels=" + KERNELS.name()
+        // The scalar fallback keeps the vector lane count when it is known, so turning the Vector API
+        // off changes the speed of the matrix kernels, not their bits.
+        MATRICES = use && vm != null && hasFma() ? vm
+                : ScalarMatrixSupport.withLanes(vm != null ? vm.lanes() : DEFAULT_MATRIX_LANES);
+        DESCRIPTION = "codecs=" + CODECS.name() + ", kernels=" + KERNELS.name() + ", matrices=" + MATRICES.name()
                 + (why != null ? " (" + why + ")" : "");
     }
 
@@ -69,6 +81,30 @@ public final class Vectorization {
     /** The kernel implementation in use. */
     public static KernelSupport kernels() {
         return KERNELS;
+    }
+
+    /**
+     * Whether the Vector API kernels are in use (the choice this class made for {@link #kernels()}).
+     * Kernels in higher layers with a scalar and a vector form pick theirs by this, and take their
+     * species from {@link VectorShapes}, so one switch and one width govern every kernel.
+     */
+    public static boolean vectorised() {
+        return KERNELS != ScalarKernelSupport.INSTANCE;
+    }
+
+    /** The matrix kernel implementation in use. */
+    public static MatrixSupport matrices() {
+        return MATRICES;
+    }
+
+    /** The scalar reference matrix kernels with {@code lanes} dot-product lanes, for tests and benchmarks. */
+    public static MatrixSupport scalarMatrices(int lanes) {
+        return ScalarMatrixSupport.withLanes(lanes);
+    }
+
+    /** The Vector API matrix kernels if the module is present, whether or not they were chosen. */
+    public static Optional<MatrixSupport> vectorMatrices() {
+        return Optional.ofNullable(VECTOR_MATRICES);
     }
 
     /** The scalar reference codecs, for tests and benchmarks. */

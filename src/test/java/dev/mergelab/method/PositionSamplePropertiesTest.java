@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mergelab.method.kernel.RadixSelect;
-import dev.mergelab.tensor.MagnitudeCut;
+import dev.mergelab.method.kernel.MagnitudeCut;
 import java.util.Arrays;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

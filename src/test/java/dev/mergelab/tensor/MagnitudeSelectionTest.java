@@ -1,5 +1,6 @@
 package dev.mergelab.tensor;
 
+import dev.mergelab.method.kernel.MagnitudeCut;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

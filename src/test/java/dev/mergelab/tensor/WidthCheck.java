@@ -21,6 +21,8 @@ public final class WidthCheck {
         CodecSupport sc = Vectorization.scalarCodecs();
         KernelSupport sk = Vectorization.scalarKernels();
         System.out.println("checking " + vc.name() + " / " + vk.name());
+        checkMatrices(new Random(12));
+        checkGram(new Random(13));
         int n = 65536;
         Random r = new Random(11);
         try (Arena arena = Arena.ofConfined()) {
@@ -144,6 +146,65 @@ public final class WidthCheck {
             same(va, vb, "keepLargeChanges");
         }
         System.out.println("ok");
+    }
+
+    /** The matrix kernels against the scalar reference with the vector's lane count. */
+    private static void checkMatrices(Random r) {
+        MatrixSupport vm = Vectorization.vectorMatrices().orElseThrow();
+        MatrixSupport sm = Vectorization.scalarMatrices(vm.lanes());
+        check(vm.name().equals(Vectorization.vectorCodecs().orElseThrow().name()) && vm.name().equals("vector-" + 32 * vm.lanes()),
+                "matrix kernels " + vm.name() + " with " + vm.lanes() + " lanes follow the forced width");
+        try (Arena arena = Arena.ofConfined()) {
+            for (int t = 0; t < 40; t++) {
+                for (DType type : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                    int rows = r.nextInt(10);
+                    int cols = r.nextInt(300);
+                    int tokens = r.nextInt(40);
+                    RowMatrix w = MatrixKernelsTest.matrix(arena, r, type, rows, cols);
+                    float[] x = MatrixKernelsTest.vector(r, tokens * cols);
+                    float[] ya = new float[tokens * rows];
+                    float[] yb = new float[tokens * rows];
+                    vm.matmul(w, x, tokens, ya, rows, 0, rows);
+                    sm.matmul(w, x, tokens, yb, rows, 0, rows);
+                    same(ya, yb, type + " matmul");
+                    if (tokens > 0) {
+                        float[] va = new float[rows];
+                        float[] vb = new float[rows];
+                        vm.matvec(w, x, 0, va, 0, 0, rows);
+                        sm.matvec(w, x, 0, vb, 0, 0, rows);
+                        same(va, vb, type + " matvec");
+                    }
+                }
+                int n = r.nextInt(500);
+                float[] a = MatrixKernelsTest.vector(r, n);
+                float[] b = MatrixKernelsTest.vector(r, n);
+                check(Float.floatToRawIntBits(vm.dot(a, 0, b, 0, n)) == Float.floatToRawIntBits(sm.dot(a, 0, b, 0, n)), "dot");
+                float[] ya = new float[n];
+                float[] yb = new float[n];
+                vm.rmsNorm(a, 0, b, 0, ya, 0, n, 1e-5f, t % 2 == 0);
+                sm.rmsNorm(a, 0, b, 0, yb, 0, n, 1e-5f, t % 2 == 0);
+                same(ya, yb, "rmsNorm");
+                for (int i = 0; i < n; i++) {
+                    a[i] *= 20;
+                }
+                float[] sa = a.clone();
+                vm.softmax(sa, 0, n);
+                sm.softmax(a, 0, n);
+                same(sa, a, "softmax");
+            }
+        }
+    }
+
+    /** method/kernel's Gram dot, which takes its layout from the provider's width. */
+    private static void checkGram(Random r) {
+        check(Vectorization.vectorised(), "the provider chose the vector kernels");
+        for (int t = 0; t < 200; t++) {
+            int n = r.nextInt(300);
+            float[] x = MatrixKernelsTest.vector(r, n);
+            float[] y = MatrixKernelsTest.vector(r, n);
+            check(Double.doubleToRawLongBits(dev.mergelab.method.kernel.Gram.dot(x, y, n))
+                    == Double.doubleToRawLongBits(dev.mergelab.method.kernel.Gram.dotScalar(x, y, n)), "Gram.dot");
+        }
     }
 
     private static void same(float[] a, float[] b, String what) {

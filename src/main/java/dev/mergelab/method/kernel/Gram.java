@@ -1,11 +1,13 @@
 package dev.mergelab.method.kernel;
 
+import dev.mergelab.tensor.Vectorization;
+
 /**
  * Gram matrices ⟨v_i, v_k⟩ accumulated chunk by chunk in plain double. Karcher and multislerp iterate in
  * the span of their inputs using only this matrix, and quantities like ‖T‖² = τᵀGτ of a tangent that
  * nearly cancels need G to far better than float32 relative accuracy, so products (exact in double) are
  * summed in double rather than through the float-lane kernels; sixteen double lanes keep the adds
- * independent (vectorised in {@link GramVector} when the Vector API is loaded).
+ * independent (vectorised in {@link GramVector} when {@link Vectorization} says so).
  */
 public final class Gram {
 
@@ -24,8 +26,8 @@ public final class Gram {
     /** Double lanes of {@link #dot}: element j is added to lane j mod 16, lanes are summed in order. */
     static final int LANES = 16;
 
-    private static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && !"false".equalsIgnoreCase(System.getProperty("mergelab.vector", "true"));
+    /** The provider's choice (the vector form needs 2 to 16 doubles per vector, which every width gives). */
+    private static final boolean VECTOR = Vectorization.vectorised() && GramVector.available();
 
     /**
      * Σ x[j]·y[j] over [0, n) in double, in a fixed order (lane j mod 16, then the lanes in order) that

@@ -1,6 +1,5 @@
 package dev.mergelab.method.kernel;
 
-import dev.mergelab.tensor.MagnitudeCut;
 
 /**
  * Exact streaming selection of the k-th largest of a stream of non-negative int keys (float magnitude

@@ -1,7 +1,6 @@
 package dev.mergelab.method.kernel;
 
 import dev.mergelab.tensor.FloatKernels;
-import dev.mergelab.tensor.MagnitudeCut;
 import dev.mergelab.tensor.Shape;
 
 /**

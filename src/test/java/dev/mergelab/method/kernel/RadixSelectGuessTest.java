@@ -3,7 +3,6 @@ package dev.mergelab.method.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.mergelab.tensor.MagnitudeCut;
 import java.util.Arrays;
 import java.util.Random;
 import net.jqwik.api.ForAll;

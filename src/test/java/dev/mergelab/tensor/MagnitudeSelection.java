@@ -1,5 +1,6 @@
 package dev.mergelab.tensor;
 
+import dev.mergelab.method.kernel.MagnitudeCut;
 import java.util.Objects;
 
 /**

@@ -1,12 +1,12 @@
-package dev.mergelab.tensor;
+package dev.mergelab.method.kernel;
 
 /**
  * A magnitude threshold with a tie quota: keep every element whose magnitude key is above {@code key},
  * plus the first {@code ties} elements (in index order) whose key equals it. Produced by
- * {@link MagnitudeSelection#topK}; applying it keeps exactly k elements, the k largest by
+ * {@link RadixSelect#cut}; applying it keeps exactly k elements, the k largest by
  * (magnitude descending, index ascending).
  *
- * @param key  the magnitude key of the k-th largest element (see {@link FloatKernels#magnitudeKey})
+ * @param key  the magnitude key of the k-th largest element (see {@link dev.mergelab.tensor.FloatKernels#magnitudeKey})
  * @param ties how many elements with exactly that key are kept
  */
 public record MagnitudeCut(int key, int ties) {

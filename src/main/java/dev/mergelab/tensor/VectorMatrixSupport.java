@@ -1,0 +1,412 @@
+package dev.mergelab.tensor;
+
+import static dev.mergelab.tensor.ScalarMatrixSupport.EXP_CUTOFF;
+import static dev.mergelab.tensor.ScalarMatrixSupport.LN2_HI;
+import static dev.mergelab.tensor.ScalarMatrixSupport.LN2_LO;
+import static dev.mergelab.tensor.ScalarMatrixSupport.LOG2E;
+import static dev.mergelab.tensor.ScalarMatrixSupport.P2;
+import static dev.mergelab.tensor.ScalarMatrixSupport.P3;
+import static dev.mergelab.tensor.ScalarMatrixSupport.P4;
+import static dev.mergelab.tensor.ScalarMatrixSupport.P5;
+import static dev.mergelab.tensor.ScalarMatrixSupport.P6;
+import static dev.mergelab.tensor.ScalarMatrixSupport.P7;
+import static dev.mergelab.tensor.ScalarMatrixSupport.SHIFTER;
+import static dev.mergelab.tensor.ScalarMatrixSupport.SHIFTER_BITS;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API matrix kernels. One accumulator register per dot product holds its {@code V} lanes, so
+ * element k lands in lane {@code k mod V} exactly as in {@link ScalarMatrixSupport} with {@code V} lanes;
+ * a tail of fewer than {@code V} elements is added to the stored lanes one by one, and the lanes are
+ * folded by the reference's {@link ScalarMatrixSupport#treeSum}.
+ *
+ * <p>{@link #matmul} decodes four weight rows into a float buffer once per tile of
+ * {@value #TOKEN_TILE} tokens and runs a 4-row × 2-token block (eight independent FMA chains, enough to
+ * hide the FMA latency) over the tile, so every vector load feeds two or four FMAs. {@link #matvec}
+ * is bound by reading the weights: it streams four rows at a time straight from the segment (BF16 is a
+ * shift, F32 a load; F16 goes through a small decoded chunk, since its conversion is a dozen integer
+ * operations that the codec already has).
+ */
+final class VectorMatrixSupport implements MatrixSupport {
+
+    private static final VectorSpecies<Float> F = VectorCodecSupport.floatSpecies();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorSpecies<Short> S =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final int V = F.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Tokens whose inputs are swept per decoded group of rows: 32 × 2048 floats = 256 KiB stays in L2. */
+    static final int TOKEN_TILE = 32;
+
+    /**
+     * Tokens per register block: 4 rows × 4 tokens = 16 accumulators where there are 32 vector
+     * registers (AVX-512, SVE), 4 × 2 = 8 where there are 16 (AVX2); 8 independent FMA chains are the
+     * least that hides the FMA latency on two FMA ports.
+     */
+    private static final int TOKEN_BLOCK = V >= 16 ? 4 : 2;
+
+    /** Elements of an F16 row decoded at a time by {@link #matvec} (a multiple of every V): 4 × 2 KiB in L1. */
+    private static final int F16_CHUNK = 512;
+
+    static final VectorMatrixSupport INSTANCE = new VectorMatrixSupport();
+
+    private VectorMatrixSupport() {
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + F.vectorBitSize();
+    }
+
+    @Override
+    public int lanes() {
+        return V;
+    }
+
+    // ---- dot, rmsnorm, softmax --------------------------------------------------------------------
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int k = 0;
+        for (int bound = F.loopBound(n); k < bound; k += V) {
+            acc = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), acc);
+        }
+        float[] s = new float[V];
+        acc.intoArray(s, 0);
+        for (; k < n; k++) {
+            s[k & (V - 1)] = Math.fma(a[aOff + k], b[bOff + k], s[k & (V - 1)]);
+        }
+        return ScalarMatrixSupport.treeSum(s, 0, V);
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int n, float eps, boolean onePlusWeight) {
+        float inv = ScalarMatrixSupport.rmsScale(dot(x, xOff, x, xOff, n), n, eps);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += V) {
+            FloatVector g = FloatVector.fromArray(F, w, wOff + i);
+            if (onePlusWeight) {
+                g = g.add(1f);
+            }
+            FloatVector.fromArray(F, x, xOff + i).mul(inv).mul(g).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            float g = onePlusWeight ? 1f + w[wOff + i] : w[wOff + i];
+            y[yOff + i] = x[xOff + i] * inv * g;
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        if (n == 0) {
+            return;
+        }
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        int bound = F.loopBound(n);
+        for (; i < bound; i += V) {
+            m = m.max(FloatVector.fromArray(F, x, off + i));
+        }
+        float max = m.reduceLanes(VectorOperators.MAX);  // max is order-independent
+        for (; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (i = 0; i < bound; i += V) {
+            FloatVector d = FloatVector.fromArray(F, x, off + i).sub(max);
+            // ScalarMatrixSupport.exp, lane by lane (written out so the loop body is one method)
+            FloatVector t = d.fma(LOG2E, SHIFTER);
+            FloatVector nk = t.sub(SHIFTER);
+            FloatVector r = nk.lanewise(VectorOperators.FMA, -LN2_HI, d);
+            r = nk.lanewise(VectorOperators.FMA, -LN2_LO, r);
+            FloatVector p = FloatVector.broadcast(F, P7).lanewise(VectorOperators.FMA, r, P6);
+            p = p.lanewise(VectorOperators.FMA, r, P5);
+            p = p.lanewise(VectorOperators.FMA, r, P4);
+            p = p.lanewise(VectorOperators.FMA, r, P3);
+            p = p.lanewise(VectorOperators.FMA, r, P2);
+            p = p.lanewise(VectorOperators.FMA, r, 1f);
+            p = p.lanewise(VectorOperators.FMA, r, 1f);
+            FloatVector twoToN = ((IntVector) t.reinterpretAsInts()).sub(SHIFTER_BITS - 127)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(twoToN).blend(0f, d.compare(VectorOperators.LT, EXP_CUTOFF));
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        float[] s = new float[V];
+        acc.intoArray(s, 0);
+        for (; i < n; i++) {
+            float e = ScalarMatrixSupport.exp(x[off + i] - max);
+            x[off + i] = e;
+            s[i & (V - 1)] += e;
+        }
+        float inv = 1f / ScalarMatrixSupport.treeSum(s, 0, V);
+        for (i = 0; i < bound; i += V) {
+            FloatVector.fromArray(F, x, off + i).mul(inv).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] *= inv;
+        }
+    }
+
+    // ---- matvec -----------------------------------------------------------------------------------
+
+    @Override
+    public void matvec(RowMatrix w, float[] x, int xOff, float[] y, int yOff, int rowFrom, int rowTo) {
+        if (!VectorCodecSupport.vectorLoadable(w.data())) {
+            ScalarMatrixSupport.withLanes(V).matvec(w, x, xOff, y, yOff, rowFrom, rowTo);
+            return;
+        }
+        float[] lanes = new float[4 * V];
+        float[] chunk = w.dtype() == DType.F16 ? new float[4 * F16_CHUNK] : null;
+        int r = rowFrom;
+        for (; r + 4 <= rowTo; r += 4) {
+            switch (w.dtype()) {
+                case F32 -> rows4F32(w, r, x, xOff, lanes);
+                case BF16 -> rows4Bf16(w, r, x, xOff, lanes);
+                default -> rows4F16(w, r, x, xOff, lanes, chunk);
+            }
+            for (int j = 0; j < 4; j++) {
+                y[yOff + r + j - rowFrom] = finish(lanes, j * V, w, r + j, x, xOff);
+            }
+        }
+        for (; r < rowTo; r++) {
+            y[yOff + r - rowFrom] = ScalarMatrixSupport.withLanes(V).matvecRow(w, r, x, xOff);
+        }
+    }
+
+    /** Adds the tail columns of row {@code r} to the lanes at {@code lanes[at..at+V)} and folds them. */
+    private static float finish(float[] lanes, int at, RowMatrix w, int r, float[] x, int xOff) {
+        int cols = w.cols();
+        for (int k = F.loopBound(cols); k < cols; k++) {
+            int lane = at + (k & (V - 1));
+            lanes[lane] = Math.fma(w.get(r, k), x[xOff + k], lanes[lane]);
+        }
+        return ScalarMatrixSupport.treeSum(lanes, at, V);
+    }
+
+    private static void rows4F32(RowMatrix w, int r, float[] x, int xOff, float[] lanes) {
+        MemorySegment m = w.data();
+        long stride = 4L * w.cols();
+        long p0 = w.offset(r, 0);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0, bound = F.loopBound(w.cols()); k < bound; k += V) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + k);
+            long p = p0 + 4L * k;
+            a0 = FloatVector.fromMemorySegment(F, m, p, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, m, p + stride, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, m, p + 2 * stride, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, m, p + 3 * stride, LE).fma(xv, a3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, V);
+        a2.intoArray(lanes, 2 * V);
+        a3.intoArray(lanes, 3 * V);
+    }
+
+    private static void rows4Bf16(RowMatrix w, int r, float[] x, int xOff, float[] lanes) {
+        MemorySegment m = w.data();
+        long stride = 2L * w.cols();
+        long p0 = w.offset(r, 0);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0, bound = F.loopBound(w.cols()); k < bound; k += V) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + k);
+            long p = p0 + 2L * k;
+            a0 = bf16(m, p).fma(xv, a0);
+            a1 = bf16(m, p + stride).fma(xv, a1);
+            a2 = bf16(m, p + 2 * stride).fma(xv, a2);
+            a3 = bf16(m, p + 3 * stride).fma(xv, a3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, V);
+        a2.intoArray(lanes, 2 * V);
+        a3.intoArray(lanes, 3 * V);
+    }
+
+    /** V bf16 values at byte {@code p} as floats: the bits moved to the top half of each lane. */
+    private static FloatVector bf16(MemorySegment m, long p) {
+        return ((IntVector) ShortVector.fromMemorySegment(S, m, p, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private static void rows4F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes, float[] chunk) {
+        int cols = w.cols();
+        int bound = F.loopBound(cols);
+        long e0 = (long) r * cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int c0 = 0; c0 < bound; c0 += F16_CHUNK) {
+            int len = Math.min(F16_CHUNK, bound - c0);
+            for (int j = 0; j < 4; j++) {
+                VectorCodecSupport.INSTANCE.decodeF16(w.data(), e0 + (long) j * cols + c0, chunk, j * F16_CHUNK, len);
+            }
+            for (int k = 0; k < len; k += V) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + c0 + k);
+                a0 = FloatVector.fromArray(F, chunk, k).fma(xv, a0);
+                a1 = FloatVector.fromArray(F, chunk, F16_CHUNK + k).fma(xv, a1);
+                a2 = FloatVector.fromArray(F, chunk, 2 * F16_CHUNK + k).fma(xv, a2);
+                a3 = FloatVector.fromArray(F, chunk, 3 * F16_CHUNK + k).fma(xv, a3);
+            }
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, V);
+        a2.intoArray(lanes, 2 * V);
+        a3.intoArray(lanes, 3 * V);
+    }
+
+    // ---- matmul -----------------------------------------------------------------------------------
+
+    @Override
+    public void matmul(RowMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
+        int cols = w.cols();
+        float[] rows = new float[4 * cols];
+        float[] lanes = new float[4 * TOKEN_BLOCK * V];
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
+            int t1 = Math.min(tokens, t0 + TOKEN_TILE);
+            for (int r = rowFrom; r < rowTo; r += 4) {
+                int group = Math.min(4, rowTo - r);
+                decodeRows(w, r, group, rows);
+                int t = t0;
+                if (group == 4) {
+                    for (; t + TOKEN_BLOCK <= t1; t += TOKEN_BLOCK) {
+                        if (TOKEN_BLOCK == 4) {
+                            block4x4(rows, cols, x, t, lanes);
+                        } else {
+                            block4x2(rows, cols, x, t, lanes);
+                        }
+                        for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
+                            int tok = t + (j >> 2);
+                            int row = j & 3;
+                            y[tok * yStride + r + row] = finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
+                        }
+                    }
+                }
+                for (; t < t1; t++) {
+                    for (int row = 0; row < group; row++) {
+                        y[t * yStride + r + row] = dot(rows, row * cols, x, t * cols, cols);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Rows [r, r + count) of w as floats into {@code out[0 .. count·cols)}. */
+    private static void decodeRows(RowMatrix w, int r, int count, float[] out) {
+        int cols = w.cols();
+        int n = count * cols;
+        switch (w.dtype()) {
+            case F32 -> MemorySegment.copy(w.data(), Codecs.F32, w.offset(r, 0), out, 0, n);
+            case BF16 -> VectorCodecSupport.INSTANCE.decodeBf16(w.data(), (long) r * cols, out, 0, n);
+            default -> VectorCodecSupport.INSTANCE.decodeF16(w.data(), (long) r * cols, out, 0, n);
+        }
+    }
+
+    /** Lanes of rows 0..3 of {@code rows} against tokens t and t+1, token-major: lanes[(4·(token−t) + row)·V ..]. */
+    private static void block4x2(float[] rows, int cols, float[] x, int t, float[] lanes) {
+        int w1 = cols;
+        int w2 = 2 * cols;
+        int w3 = 3 * cols;
+        int x0 = t * cols;
+        int x1 = x0 + cols;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        for (int k = 0, bound = F.loopBound(cols); k < bound; k += V) {
+            FloatVector u = FloatVector.fromArray(F, x, x0 + k);
+            FloatVector v = FloatVector.fromArray(F, x, x1 + k);
+            FloatVector r0 = FloatVector.fromArray(F, rows, k);
+            FloatVector r1 = FloatVector.fromArray(F, rows, w1 + k);
+            FloatVector r2 = FloatVector.fromArray(F, rows, w2 + k);
+            FloatVector r3 = FloatVector.fromArray(F, rows, w3 + k);
+            c00 = r0.fma(u, c00);
+            c01 = r1.fma(u, c01);
+            c02 = r2.fma(u, c02);
+            c03 = r3.fma(u, c03);
+            c10 = r0.fma(v, c10);
+            c11 = r1.fma(v, c11);
+            c12 = r2.fma(v, c12);
+            c13 = r3.fma(v, c13);
+        }
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, V);
+        c02.intoArray(lanes, 2 * V);
+        c03.intoArray(lanes, 3 * V);
+        c10.intoArray(lanes, 4 * V);
+        c11.intoArray(lanes, 5 * V);
+        c12.intoArray(lanes, 6 * V);
+        c13.intoArray(lanes, 7 * V);
+    }
+
+    /** Lanes of rows 0..3 of {@code rows} against tokens t .. t+3, token-major: lanes[(4·(token−t) + row)·V ..]. */
+    private static void block4x4(float[] rows, int cols, float[] x, int t, float[] lanes) {
+        int w1 = cols;
+        int w2 = 2 * cols;
+        int w3 = 3 * cols;
+        int x0 = t * cols;
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        for (int k = 0, bound = F.loopBound(cols); k < bound; k += V) {
+            FloatVector r0 = FloatVector.fromArray(F, rows, k);
+            FloatVector r1 = FloatVector.fromArray(F, rows, w1 + k);
+            FloatVector r2 = FloatVector.fromArray(F, rows, w2 + k);
+            FloatVector r3 = FloatVector.fromArray(F, rows, w3 + k);
+            FloatVector u = FloatVector.fromArray(F, x, x0 + k);
+            c00 = r0.fma(u, c00);
+            c01 = r1.fma(u, c01);
+            c02 = r2.fma(u, c02);
+            c03 = r3.fma(u, c03);
+            u = FloatVector.fromArray(F, x, x1 + k);
+            c10 = r0.fma(u, c10);
+            c11 = r1.fma(u, c11);
+            c12 = r2.fma(u, c12);
+            c13 = r3.fma(u, c13);
+            u = FloatVector.fromArray(F, x, x2 + k);
+            c20 = r0.fma(u, c20);
+            c21 = r1.fma(u, c21);
+            c22 = r2.fma(u, c22);
+            c23 = r3.fma(u, c23);
+            u = FloatVector.fromArray(F, x, x3 + k);
+            c30 = r0.fma(u, c30);
+            c31 = r1.fma(u, c31);
+            c32 = r2.fma(u, c32);
+            c33 = r3.fma(u, c33);
+        }
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, V);
+        c02.intoArray(lanes, 2 * V);
+        c03.intoArray(lanes, 3 * V);
+        c10.intoArray(lanes, 4 * V);
+        c11.intoArray(lanes, 5 * V);
+        c12.intoArray(lanes, 6 * V);
+        c13.intoArray(lanes, 7 * V);
+        c20.intoArray(lanes, 8 * V);
+        c21.intoArray(lanes, 9 * V);
+        c22.intoArray(lanes, 10 * V);
+        c23.intoArray(lanes, 11 * V);
+        c30.intoArray(lanes, 12 * V);
+        c31.intoArray(lanes, 13 * V);
+        c32.intoArray(lanes, 14 * V);
+        c33.intoArray(lanes, 15 * V);
+    }
+
+    /** Adds the tail columns of a decoded row and a token to the lanes at {@code lanes[at..at+V)} and folds them. */
+    private static float finishBuffered(float[] lanes, int at, float[] rows, int rowOff, float[] x, int xOff, int cols) {
+        for (int k = F.loopBound(cols); k < cols; k++) {
+            int lane = at + (k & (V - 1));
+            lanes[lane] = Math.fma(rows[rowOff + k], x[xOff + k], lanes[lane]);
+        }
+        return ScalarMatrixSupport.treeSum(lanes, at, V);
+    }
+}

@@ -1,0 +1,270 @@
+package dev.mergelab.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector matrix kernels equal the scalar reference with the same lane count bit for bit, matmul
+ * equals matvec token by token, and every sum is within its stated bound of a float64 reference.
+ */
+class MatrixKernelsTest {
+
+    static final MatrixSupport VEC = Vectorization.vectorMatrices().orElseThrow();
+    static final MatrixSupport REF = Vectorization.scalarMatrices(VEC.lanes());
+    static final DType[] TYPES = {DType.F32, DType.F16, DType.BF16};
+
+    /** A [rows, cols] matrix of weight-like values (with zeros, subnormals and large ones) in {@code type}. */
+    static RowMatrix matrix(Arena arena, Random r, DType type, int rows, int cols) {
+        MemorySegment m = arena.allocate((long) rows * cols * type.size() + 1).asSlice(1); // unaligned on purpose
+        for (int i = 0; i < rows * cols; i++) {
+            float v = value(r);
+            switch (type) {
+                case F32 -> m.set(Codecs.F32, 4L * i, v);
+                case F16 -> m.set(Codecs.I16, 2L * i, Codecs.floatToF16(v));
+                default -> m.set(Codecs.I16, 2L * i, Codecs.floatToBf16(v));
+            }
+        }
+        return new RowMatrix(m, type, rows, cols);
+    }
+
+    static float value(Random r) {
+        return switch (r.nextInt(16)) {
+            case 0 -> 0f;
+            case 1 -> -0f;
+            case 2 -> 3e-6f * r.nextInt(20);              // F16 subnormals
+            case 3 -> (float) (r.nextGaussian() * 100);
+            default -> (float) (r.nextGaussian() * 0.05);
+        };
+    }
+
+    static float[] vector(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
+    }
+
+    @Property(tries = 150)
+    void matvecAndMatmulMatchTheReferenceAndEachOther(@ForAll long seed, @ForAll @IntRange(min = 0, max = 13) int rows,
+            @ForAll @IntRange(min = 0, max = 300) int cols, @ForAll @IntRange(min = 0, max = 70) int tokens) {
+        Random r = new Random(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType type : TYPES) {
+                RowMatrix w = matrix(arena, r, type, rows, cols);
+                float[] x = vector(r, tokens * cols + 3);
+                int from = rows == 0 ? 0 : r.nextInt(rows + 1);
+                int to = from + r.nextInt(rows - from + 1);
+                float[] yv = new float[tokens * rows];
+                float[] yr = new float[tokens * rows];
+                VEC.matmul(w, x, tokens, yv, rows, from, to);
+                REF.matmul(w, x, tokens, yr, rows, from, to);
+                assertBits(yr, yv, type + " matmul");
+                for (int t = 0; t < tokens; t++) {
+                    float[] mv = new float[to - from + 2];
+                    float[] mr = new float[to - from + 2];
+                    VEC.matvec(w, x, t * cols, mv, 2, from, to);
+                    REF.matvec(w, x, t * cols, mr, 2, from, to);
+                    assertBits(mr, mv, type + " matvec");
+                    assertBits(Arrays.copyOfRange(yv, t * rows + from, t * rows + to), Arrays.copyOfRange(mv, 2, mv.length),
+                            type + " matmul vs matvec, token " + t);
+                    for (int row = from; row < to; row++) {
+                        assertClose(w, row, x, t * cols, yv[t * rows + row]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Shapes past the kernels' blocks: several token tiles, odd rows, columns with a tail, a heap segment. */
+    @Test
+    void largerShapesAndHeapSegments() {
+        Random r = new Random(5);
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType type : TYPES) {
+                RowMatrix w = matrix(arena, r, type, 11, 1100);
+                int tokens = 2 * VectorMatrixSupport.TOKEN_TILE + 3;
+                float[] x = vector(r, tokens * 1100);
+                float[] yv = new float[tokens * 11];
+                float[] yr = new float[tokens * 11];
+                VEC.matmul(w, x, tokens, yv, 11, 0, 11);
+                REF.matmul(w, x, tokens, yr, 11, 0, 11);
+                assertBits(yr, yv, type + " matmul");
+                byte[] heap = new byte[(int) w.data().byteSize()];
+                MemorySegment.copy(w.data(), 0, MemorySegment.ofArray(heap), 0, heap.length);
+                RowMatrix onHeap = new RowMatrix(MemorySegment.ofArray(heap), type, 11, 1100);
+                float[] y1 = new float[11];
+                VEC.matvec(onHeap, x, 0, y1, 0, 0, 11);
+                assertBits(Arrays.copyOf(yr, 11), y1, type + " heap matvec");
+            }
+        }
+    }
+
+    @Property(tries = 300)
+    void dotRmsNormSoftmaxMatchTheReference(@ForAll long seed, @ForAll @IntRange(min = 0, max = 400) int n,
+            @ForAll @IntRange(min = 0, max = 5) int off, @ForAll boolean gemma) {
+        Random r = new Random(seed);
+        float[] a = vector(r, n + off);
+        float[] b = vector(r, n + off);
+        float d = VEC.dot(a, off, b, off, n);
+        assertEquals(Float.floatToRawIntBits(REF.dot(a, off, b, off, n)), Float.floatToRawIntBits(d), "dot");
+        double exact = 0;
+        double mags = 0;
+        for (int k = 0; k < n; k++) {
+            exact += (double) a[off + k] * b[off + k];
+            mags += Math.abs((double) a[off + k] * b[off + k]);
+        }
+        assertTrue(Math.abs(d - exact) <= bound(n) * mags, "dot " + d + " vs " + exact);
+
+        float[] w = vector(r, n + off);
+        float[] yv = new float[n + off];
+        float[] yr = new float[n + off];
+        VEC.rmsNorm(a, off, w, off, yv, off, n, 1e-6f, gemma);
+        REF.rmsNorm(a, off, w, off, yr, off, n, 1e-6f, gemma);
+        assertBits(yr, yv, "rmsNorm");
+        double ss = 0;
+        for (int k = 0; k < n; k++) {
+            ss += (double) a[off + k] * a[off + k];
+        }
+        double s = 1 / Math.sqrt(ss / n + 1e-6);
+        for (int k = 0; k < n; k++) {
+            double g = gemma ? 1.0 + w[off + k] : w[off + k];
+            double want = a[off + k] * s * g;
+            assertEquals(want, yv[off + k], 1e-5 * Math.abs(want) + 1e-30, "rmsNorm at " + k);
+        }
+        float[] in = a.clone();
+        for (int k = 0; k < n; k += 7) {
+            in[off + k] *= 30;                       // a wide range of scores
+        }
+        if (n > 3) {
+            in[off + 3] = Float.NEGATIVE_INFINITY;   // a masked position
+        }
+        float[] sv = in.clone();
+        float[] sr = in.clone();
+        VEC.softmax(sv, off, n);
+        REF.softmax(sr, off, n);
+        assertBits(sr, sv, "softmax");
+        float max = Float.NEGATIVE_INFINITY;
+        for (int k = 0; k < n; k++) {
+            max = Math.max(max, in[off + k]);
+        }
+        // the shifted scores as the kernel rounds them (float), then exact arithmetic
+        double total = 0;
+        for (int k = 0; k < n; k++) {
+            total += Math.exp(in[off + k] - max);
+        }
+        for (int k = 0; k < n; k++) {
+            double want = Math.exp(in[off + k] - max) / total;
+            assertEquals(want, sv[off + k], 1e-6 * want + 1e-37, "softmax at " + k);
+        }
+    }
+
+    @Test
+    void exponentialIsWithinAnUlpOrTwoAndHandlesTheEdges() {
+        Random r = new Random(3);
+        for (int i = 0; i < 200_000; i++) {
+            float d = -87.3f * r.nextFloat();
+            float got = ScalarMatrixSupport.exp(d);
+            float want = (float) StrictMath.exp(d);
+            assertTrue(Math.abs(got - want) <= 2 * Math.ulp(want), "exp(" + d + ") = " + got + ", want " + want);
+        }
+        assertEquals(1f, ScalarMatrixSupport.exp(0f));
+        assertEquals(1f, ScalarMatrixSupport.exp(-0f));
+        assertEquals(0f, ScalarMatrixSupport.exp(Float.NEGATIVE_INFINITY));
+        assertEquals(0f, ScalarMatrixSupport.exp(-90f));
+        assertTrue(Float.isNaN(ScalarMatrixSupport.exp(Float.NaN)));
+    }
+
+    @Test
+    void parallelRowsGiveTheSameBitsForAnyNumberOfParts() {
+        Random r = new Random(9);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (Arena arena = Arena.ofShared()) {
+            RowMatrix w = matrix(arena, r, DType.BF16, 103, 200);
+            float[] x = vector(r, 5 * 200);
+            float[] one = new float[5 * 103];
+            MatrixKernels.matmul(w, x, 5, one);
+            for (int parts : new int[] {1, 2, 3, 7, 26, 1000}) {
+                float[] y = new float[5 * 103];
+                ParallelRows.run(pool, 103, parts, (from, to) -> MatrixKernels.matmul(w, x, 5, y, 103, from, to));
+                assertBits(one, y, parts + " parts");
+                float[] v = new float[103];
+                ParallelRows.run(pool, 103, parts, (from, to) -> MatrixKernels.matvec(w, x, 0, v, from, from, to));
+                assertBits(Arrays.copyOf(one, 103), v, parts + " parts matvec");
+            }
+            assertThrows(IllegalStateException.class, () -> ParallelRows.run(pool, 100, 4, (from, to) -> {
+                if (from > 0) {
+                    throw new IllegalStateException("boom");
+                }
+            }));
+            // the caller's own range fails first; run still returns only after the other ranges finish
+            java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+            assertThrows(IllegalArgumentException.class, () -> ParallelRows.run(pool, 64, 4, (from, to) -> {
+                if (from == 0) {
+                    throw new IllegalArgumentException("first range");
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                finished.incrementAndGet();
+            }));
+            assertEquals(3, finished.get(), "every other range ran to the end before run returned");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void argumentsAreChecked() {
+        try (Arena arena = Arena.ofConfined()) {
+            RowMatrix w = matrix(arena, new Random(1), DType.F32, 4, 8);
+            assertThrows(IndexOutOfBoundsException.class, () -> MatrixKernels.matvec(w, new float[7], new float[4]));
+            assertThrows(IndexOutOfBoundsException.class, () -> MatrixKernels.matvec(w, new float[8], new float[3]));
+            assertThrows(IndexOutOfBoundsException.class, () -> MatrixKernels.matmul(w, new float[15], 2, new float[8]));
+            assertThrows(IllegalArgumentException.class, () -> MatrixKernels.matmul(w, new float[16], 2, new float[8], 3, 0, 4));
+            assertThrows(IllegalArgumentException.class, () -> new RowMatrix(w.data(), DType.F32, 4, 9));
+            assertThrows(IllegalArgumentException.class, () -> new RowMatrix(w.data(), DType.I32, 4, 8));
+        }
+    }
+
+    /** The class's bound: (n/L + log2 L + 2)·2^-24 of the sum of magnitudes. */
+    static double bound(int n) {
+        int lanes = VEC.lanes();
+        return (n / (double) lanes + Integer.numberOfTrailingZeros(lanes) + 2) * 0x1p-24;
+    }
+
+    static void assertClose(RowMatrix w, int row, float[] x, int xOff, float got) {
+        double exact = 0;
+        double mags = 0;
+        for (int k = 0; k < w.cols(); k++) {
+            double p = (double) w.get(row, k) * x[xOff + k];
+            exact += p;
+            mags += Math.abs(p);
+        }
+        assertTrue(Math.abs(got - exact) <= bound(w.cols()) * mags + Float.MIN_VALUE,
+                "row " + row + ": " + got + " vs " + exact);
+    }
+
+    static void assertBits(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
+                throw new AssertionError(what + " at " + i + ": " + got[i] + " != " + want[i]);
+            }
+        }
+    }
+}
