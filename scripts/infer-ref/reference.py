@@ -497,8 +497,9 @@ def main():
          lengths=(6, 13, 20))
     make("llama-llama3", "LlamaForCausalLM", "llama", LLAMA,
          dict(one, rope_theta=500000.0, max_position_embeddings=256,
-              rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
-                            "original_max_position_embeddings": 32}), "BF16", 15)
+              # wavelengths 6.3, 32.5, 168, 869, ...: one kept, two in the smoothed band [25, 200], the rest divided
+              rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 8.0,
+                            "original_max_position_embeddings": 200}), "BF16", 15)
     make("llama-yarn", "LlamaForCausalLM", "llama", LLAMA,
          dict(one, max_position_embeddings=256,
               rope_scaling={"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 64,
