@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
             CompatCommand.class,
             DemoCommand.class,
             InspectCommand.class,
+            LogitsCommand.class,
             LoraCommand.class,
             MergeCommand.class,
             MethodsCommand.class,
