@@ -19,7 +19,8 @@ import java.util.Set;
  *
  * <pre>
  * name, description, architectures[], model_types[], layer_count_key, expert_count_key (optional),
- * config_defaults{}, pre_weights[], layer_weights[], post_weights[], naming_variants[], auxiliary_prefixes[]
+ * config_defaults{}, pre_weights[], layer_weights[], post_weights[], naming_variants[], auxiliary_prefixes[],
+ * forward{} (optional: what the forward pass needs, see {@link ForwardSpec})
  * weight: {name, is_embed, optional, tied_names[]}
  * naming variant: {description, prefix_rewrites{from: to}}
  * </pre>
@@ -39,7 +40,8 @@ public record ArchitectureDefinition(
         List<WeightTemplate> layerWeights,
         List<WeightTemplate> postWeights,
         List<NamingVariant> namingVariants,
-        List<String> auxiliaryPrefixes) {
+        List<String> auxiliaryPrefixes,
+        ForwardSpec forward) {
 
     public static final String LAYER_INDEX = "${layer_index}";
     public static final String EXPERT_INDEX = "${expert_index}";
@@ -49,7 +51,7 @@ public record ArchitectureDefinition(
 
     private static final Set<String> TOP_KEYS = Set.of("name", "description", "architectures", "model_types",
             "layer_count_key", "expert_count_key", "config_defaults", "pre_weights", "layer_weights",
-            "post_weights", "naming_variants", "auxiliary_prefixes");
+            "post_weights", "naming_variants", "auxiliary_prefixes", "forward");
     private static final Set<String> WEIGHT_KEYS = Set.of("name", "is_embed", "optional", "tied_names", "stored_in_out");
     private static final Set<String> VARIANT_KEYS = Set.of("description", "prefix_rewrites");
 
@@ -63,6 +65,24 @@ public record ArchitectureDefinition(
         namingVariants = List.copyOf(namingVariants);
         auxiliaryPrefixes = List.copyOf(auxiliaryPrefixes);
         validate(name, expertCountKey, preWeights, layerWeights, postWeights);
+        if (forward != null && forward.hasExperts() && expertCountKey == null) {
+            throw new IllegalArgumentException("forward.tensors has a router but the definition has no expert_count_key");
+        }
+    }
+
+    /** A definition without forward-pass data (merging needs none). */
+    public ArchitectureDefinition(String name, String description, List<String> architectures, List<String> modelTypes,
+                                  String layerCountKey, String expertCountKey, Map<String, JsonNode> configDefaults,
+                                  List<WeightTemplate> preWeights, List<WeightTemplate> layerWeights,
+                                  List<WeightTemplate> postWeights, List<NamingVariant> namingVariants,
+                                  List<String> auxiliaryPrefixes) {
+        this(name, description, architectures, modelTypes, layerCountKey, expertCountKey, configDefaults,
+                preWeights, layerWeights, postWeights, namingVariants, auxiliaryPrefixes, null);
+    }
+
+    /** The forward-pass description, when the family has one. */
+    public java.util.Optional<ForwardSpec> forwardSpec() {
+        return java.util.Optional.ofNullable(forward);
     }
 
     /** Reads a user-supplied definition file. */
@@ -116,7 +136,8 @@ public record ArchitectureDefinition(
                     weights(root, "layer_weights", source),
                     weights(root, "post_weights", source),
                     variants,
-                    strings(root, "auxiliary_prefixes", source));
+                    strings(root, "auxiliary_prefixes", source),
+                    root.has("forward") ? ForwardSpec.parse(root.get("forward")) : null);
         } catch (IllegalArgumentException e) {
             throw bad(source, e.getMessage());
         }
@@ -130,7 +151,8 @@ public record ArchitectureDefinition(
                 layerWeights.stream().map(w -> w.renamed(variant::apply)).toList(),
                 postWeights.stream().map(w -> w.renamed(variant::apply)).toList(),
                 List.of(),
-                auxiliaryPrefixes.stream().map(variant::apply).toList());
+                auxiliaryPrefixes.stream().map(variant::apply).toList(),
+                forward == null ? null : forward.renamed(variant::apply));
     }
 
     private static void validate(String name, String expertKey, List<WeightTemplate> pre,

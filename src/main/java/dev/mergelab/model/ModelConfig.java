@@ -216,6 +216,15 @@ public final class ModelConfig {
         return OptionalInt.of(v.intValue());
     }
 
+    /**
+     * Any value by key with the text_config / top level / family default precedence; empty when absent or null.
+     * The forward pass reads its hyper-parameters (floats, lists, rope objects) through this.
+     */
+    public Optional<JsonNode> value(String key) {
+        JsonNode v = lookup(key);
+        return v == null || v.isNull() ? Optional.empty() : Optional.of(v.deepCopy());
+    }
+
     /** A copy with {@code torch_dtype} (and {@code dtype} where present) set. */
     public ModelConfig withDtype(DType dtype) {
         ObjectNode copy = root.deepCopy();

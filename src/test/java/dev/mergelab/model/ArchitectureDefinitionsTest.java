@@ -53,12 +53,21 @@ class ArchitectureDefinitionsTest {
                 new Family("mixtral", 8, List.of("model.layers.1.block_sparse_moe.gate.weight",
                         "model.layers.1.block_sparse_moe.experts.7.w3.weight",
                         "model.layers.0.block_sparse_moe.experts.0.w1.weight"),
-                        "model.embed_tokens.weight", "lm_head.weight"));
+                        "model.embed_tokens.weight", "lm_head.weight"),
+                new Family("olmo2", 0, List.of("model.layers.1.self_attn.q_norm.weight",
+                        "model.layers.0.post_feedforward_layernorm.weight"), "model.embed_tokens.weight", "lm_head.weight"),
+                new Family("granite", 0, List.of("model.layers.1.mlp.down_proj.weight",
+                        "model.layers.0.input_layernorm.weight"), "model.embed_tokens.weight", "lm_head.weight"),
+                new Family("qwen2_moe", 4, List.of("model.layers.1.mlp.experts.3.up_proj.weight",
+                        "model.layers.0.mlp.shared_expert_gate.weight", "model.layers.1.mlp.gate.weight"),
+                        "model.embed_tokens.weight", "lm_head.weight"),
+                new Family("qwen3_moe", 4, List.of("model.layers.1.mlp.experts.3.down_proj.weight",
+                        "model.layers.0.self_attn.k_norm.weight"), "model.embed_tokens.weight", "lm_head.weight"));
     }
 
     @Test
     void everyIndexedDefinitionLoads() {
-        assertEquals(12, Architectures.builtIn().definitions().size());
+        assertEquals(16, Architectures.builtIn().definitions().size());
         Family[] all = families().toArray(Family[]::new);
         for (Family f : all) {
             assertTrue(Architectures.builtIn().byName(f.name()).isPresent(), f.name());

@@ -1,0 +1,207 @@
+package dev.mergelab.infer;
+
+import dev.mergelab.MergeLabException;
+import dev.mergelab.model.TensorRef;
+import dev.mergelab.tensor.Codecs;
+
+/**
+ * One sequence being run: its KV cache and RoPE state. {@link #forward} takes the next tokens (a prefill of
+ * any length, or one decode step) at the positions after those already cached and returns their logits, as
+ * Transformers' {@code model(input_ids, past_key_values=...)} would. Activations are float32; sums that
+ * decide a norm or a softmax are taken in double.
+ */
+public final class Session {
+
+    private final TransformerModel model;
+    private final ModelDescription d;
+    private final KvCache cache;
+    private final Rotary globalRope;
+    private final Rotary localRope;
+
+    Session(TransformerModel model) {
+        this.model = model;
+        this.d = model.description();
+        this.cache = new KvCache(d.layers(), d.kvDim());
+        this.globalRope = new Rotary(d.globalRope());
+        this.localRope = d.localRope() == d.globalRope() ? globalRope : new Rotary(d.localRope());
+    }
+
+    /** Positions already processed. */
+    public int length() {
+        return cache.length();
+    }
+
+    /** Runs {@code tokens} and returns their logits, {@code [tokens.length, vocab]} row-major. */
+    public float[] forward(int[] tokens) {
+        int n = tokens.length;
+        if (n == 0) {
+            return new float[0];
+        }
+        int start = cache.length();
+        int seqLen = Math.addExact(start, n);
+        float[][] globalTables = Rotary.tables(globalRope.frequencies(seqLen), start, n);
+        float[][] localTables = localRope == globalRope ? globalTables
+                : Rotary.tables(localRope.frequencies(seqLen), start, n);
+        cache.reserve(n);
+
+        int h = d.hidden();
+        float[] x = embed(tokens);
+        for (int l = 0; l < d.layers(); l++) {
+            LayerWeights w = model.weights().layers()[l];
+            float[] a = attention(l, w, w.attnNorm() == null ? x : rmsNorm(x, n, h, w.attnNorm()), n, start,
+                    d.slidingLayers()[l] ? localTables : globalTables);
+            if (w.attnPostNorm() != null) {
+                a = rmsNorm(a, n, h, w.attnPostNorm());
+            }
+            addScaled(x, a, d.residualMultiplier());
+            float[] in = w.mlpNorm() == null ? x : rmsNorm(x, n, h, w.mlpNorm());
+            float[] m = d.sparseLayers()[l] ? Experts.forward(model, w, in, n) : mlp(w, in, n);
+            if (w.mlpPostNorm() != null) {
+                m = rmsNorm(m, n, h, w.mlpPostNorm());
+            }
+            addScaled(x, m, d.residualMultiplier());
+        }
+        cache.advance(n);
+        float[] normed = rmsNorm(x, n, h, model.weights().finalNorm());
+        float[] logits = new float[n * d.vocab()];
+        model.matMul().multiply(model.weights().lmHead(), normed, n, logits);
+        for (int i = 0; i < logits.length; i++) {
+            float v = logits[i] / d.logitsDivisor();
+            if (d.finalSoftcap() > 0) {
+                v = (float) (Math.tanh(v / d.finalSoftcap()) * d.finalSoftcap());
+            }
+            logits[i] = v;
+        }
+        return logits;
+    }
+
+    private float[] embed(int[] tokens) {
+        int h = d.hidden();
+        TensorRef e = model.weights().embed();
+        float[] x = new float[tokens.length * h];
+        for (int t = 0; t < tokens.length; t++) {
+            int id = tokens[t];
+            if (id < 0 || id >= e.shape()[0]) {
+                throw MergeLabException.input("token id " + id + " is outside the vocabulary (0.." + (e.shape()[0] - 1) + ")", null);
+            }
+            Codecs.decode(e.dtype(), e.data(), (long) id * h, x, t * h, h);
+        }
+        if (d.embeddingScale() != 1f) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= d.embeddingScale();
+            }
+        }
+        return x;
+    }
+
+    private float[] attention(int layer, LayerWeights w, float[] in, int n, int start, float[][] rope) {
+        int qd = d.qDim();
+        int kvd = d.kvDim();
+        float[] q = new float[n * qd];
+        float[] k = new float[n * kvd];
+        float[] v = new float[n * kvd];
+        if (w.qkv() != null) {
+            float[] fused = project(w.qkv(), in, n, null);
+            int width = qd + 2 * kvd;
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(fused, t * width, q, t * qd, qd);
+                System.arraycopy(fused, t * width + qd, k, t * kvd, kvd);
+                System.arraycopy(fused, t * width + qd + kvd, v, t * kvd, kvd);
+            }
+        } else {
+            model.matMul().multiply(w.q(), in, n, q);
+            model.matMul().multiply(w.k(), in, n, k);
+            model.matMul().multiply(w.v(), in, n, v);
+            addBias(q, w.qBias());
+            addBias(k, w.kBias());
+            addBias(v, w.vBias());
+        }
+        switch (d.spec().qkNorm()) {
+            case "per_head" -> {
+                q = rmsNorm(q, n * d.heads(), d.headDim(), w.qNorm());
+                k = rmsNorm(k, n * d.kvHeads(), d.headDim(), w.kNorm());
+            }
+            case "whole" -> {
+                q = rmsNorm(q, n, qd, w.qNorm());
+                k = rmsNorm(k, n, kvd, w.kNorm());
+            }
+            default -> {
+            }
+        }
+        Rotary.apply(q, n, d.heads(), d.headDim(), rope);
+        Rotary.apply(k, n, d.kvHeads(), d.headDim(), rope);
+        cache.put(layer, k, v, n);
+        float[] out = Attention.compute(model.workers(), d, q, cache.keys(layer), cache.values(layer), n, start,
+                d.slidingLayers()[layer] ? d.slidingWindow() : 0);
+        return project(w.o(), out, n, w.oBias());
+    }
+
+    private float[] mlp(LayerWeights w, float[] in, int n) {
+        float[] hidden;
+        int width;
+        if (w.gateUp() != null) {
+            width = (int) w.gateUp().shape()[0] / 2;
+            float[] both = project(w.gateUp(), in, n, null);
+            hidden = new float[n * width];
+            for (int t = 0; t < n; t++) {
+                for (int i = 0; i < width; i++) {
+                    // Phi-3: the first half is the gate, the second the up projection
+                    hidden[t * width + i] = both[t * 2 * width + width + i] * d.activation().apply(both[t * 2 * width + i]);
+                }
+            }
+        } else {
+            float[] g = project(w.gate(), in, n, w.gateBias());
+            float[] u = project(w.up(), in, n, w.upBias());
+            hidden = gated(g, u);
+        }
+        return project(w.down(), hidden, n, w.downBias());
+    }
+
+    /** act(gate) * up, element by element, into {@code gate}. */
+    float[] gated(float[] g, float[] u) {
+        for (int i = 0; i < g.length; i++) {
+            g[i] = d.activation().apply(g[i]) * u[i];
+        }
+        return g;
+    }
+
+    private float[] project(TensorRef weight, float[] in, int n, float[] bias) {
+        float[] y = new float[n * (int) weight.shape()[0]];
+        model.matMul().multiply(weight, in, n, y);
+        addBias(y, bias);
+        return y;
+    }
+
+    private static void addBias(float[] y, float[] bias) {
+        if (bias == null) {
+            return;
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] += bias[i % bias.length];
+        }
+    }
+
+    private static void addScaled(float[] x, float[] a, float scale) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] += scale == 1f ? a[i] : a[i] * scale;
+        }
+    }
+
+    /** RMSNorm of each of {@code rows} rows of {@code width}: x / sqrt(mean(x^2) + eps) * (offset + w). */
+    float[] rmsNorm(float[] x, int rows, int width, float[] weight) {
+        float[] out = new float[rows * width];
+        float offset = (float) d.spec().normOffset();
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            double ss = 0;
+            for (int i = 0; i < width; i++) {
+                ss += (double) x[o + i] * x[o + i];
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / width + d.normEps()));
+            for (int i = 0; i < width; i++) {
+                out[o + i] = (x[o + i] * inv) * (offset + weight[i]);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.mergelab.infer;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/**
+ * The threads of one forward pass. Work is handed out as independent indices (output rows, heads), each
+ * computed whole by one thread in a fixed order, so the result is the same for any thread count.
+ */
+public final class Workers implements AutoCloseable {
+
+    private final ForkJoinPool pool;
+
+    public Workers(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1");
+        }
+        this.pool = new ForkJoinPool(threads);
+    }
+
+    /** All cores. */
+    public static Workers allCores() {
+        return new Workers(Runtime.getRuntime().availableProcessors());
+    }
+
+    public int threads() {
+        return pool.getParallelism();
+    }
+
+    /** Runs {@code body} for every index in [0, count); returns when all are done. */
+    public void forEach(int count, IntConsumer body) {
+        if (count == 1 || pool.getParallelism() == 1) {
+            for (int i = 0; i < count; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        pool.submit(() -> IntStream.range(0, count).parallel().forEach(body)).join();
+    }
+
+    @Override
+    public void close() {
+        pool.shutdown();
+    }
+}
