@@ -152,8 +152,12 @@ final class ChunkReader {
      */
     void release(long fromRow, long toRow) {
         for (int i = 0; i < refs.length; i++) {
+            // An input may hold fewer rows than the output (a tokenizer source's added vocabulary rows).
+            long held = vocab == null ? rows : vocab.held(i);
+            long from = Math.min(fromRow, held);
+            long to = Math.min(toRow, held);
             long size = refs[i].dtype().size();
-            PageHints.dontNeed(refs[i].data().asSlice(fromRow * inRowLengths[i] * size, (toRow - fromRow) * inRowLengths[i] * size));
+            PageHints.dontNeed(refs[i].data().asSlice(from * inRowLengths[i] * size, (to - from) * inRowLengths[i] * size));
         }
     }
 
