@@ -89,6 +89,9 @@ final class MergeCommand implements Callable<Integer> {
                 out.printf("plan: %s, %d tensors, %,d parameters, %s to write (%s read), %d layers%n", plan.method(),
                         plan.jobs().size(), plan.outputParameters(), Bytes.human(plan.outputBytes()), Bytes.human(plan.inputBytes()),
                         plan.numLayers());
+                if (plan.chatTemplate() != null) {
+                    out.println(plan.chatTemplate().describe());
+                }
                 return 0;
             }
             MergeRun.Result r = MergeRun.execute(recipe, plan, outDir, options, progress);

@@ -16,6 +16,7 @@ import java.util.List;
  * @param numLayers     the output's layer count (differs from the parents' for passthrough stacking)
  * @param vocabSize     the output's vocabulary size (rows of the embedding), or -1 if unknown
  * @param flat          true when the parents are single .safetensors files (output: model.safetensors only)
+ * @param chatTemplate  the recipe's chat_template as resolved for the output's tokenizer_config.json (null: none)
  */
 public record MergePlan(
         String method,
@@ -25,7 +26,14 @@ public record MergePlan(
         ModelSource tokenizerSource,
         int numLayers,
         long vocabSize,
-        boolean flat) {
+        boolean flat,
+        ChatTemplates.Choice chatTemplate) {
+
+    /** A plan whose output gets no chat template of the recipe's. */
+    public MergePlan(String method, List<TensorJob> jobs, List<ModelSource> models, ModelSource configSource,
+            ModelSource tokenizerSource, int numLayers, long vocabSize, boolean flat) {
+        this(method, jobs, models, configSource, tokenizerSource, numLayers, vocabSize, flat, null);
+    }
 
     public long outputBytes() {
         long b = 0;

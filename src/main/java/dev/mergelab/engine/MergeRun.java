@@ -9,6 +9,7 @@ import dev.mergelab.format.ShardedWriter;
 import dev.mergelab.method.MethodRegistry;
 import dev.mergelab.method.MethodSpec;
 import dev.mergelab.model.AuxFiles;
+import dev.mergelab.model.ChatTemplateFiles;
 import dev.mergelab.model.ModelConfig;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.recipe.Recipe;
@@ -184,19 +185,30 @@ public final class MergeRun {
         Files.writeString(dir.resolve("config.json"), cfg.toJson());
     }
 
+    /**
+     * Copies the tokenizer source's tokenizer, generation and processor files. With a chat template from the
+     * recipe, tokenizer_config.json is rewritten with it instead of copied, and the source's template files
+     * that would override it on loading (chat_template.jinja, chat_template.json) are left out.
+     */
     private static List<String> copyTokenizer(MergePlan plan, Path dir) throws IOException {
         List<String> copied = new ArrayList<>();
         ModelSource tok = plan.tokenizerSource();
         if (tok == null) {
             return copied;
         }
+        ChatTemplates.Choice chat = plan.chatTemplate();
         for (Path f : AuxFiles.present(tok.folder())) {
             String name = f.getFileName().toString();
-            if (name.equals("config.json")) {
+            if (name.equals("config.json") || chat != null && (chat.notCopied().contains(name)
+                    || name.equals(ChatTemplateFiles.TOKENIZER_CONFIG))) {
                 continue;
             }
             Files.copy(f, dir.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
             copied.add(name);
+        }
+        if (chat != null) {
+            Files.writeString(dir.resolve(ChatTemplateFiles.TOKENIZER_CONFIG), ChatTemplateFiles.configWithTemplate(tok.folder(), chat.text()));
+            copied.add(ChatTemplateFiles.TOKENIZER_CONFIG);
         }
         return copied;
     }

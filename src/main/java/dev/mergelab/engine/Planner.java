@@ -150,8 +150,9 @@ public final class Planner {
                 vocab = j.outShape()[0];
             }
         }
-        return new MergePlan(method.spec().name(), List.copyOf(jobs), List.copyOf(models.values()), reference, tokenizer,
-                outLayers, vocab, flat);
+        List<ModelSource> parents = List.copyOf(models.values());
+        return new MergePlan(method.spec().name(), List.copyOf(jobs), parents, reference, tokenizer,
+                outLayers, vocab, flat, ChatTemplates.resolve(recipe, parents, tokenizer, flat, warnings));
     }
 
     /**

@@ -104,8 +104,6 @@ public final class RecipeChecks {
      */
     public static List<String> notApplied(Recipe recipe) {
         List<String> out = new ArrayList<>();
-        recipe.chatTemplate().ifPresent(c -> out.add(recipe.where(c.line())
-                + ": chat_template is not applied yet; the output keeps the tokenizer source's chat template"));
         recipe.tokenizer().flatMap(TokenizerConfig::padToMultipleOf).ifPresent(p -> out.add(recipe.where(p.line())
                 + ": tokenizer.pad_to_multiple_of is not applied yet; the output vocabulary is not padded"));
         List<ModelsOrSlices> inputs = new ArrayList<>();
