@@ -23,6 +23,7 @@ final class AddedVocabulary {
     private final Map<String, Integer> contentToId = new HashMap<>();
     private final Map<Integer, AddedToken> idToToken = new HashMap<>();
     private final Set<String> special = new HashSet<>();
+    private final Map<Integer, String> normalizedContent = new HashMap<>();
     private final Matcher raw;
     private final Matcher normalized;
 
@@ -71,8 +72,11 @@ final class AddedVocabulary {
         for (AddedToken t : ordered) {
             int id = contentToId.containsKey(t.content()) ? contentToId.get(t.content()) : model.tokenToId(t.content());
             if (t.normalized()) {
-                normList.add(normalizer == null ? t.content() : normalizer.normalize(t.content()));
+                String form = normalizer == null ? t.content() : normalizer.normalize(t.content());
+                normList.add(form);
                 normIds.add(id);
+                // The library's id-to-token answer for a normalized added token is its normalized form.
+                normalizedContent.put(id, form);
             } else {
                 rawList.add(t.content());
                 rawIds.add(id);
@@ -90,7 +94,7 @@ final class AddedVocabulary {
     /** The content of an added token's id, or null. */
     String content(int id) {
         AddedToken t = idToToken.get(id);
-        return t == null ? null : t.content();
+        return t == null ? null : normalizedContent.getOrDefault(id, t.content());
     }
 
     boolean isSpecial(String content) {

@@ -73,10 +73,7 @@ final class Decoders {
 
     static Decoder metaspace(JsonField f) {
         int replacement = PreTokenizers.singleChar(f.get("replacement"));
-        String scheme = f.get("prepend_scheme").oneOf("always", "always", "first", "never");
-        if (!f.get("add_prefix_space").bool(true)) {
-            scheme = "never";
-        }
+        String scheme = PreTokenizers.metaspaceScheme(f);
         boolean stripFirst = !scheme.equals("never");
         return tokens -> {
             List<String> out = new ArrayList<>(tokens.size());

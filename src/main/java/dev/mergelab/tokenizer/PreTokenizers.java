@@ -9,8 +9,8 @@ final class PreTokenizers {
 
     /** GPT-2's pre-tokenization regex, which ByteLevel uses when {@code use_regex} is true. */
     static final String GPT2_REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-    private static final Pattern GPT2 = Pattern.compile(RustRegex.translate(GPT2_REGEX));
-    private static final Pattern WHITESPACE = Pattern.compile(RustRegex.translate("\\w+|[^\\w\\s]+"));
+    private static final Pattern GPT2 = Pattern.compile(RustRegex.translate(GPT2_REGEX, RustRegex.ONIG_WORD));
+    private static final Pattern WHITESPACE = Pattern.compile(RustRegex.translate("\\w+|[^\\w\\s]+", RustRegex.REGEX_CRATE_WORD));
 
     private PreTokenizers() {
     }
@@ -124,10 +124,7 @@ final class PreTokenizers {
     static PreTokenizer metaspace(JsonField f) {
         int replacement = singleChar(f.get("replacement"));
         String rep = Character.toString(replacement);
-        String scheme = f.get("prepend_scheme").oneOf("always", "always", "first", "never");
-        if (!f.get("add_prefix_space").bool(true)) {
-            scheme = "never";
-        }
+        String scheme = metaspaceScheme(f);
         boolean split = f.get("split").bool(true);
         SplitPattern space = SplitPattern.literal(" ");
         SplitPattern cut = SplitPattern.literal(rep);
@@ -146,6 +143,19 @@ final class PreTokenizers {
                 out.add(p);
             }
         };
+    }
+
+    /**
+     * The prepend scheme of a Metaspace object. The old {@code add_prefix_space} field may still be present:
+     * true changes nothing, false is only accepted together with the scheme "never" (as the library does).
+     */
+    static String metaspaceScheme(JsonField f) {
+        String scheme = f.get("prepend_scheme").oneOf("always", "always", "first", "never");
+        if (!f.get("add_prefix_space").bool(true) && !scheme.equals("never")) {
+            throw f.get("add_prefix_space").error("is false but prepend_scheme is " + Text.quoted(scheme)
+                    + " (they must agree: false means \"never\")");
+        }
+        return scheme;
     }
 
     static int singleChar(JsonField f) {

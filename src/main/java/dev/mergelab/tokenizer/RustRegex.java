@@ -4,18 +4,23 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Compiles a tokenizer.json regex (written for Oniguruma, which the Rust library uses) to a Java pattern
- * that matches the same strings. The differences that matter: Oniguruma's {@code \s}, {@code \w},
- * {@code \d} are Unicode classes (Java's are ASCII, and even with UNICODE_CHARACTER_CLASS Java's {@code \w}
- * leaves out No numbers such as '²' that Oniguruma's Letter|Mark|Number|Connector_Punctuation includes);
- * {@code \h} is a hex digit there; {@code ^}/{@code $} are line anchors there; case-insensitive groups fold
- * Unicode case.
+ * Compiles a tokenizer.json regex (written for Oniguruma, which the Rust library uses for Split and Replace
+ * patterns) to a Java pattern that matches the same strings. The differences that matter, measured against the
+ * library: Oniguruma's {@code \s}, {@code \w}, {@code \d} are Unicode classes (Java's are ASCII), and its
+ * {@code \w} is Alphabetic|Mark|Nd|Pc plus the Latin-1 numbers ²³¹¼½¾ ('½' is a word character, '①' and
+ * U+200D are not);
+ * {@code \h} is a hex digit there; {@code ^}/{@code $} are line anchors there; case-insensitive groups
+ * fold Unicode case. The library's built-in Whitespace pre-tokenizer uses Rust's regex crate instead, whose
+ * {@code \w} is Alphabetic|Mark|Nd|Pc|Join_Control (the other way round for those characters):
+ * {@link #REGEX_CRATE_WORD}.
  */
 final class RustRegex {
 
     static final String SPACE = "\\p{IsWhite_Space}";
     static final String NOT_SPACE = "\\P{IsWhite_Space}";
-    static final String WORD = "\\p{L}\\p{M}\\p{N}\\p{Pc}";
+    /** Oniguruma's word class as measured: Alphabetic, marks, Nd, Pc, and Latin-1's ²³¹¼½¾ (not other No). */
+    static final String ONIG_WORD = "\\p{IsAlphabetic}\\p{M}\\p{Nd}\\p{Pc}\\u00b2\\u00b3\\u00b9\\u00bc-\\u00be";
+    static final String REGEX_CRATE_WORD = "\\p{IsAlphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{IsJoin_Control}";
     static final String DIGIT = "\\p{Nd}";
     static final String HEX = "0-9a-fA-F";
 
@@ -25,7 +30,7 @@ final class RustRegex {
     static Pattern compile(JsonField field) {
         String source = field.string();
         try {
-            return Pattern.compile(translate(source), Pattern.MULTILINE | Pattern.UNIX_LINES | Pattern.UNICODE_CASE);
+            return Pattern.compile(translate(source, ONIG_WORD), Pattern.MULTILINE | Pattern.UNIX_LINES | Pattern.UNICODE_CASE);
         } catch (PatternSyntaxException e) {
             String d = e.getDescription();
             throw field.error("is not a regular expression this reader understands: "
@@ -36,7 +41,7 @@ final class RustRegex {
     }
 
     /** Rewrites the class escapes whose meaning differs; everything else is copied. */
-    static String translate(String re) {
+    static String translate(String re, String word) {
         StringBuilder sb = new StringBuilder(re.length() + 32);
         int classDepth = 0;
         for (int i = 0; i < re.length(); i++) {
@@ -47,8 +52,8 @@ final class RustRegex {
                 switch (e) {
                     case 's' -> sb.append(SPACE);
                     case 'S' -> sb.append(NOT_SPACE);
-                    case 'w' -> sb.append(in ? WORD : "[" + WORD + "]");
-                    case 'W' -> sb.append("[^" + WORD + "]");
+                    case 'w' -> sb.append(in ? word : "[" + word + "]");
+                    case 'W' -> sb.append("[^" + word + "]");
                     case 'd' -> sb.append(DIGIT);
                     case 'D' -> sb.append("\\P{Nd}");
                     case 'h' -> sb.append(in ? HEX : "[" + HEX + "]");

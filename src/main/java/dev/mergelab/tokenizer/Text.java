@@ -59,11 +59,13 @@ final class Text {
         return Character.getType(c) == Character.NON_SPACING_MARK;
     }
 
-    /** Categories Cc, Cf, Cn, Co, Cs: the "other" characters BertNormalizer's clean_text drops. */
+    /**
+     * Categories Cc, Cf, Co, Cs: the "other" characters BertNormalizer's clean_text drops. Unassigned (Cn)
+     * characters such as U+0378 and U+FDD0 are kept by the library, so they are not in this set.
+     */
     static boolean isOther(int c) {
         return switch (Character.getType(c)) {
-            case Character.CONTROL, Character.FORMAT, Character.UNASSIGNED, Character.PRIVATE_USE,
-                    Character.SURROGATE -> true;
+            case Character.CONTROL, Character.FORMAT, Character.PRIVATE_USE, Character.SURROGATE -> true;
             default -> false;
         };
     }
