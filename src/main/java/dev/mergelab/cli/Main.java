@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
             MergeCommand.class,
             MethodsCommand.class,
             SynthCommand.class,
+            TokenizeCommand.class,
             VerifyCommand.class,
         })
 public final class Main implements Runnable {

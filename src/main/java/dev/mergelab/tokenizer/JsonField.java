@@ -8,17 +8,42 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One node of an untrusted tokenizer.json with the path that led to it, so that every complaint is one line
- * naming the file and the field ({@code tokenizer.json: model.merges[3] is not a string}).
+ * One node of an untrusted tokenizer.json with the way that led to it, so that every complaint is one line
+ * naming the file and the field ({@code tokenizer.json: model.merges[3] is not a string}). The path is only
+ * spelled out when there is a complaint: files hold hundreds of thousands of fields.
+ *
+ * @param parent the field this one is inside, or null for the root
+ * @param key    this field's name in its parent object, or null when it is an array element
+ * @param position this field's index in its parent array
  */
-record JsonField(JsonNode node, String path, String source) {
+record JsonField(JsonNode node, JsonField parent, String key, int position, String source) {
 
     static JsonField root(JsonNode node, String source) {
-        return new JsonField(node, "", source);
+        return new JsonField(node, null, null, -1, source);
+    }
+
+    /** Where this field is, e.g. {@code model.vocab['a']} or {@code added_tokens[2].content}. */
+    String path() {
+        if (parent == null) {
+            return "";
+        }
+        String up = parent.path();
+        if (key == null) {
+            return up + "[" + position + "]";
+        }
+        if (parent.node() != null && parent.node().isObject() && isPlainName(key)) {
+            return up.isEmpty() ? key : up + "." + key;
+        }
+        return up + "[" + Text.quoted(key) + "]";
+    }
+
+    private static boolean isPlainName(String k) {
+        return !k.isEmpty() && k.length() < 40 && k.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_');
     }
 
     /** A user error about this field. */
     MergeLabException error(String what) {
+        String path = path();
         return MergeLabException.input(source + ": " + (path.isEmpty() ? "the file" : path) + " " + what,
                 "check or re-download the tokenizer file");
     }
@@ -30,7 +55,7 @@ record JsonField(JsonNode node, String path, String source) {
     /** The child field; absent children come back with {@link #isNull()} true. */
     JsonField get(String name) {
         JsonNode child = node != null && node.isObject() ? node.get(name) : null;
-        return new JsonField(child, path.isEmpty() ? name : path + "." + name, source);
+        return new JsonField(child, this, name, -1, source);
     }
 
     boolean has(String name) {
@@ -50,7 +75,7 @@ record JsonField(JsonNode node, String path, String source) {
         }
         List<JsonField> out = new ArrayList<>(node.size());
         for (int i = 0; i < node.size(); i++) {
-            out.add(new JsonField(node.get(i), path + "[" + i + "]", source));
+            out.add(new JsonField(node.get(i), this, null, i, source));
         }
         return out;
     }
@@ -62,8 +87,7 @@ record JsonField(JsonNode node, String path, String source) {
         Iterator<Map.Entry<String, JsonNode>> it = node.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
-            out.add(Map.entry(e.getKey(),
-                    new JsonField(e.getValue(), path + "[" + Text.quoted(e.getKey()) + "]", source)));
+            out.add(Map.entry(e.getKey(), new JsonField(e.getValue(), this, e.getKey(), -1, source)));
         }
         return out;
     }

@@ -5,6 +5,9 @@ import java.util.Arrays;
 /** tokenizer.json's {@code truncation} and {@code padding}, as they apply to one encoded sequence. */
 final class LengthRules {
 
+    /** Far beyond any model's context; padding to more would only be a way to exhaust memory. */
+    static final int MAX_PAD = 1 << 22;
+
     private final int maxLength;       // -1: no truncation
     private final boolean truncateLeft;
     private final int padTo;            // -1: no padding; 0: pad to the sequence's own length (BatchLongest)
@@ -45,8 +48,15 @@ final class LengthRules {
                 padTo = 0;
             } else {
                 padTo = strategy.object().get("Fixed").index();
+                if (padTo > MAX_PAD) {
+                    throw strategy.get("Fixed").error("is " + padTo + ", more than the " + MAX_PAD
+                            + " ids this reader pads to");
+                }
             }
             multiple = padding.get("pad_to_multiple_of").index(0);
+            if (multiple > MAX_PAD) {
+                throw padding.get("pad_to_multiple_of").error("is " + multiple + ", more than " + MAX_PAD);
+            }
             padId = padding.get("pad_id").index(0);
             padLeft = padding.get("direction").oneOf("Right", "Right", "Left").equals("Left");
         }

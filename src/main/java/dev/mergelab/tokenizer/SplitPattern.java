@@ -1,5 +1,6 @@
 package dev.mergelab.tokenizer;
 
+import dev.mergelab.MergeLabException;
 import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,12 +60,18 @@ abstract class SplitPattern {
                 }
                 Matcher m = pattern.matcher(s);
                 int prev = 0;
-                while (m.find()) {
-                    if (m.start() != prev) {
-                        triple(out, prev, m.start(), false);
+                try {
+                    while (m.find()) {
+                        if (m.start() != prev) {
+                            triple(out, prev, m.start(), false);
+                        }
+                        triple(out, m.start(), m.end(), true);
+                        prev = m.end();
                     }
-                    triple(out, m.start(), m.end(), true);
-                    prev = m.end();
+                } catch (StackOverflowError e) {
+                    // Java's matcher recurses for some patterns (a repeated group); the library's does not.
+                    throw MergeLabException.input("the tokenizer's regex " + Text.quoted(pattern.pattern())
+                            + " recursed too deeply on a " + s.length() + "-character piece of text", null);
                 }
                 if (prev != s.length()) {
                     triple(out, prev, s.length(), false);
