@@ -11,7 +11,9 @@ node "$here/make-synthetic.js" "$res/corpus.json" "$res/synthetic"
 args=()
 for f in "$res"/synthetic/*.json; do args+=("$(basename "$f" .json)=$f"); done
 node "$here/make-fixtures.js" "$res/corpus.json" "$res/expected-synthetic.json" "${args[@]}"
-node "$here/make-fixtures.js" "$res/corpus.json" "$res/expected-real.json" \
-  llama3="$m/tokenizer-llama3/models/tokenizer.json" qwen3="$m/tokenizer-qwen3/models/tokenizer.json" \
-  gemma3="$m/tokenizer-gemma3/models/tokenizer.json" mistral="$m/tokenizer-llama2/models/tokenizer.json" \
-  deepseek_v3="$m/tokenizer-deepseek_v3/models/tokenizer.json" gptoss="$m/tokenizer-gptoss/models/tokenizer.json"
+node "$here/make-random-corpus.js" 20261207 120 "$res/corpus-random.json"
+real=(llama3="$m/tokenizer-llama3/models/tokenizer.json" qwen3="$m/tokenizer-qwen3/models/tokenizer.json"
+  gemma3="$m/tokenizer-gemma3/models/tokenizer.json" mistral="$m/tokenizer-llama2/models/tokenizer.json"
+  deepseek_v3="$m/tokenizer-deepseek_v3/models/tokenizer.json" gptoss="$m/tokenizer-gptoss/models/tokenizer.json")
+COMPACT=1 node "$here/make-fixtures.js" "$res/corpus-random.json" "$res/expected-random.json" "${real[@]}" "${args[@]}"
+node "$here/make-fixtures.js" "$res/corpus.json" "$res/expected-real.json" "${real[@]}"
