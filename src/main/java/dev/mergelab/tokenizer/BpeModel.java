@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class BpeModel implements Model {
 
     private static final int CACHE_LIMIT = 100_000;
+    /** Longer pieces (whole sentences, for tokenizers without a pre-tokenizer) rarely repeat: not cached. */
+    private static final int CACHE_MAX_PIECE = 256;
 
     private final Vocab vocab;
     /** (left id, right id) -> index into ranks/newIds. */
@@ -110,7 +112,7 @@ final class BpeModel implements Model {
         int[] hit = cache.get(piece);
         if (hit == null) {
             hit = merge(piece);
-            if (cache.size() < CACHE_LIMIT) {
+            if (cache.size() < CACHE_LIMIT && piece.length() <= CACHE_MAX_PIECE) {
                 cache.put(piece, hit);
             }
         }

@@ -22,7 +22,8 @@ final class Normalizers {
             case "NFKC" -> new UnicodeForm(Form.NFKC);
             case "NFKD" -> new UnicodeForm(Form.NFKD);
             case "Lowercase" -> Normalizers::lowercase;
-            case "StripAccents" -> p -> filter(p, c -> !Text.isMark(c));
+            case "StripAccents" -> p -> filter(p, c -> (!Text.isMark(c) || UnicodeGaps.keeps("StripAccents", c))
+                    && !UnicodeGaps.drops("StripAccents", c));
             case "Prepend" -> prepend(f.get("prepend").string());
             case "Replace" -> replace(SplitPattern.parse(f.get("pattern")), f.get("content").string());
             case "Strip" -> strip(f.get("strip_left").bool(false), f.get("strip_right").bool(false));
@@ -50,13 +51,36 @@ final class Normalizers {
         };
     }
 
-    /** Unicode normalization forms, keeping for each output character the origin of its source cluster. */
+    /**
+     * Unicode normalization forms, keeping for each output character the origin of its source cluster.
+     * Characters the library's older normalization tables do not know ({@link UnicodeGaps}) stay as they are,
+     * and the text between them is normalized on its own.
+     */
     record UnicodeForm(Form form) implements Normalizer {
         @Override
         public Piece normalize(Piece p) {
             String s = p.text;
             if (java.text.Normalizer.isNormalized(s, form)) {
                 return p;
+            }
+            String name = form.name();
+            if (UnicodeGaps.any(name)) {
+                int gap = -1;
+                for (int i = 0; i < s.length() && gap < 0; ) {
+                    int cp = s.codePointAt(i);
+                    gap = UnicodeGaps.keeps(name, cp) ? i : -1;
+                    i += Character.charCount(cp);
+                }
+                if (gap >= 0) {
+                    Piece.Builder b = new Piece.Builder(p);
+                    appendAll(b, normalize(p.slice(0, gap)));
+                    int end = gap + Character.charCount(s.codePointAt(gap));
+                    for (int k = gap; k < end; k++) {
+                        b.append(s.charAt(k), p.origAt(k));
+                    }
+                    appendAll(b, normalize(p.slice(end, s.length())));
+                    return b.build();
+                }
             }
             String whole = java.text.Normalizer.normalize(s, form);
             Piece.Builder b = new Piece.Builder(p);
@@ -81,6 +105,12 @@ final class Normalizers {
         }
     }
 
+    private static void appendAll(Piece.Builder b, Piece q) {
+        for (int i = 0; i < q.text.length(); i++) {
+            b.append(q.text.charAt(i), q.origAt(i));
+        }
+    }
+
     /** Per-character full lowercase mapping (no final-sigma context, as Rust's {@code char::to_lowercase}). */
     static Piece lowercase(Piece p) {
         String s = p.text;
@@ -99,9 +129,12 @@ final class Normalizers {
         for (int k = 0; k < s.length(); ) {
             int cp = s.codePointAt(k);
             int o = p.origAt(k);
+            String extra = UnicodeGaps.lower(cp);
             if (cp == 0x130) {
                 b.append('i', o);
                 b.append('\u0307', o);
+            } else if (extra != null) {
+                b.append(extra, o);
             } else {
                 b.appendCodePoint(lower(cp), o);
             }
@@ -111,7 +144,7 @@ final class Normalizers {
     }
 
     private static int lower(int cp) {
-        return cp == 0x130 ? -1 : Character.toLowerCase(cp);
+        return cp == 0x130 || UnicodeGaps.lower(cp) != null ? -1 : Character.toLowerCase(cp);
     }
 
     interface CodePointTest {
@@ -217,14 +250,16 @@ final class Normalizers {
         Normalizer nfd = new UnicodeForm(Form.NFD);
         return p -> {
             if (clean) {
-                p = filter(p, c -> !(c == 0 || c == 0xFFFD || (c != '\t' && c != '\n' && c != '\r' && Text.isOther(c))));
+                p = filter(p, c -> !(c == 0 || c == 0xFFFD || (c != '\t' && c != '\n' && c != '\r' && Text.isOther(c)
+                        && !UnicodeGaps.keeps("BertClean", c))));
                 p = mapWhitespace(p);
             }
             if (chinese) {
                 p = spaceChinese(p);
             }
             if (stripAccents) {
-                p = filter(nfd.normalize(p), c -> !Text.isNonSpacingMark(c));
+                p = filter(nfd.normalize(p), c -> (!Text.isNonSpacingMark(c) || UnicodeGaps.keeps("BertStripAccents", c))
+                        && !UnicodeGaps.drops("BertStripAccents", c));
             }
             if (lowercase) {
                 p = lowercase(p);

@@ -27,10 +27,15 @@ final class RustRegex {
     private RustRegex() {
     }
 
+    /** Compiles an Oniguruma-syntax regex; throws PatternSyntaxException. */
+    static Pattern compile(String onigRegex) {
+        return Pattern.compile(translate(onigRegex, ONIG_WORD), Pattern.MULTILINE | Pattern.UNIX_LINES | Pattern.UNICODE_CASE);
+    }
+
     static Pattern compile(JsonField field) {
         String source = field.string();
         try {
-            return Pattern.compile(translate(source, ONIG_WORD), Pattern.MULTILINE | Pattern.UNIX_LINES | Pattern.UNICODE_CASE);
+            return compile(source);
         } catch (PatternSyntaxException e) {
             String d = e.getDescription();
             throw field.error("is not a regular expression this reader understands: "

@@ -16,6 +16,8 @@ final class UnigramModel implements Model {
 
     private static final double UNK_PENALTY = 10.0;
     private static final int CACHE_LIMIT = 100_000;
+    /** Longer pieces (whole sentences, for tokenizers without a pre-tokenizer) rarely repeat: not cached. */
+    private static final int CACHE_MAX_PIECE = 256;
 
     private final String[] pieces;
     private final double[] scores;
@@ -82,7 +84,7 @@ final class UnigramModel implements Model {
         int[] hit = cache.get(s);
         if (hit == null) {
             hit = encode(s);
-            if (cache.size() < CACHE_LIMIT) {
+            if (cache.size() < CACHE_LIMIT && s.length() <= CACHE_MAX_PIECE) {
                 cache.put(s, hit);
             }
         }
