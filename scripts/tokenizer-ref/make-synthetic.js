@@ -332,6 +332,33 @@ let byteLevelBpe;
   });
 }
 
+// 18. Odds and ends: normalized added tokens under Prepend/Replace normalizers, ByteLevel without its regex but
+//     with the prefix space, a template whose special token has two ids, left padding to a multiple,
+//     Replace decoder with a regex, Strip decoder cutting two leading spaces. (A Strip decoder with stop > 0
+//     crashes the library on an empty token: strip.rs indexes len - 1; so stop stays 0 here.)
+{
+  const words = [];
+  for (const m of TEXT.matchAll(gpt2)) words.push(chars(toByteLevel('\u2581' + m[0].replace(/ /g, '\u2581'))));
+  const { vocab, merges } = trainBpe(words, 300, (a, b) => a + b);
+  const tokens = byteChar.concat(vocab.filter(t => !byteChar.includes(t)));
+  const n = tokens.length;
+  files['misc-components'] = base({
+    padding: { strategy: 'BatchLongest', direction: 'Left', pad_to_multiple_of: 8, pad_id: n + 2, pad_type_id: 0, pad_token: '<pad>' },
+    added_tokens: [added(n, '<bos>', { special: true }), added(n + 1, '<sep>', { special: true }),
+      added(n + 2, '<pad>', { special: true }), added(n + 3, 'hello', { normalized: true }),
+      added(n + 4, '<ctl>', { special: true, normalized: true }), added(n + 5, ' world', { normalized: true, rstrip: true })],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '\u2581' },
+      { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }] },
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: false },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
+      fuse_unk: false, byte_fallback: false, vocab: vocabObj(tokens), merges },
+    post_processor: template([{ SpecialToken: { id: 'BOS2', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      { BOS2: { id: 'BOS2', ids: [n, n + 1], tokens: ['<bos>', '<sep>'] } }),
+    decoder: { type: 'Sequence', decoders: [{ type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      { type: 'Replace', pattern: { Regex: '\u2581+' }, content: ' ' }, { type: 'Strip', content: ' ', start: 2, stop: 0 }] },
+  });
+}
+
 fs.mkdirSync(outDir, { recursive: true });
 for (const [name, tok] of Object.entries(files)) {
   fs.writeFileSync(path.join(outDir, name + '.json'), JSON.stringify(tok) + '\n');

@@ -141,6 +141,10 @@ record JsonField(JsonNode node, JsonField parent, String key, int position, Stri
     /** Refuses the field when its value is not one of {@code allowed}. */
     String oneOf(String def, String... allowed) {
         String v = string(def);
+        if (v == null) {
+            // Found by fuzzing: a required choice that is absent used to reach the message builder as null.
+            throw error("is missing (expected one of " + String.join(", ", allowed) + ")");
+        }
         for (String a : allowed) {
             if (a.equals(v)) {
                 return v;

@@ -63,6 +63,10 @@ final class LengthRules {
         return new LengthRules(max, left, padTo, multiple, padId, padLeft);
     }
 
+    boolean truncates() {
+        return maxLength >= 0;
+    }
+
     /** Keeps at most max_length - reserved ids (the library reserves room for the special tokens). */
     int[] truncate(int[] ids, int reserved) {
         if (maxLength < 0) {

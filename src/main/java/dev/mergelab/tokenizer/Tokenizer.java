@@ -95,8 +95,11 @@ public final class Tokenizer {
             }
         }
         int[] seq = ids.toArray();
-        int reserved = addSpecialTokens && postProcessor != null ? postProcessor.addedTokens(false) : 0;
-        seq = lengthRules.truncate(seq, reserved);
+        if (lengthRules.truncates()) {
+            // The library keeps room for the special tokens the post-processor is about to add.
+            int reserved = addSpecialTokens && postProcessor != null ? postProcessor.addedTokens(false) : 0;
+            seq = lengthRules.truncate(seq, reserved);
+        }
         if (postProcessor != null) {
             seq = PostProcessors.concat(postProcessor.process(List.of(seq), addSpecialTokens).toArray(new int[0][]));
         }
