@@ -28,14 +28,6 @@ final class IntList {
         }
     }
 
-    int get(int i) {
-        return a[i];
-    }
-
-    void clear() {
-        size = 0;
-    }
-
     int[] toArray() {
         return Arrays.copyOf(a, size);
     }

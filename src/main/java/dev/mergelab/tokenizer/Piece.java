@@ -96,10 +96,6 @@ final class Piece {
             }
         }
 
-        int length() {
-            return sb.length();
-        }
-
         Piece build() {
             int n = sb.length();
             return new Piece(sb.toString(), Arrays.copyOf(orig, n), n == 0 ? emptyBase : 0, null);
