@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
             MergeCommand.class,
             MethodsCommand.class,
             SynthCommand.class,
+            TokenizeCommand.class,
             VerifyCommand.class,
         })
 public final class Main implements Runnable {
