@@ -50,6 +50,22 @@ public abstract class Sparsifier {
         return null;
     }
 
+    /**
+     * For statistics pass {@code pass}, after this sparsifier observed the pass's first chunk (position
+     * 0): a sparsifier that observes other chunks of the same pass, in any order and on another thread,
+     * into statistics of its own, which {@link #absorb} then adds to this one's exactly (so the result
+     * does not depend on how the chunks were shared); or null (the default) when the pass must see the
+     * chunks in position order on one thread.
+     */
+    public Sparsifier observer(int pass) {
+        return null;
+    }
+
+    /** Adds what an {@link #observer} of pass {@code pass} gathered, before {@link #endPass}; in any order. */
+    public void absorb(int pass, Sparsifier observer) {
+        throw new IllegalStateException(getClass().getSimpleName() + " hands out no observers");
+    }
+
     /** k = int(density·n) as the spec pins it: the double product truncated toward zero. */
     public static long keepCount(double density, long n) {
         return (long) (density * (double) n);
@@ -151,8 +167,9 @@ public abstract class Sparsifier {
         private final long skip;
         private final long keep;
         private final Rescale rescale;
-        private final RadixSelect select = new RadixSelect();
+        private final RadixSelect select;
         private boolean lowPass = true;   // whether the low-bit pass runs (known after pass 0)
+        private boolean partial;          // an observer: counts chunks after the first, never guesses
         private int[] keys = new int[0];
         private MagnitudeCut outer;   // top skip + keep
         private MagnitudeCut inner;   // top skip (null when skip = 0)
@@ -162,10 +179,15 @@ public abstract class Sparsifier {
         private boolean orderFree;
 
         RankWindow(long n, long skip, long keep, Norm rescale) {
+            this(n, skip, keep, rescale == null ? null : new Rescale(rescale), new RadixSelect());
+        }
+
+        private RankWindow(long n, long skip, long keep, Rescale rescale, RadixSelect select) {
             this.n = n;
             this.skip = skip;
             this.keep = keep;
-            this.rescale = rescale == null ? null : new Rescale(rescale);
+            this.rescale = rescale;
+            this.select = select;
         }
 
         @Override
@@ -187,11 +209,31 @@ public abstract class Sparsifier {
             return pass == 1 && lowPass;
         }
 
+        /**
+         * The selection passes share out: an observer counts into a partial of the select (the counts
+         * add exactly). The rescale pass does not: its norms are double sums folded in chunk order.
+         */
+        @Override
+        public Sparsifier observer(int pass) {
+            if (pass > 0 && !isLowPass(pass)) {
+                return null;
+            }
+            RankWindow o = new RankWindow(n, skip, keep, rescale, select.partial());
+            o.lowPass = lowPass;
+            o.partial = true;
+            return o;
+        }
+
+        @Override
+        public void absorb(int pass, Sparsifier observer) {
+            select.add(((RankWindow) observer).select);
+        }
+
         @Override
         public void observe(int pass, long start, float[] x, int n) {
             if (pass == 0) {
                 select.countHigh(keys(x, n), n);
-                if (start == 0 && guesses()) {
+                if (start == 0 && guesses() && !partial) {
                     select.guess(keys, n, (double) (skip + keep) / this.n, (double) skip / this.n);
                 }
             } else if (isLowPass(pass)) {

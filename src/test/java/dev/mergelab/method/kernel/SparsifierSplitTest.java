@@ -1,0 +1,98 @@
+package dev.mergelab.method.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A sparsifier's statistics passes shared out as the engine shares them (the first chunk on the
+ * sparsifier itself, the others at random among {@link Sparsifier#observer}s absorbed at the end of
+ * the pass) sparsify exactly as the one-thread passes do: top-k and breadcrumbs, below and above the
+ * size where the cut buckets are guessed, with a first chunk unlike the rest, with and without rescale.
+ */
+class SparsifierSplitTest {
+
+    /** Runs the passes with chunks after the first shared among {@code parts} observers; then applies in order. */
+    static float[] runSplit(Sparsifier s, float[] x, int chunk, int parts, long seed) {
+        Random pick = new Random(seed);
+        for (int pass = 0; pass < s.passes(); pass++) {
+            List<Sparsifier> observers = new ArrayList<>();
+            for (int at = 0; at < x.length; at += chunk) {
+                int n = Math.min(chunk, x.length - at);
+                float[] part = Arrays.copyOfRange(x, at, at + n);
+                Sparsifier into = s;
+                if (at > 0 && observers.isEmpty()) {
+                    for (int p = 0; p < parts; p++) {
+                        Sparsifier o = s.observer(pass);
+                        if (o == null) {
+                            break;
+                        }
+                        observers.add(o);
+                    }
+                }
+                if (at > 0 && !observers.isEmpty()) {
+                    int p = pick.nextInt(observers.size() + 1);
+                    into = p == 0 ? s : observers.get(p - 1);
+                }
+                into.observe(pass, at, part, n);
+            }
+            for (Sparsifier o : observers) {
+                s.absorb(pass, o);
+            }
+            s.endPass(pass);
+        }
+        float[] out = x.clone();
+        float[] buf = new float[chunk];
+        for (int at = 0; at < x.length; at += chunk) {
+            int n = Math.min(chunk, x.length - at);
+            System.arraycopy(x, at, buf, 0, n);
+            s.apply(at, buf, n);
+            System.arraycopy(buf, 0, out, at, n);
+        }
+        return out;
+    }
+
+    /** bf16-like values (many equal magnitudes), the first {@code unlike} scaled up so a guess from them misses. */
+    static float[] values(int n, int unlike, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n];
+        for (int j = 0; j < n; j++) {
+            int bits = Float.floatToRawIntBits((float) (r.nextGaussian() * 0.002)) & (r.nextInt(5) == 0 ? -1 : 0xFFFF0000);
+            x[j] = Float.intBitsToFloat(j < unlike ? bits + 0x00800000 : bits);
+        }
+        return x;
+    }
+
+    @Test
+    void splitPassesSparsifyExactlyAsOneThread() {
+        for (int n : new int[] {50_000, (1 << 20) + 777}) {
+            for (int unlike : new int[] {0, 40_000}) {
+                float[] x = values(n, unlike, n + unlike);
+                for (Norm rescale : new Norm[] {null, Norm.L1}) {
+                    for (int parts : new int[] {1, 3}) {
+                        float[] topK = Sparsify.run(Sparsifier.magnitude(n, 0.4, rescale), x, 32768);
+                        assertArrayEquals(topK, runSplit(Sparsifier.magnitude(n, 0.4, rescale), x, 32768, parts, 5),
+                                "top-k n=" + n + " unlike=" + unlike + " rescale=" + rescale + " parts=" + parts);
+                        float[] crumbs = Sparsify.run(Sparsifier.magnitudeOutliers(n, 0.5, 0.02, rescale), x, 32768);
+                        assertArrayEquals(crumbs, runSplit(Sparsifier.magnitudeOutliers(n, 0.5, 0.02, rescale), x, 32768, parts, 6),
+                                "breadcrumbs n=" + n + " unlike=" + unlike + " rescale=" + rescale + " parts=" + parts);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theSelectionPassesHandOutObservers() {
+        int n = (1 << 20) + 777;
+        float[] x = values(n, 0, 1);
+        Sparsifier s = Sparsifier.magnitude(n, 0.4, null);
+        s.observe(0, 0, Arrays.copyOf(x, 32768), 32768);
+        assertNotNull(s.observer(0), "pass 0 shares out");
+    }
+}
