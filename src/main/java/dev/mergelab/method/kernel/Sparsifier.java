@@ -166,7 +166,7 @@ public abstract class Sparsifier {
         private final long n;
         private final long skip;
         private final long keep;
-        private final Rescale rescale;
+        private final ChunkNorms rescale;
         private final RadixSelect select;
         private boolean lowPass = true;   // whether the low-bit pass runs (known after pass 0)
         private boolean partial;          // an observer: counts chunks after the first, never guesses
@@ -179,10 +179,10 @@ public abstract class Sparsifier {
         private boolean orderFree;
 
         RankWindow(long n, long skip, long keep, Norm rescale) {
-            this(n, skip, keep, rescale == null ? null : new Rescale(rescale), new RadixSelect());
+            this(n, skip, keep, rescale == null ? null : new ChunkNorms(rescale), new RadixSelect());
         }
 
-        private RankWindow(long n, long skip, long keep, Rescale rescale, RadixSelect select) {
+        private RankWindow(long n, long skip, long keep, ChunkNorms rescale, RadixSelect select) {
             this.n = n;
             this.skip = skip;
             this.keep = keep;
@@ -211,22 +211,35 @@ public abstract class Sparsifier {
 
         /**
          * The selection passes share out: an observer counts into a partial of the select (the counts
-         * add exactly). The rescale pass does not: its norms are double sums folded in chunk order.
+         * add exactly). So does the rescale pass when the cuts need no index order (as for
+         * {@link #applier}): an observer masks with its own tie quotas and keeps its chunks' norms.
          */
         @Override
         public Sparsifier observer(int pass) {
-            if (pass > 0 && !isLowPass(pass)) {
+            boolean selecting = pass == 0 || isLowPass(pass);
+            if (!selecting && !orderFree) {
                 return null;
             }
-            RankWindow o = new RankWindow(n, skip, keep, rescale, select.partial());
+            RankWindow o = new RankWindow(n, skip, keep, selecting ? rescale : rescale.fresh(),
+                    selecting ? select.partial() : select);
             o.lowPass = lowPass;
             o.partial = true;
+            o.outer = outer;
+            o.inner = inner;
+            o.orderFree = orderFree;
+            o.ties[0] = outer == null ? 0 : outer.ties();
+            o.ties[1] = inner == null ? 0 : inner.ties();
             return o;
         }
 
         @Override
         public void absorb(int pass, Sparsifier observer) {
-            select.add(((RankWindow) observer).select);
+            RankWindow o = (RankWindow) observer;
+            if (pass == 0 || isLowPass(pass)) {
+                select.add(o.select);
+            } else {
+                rescale.absorb(o.rescale);
+            }
         }
 
         @Override
@@ -239,9 +252,9 @@ public abstract class Sparsifier {
             } else if (isLowPass(pass)) {
                 select.countLow(keys(x, n), n);
             } else {
-                rescale.addBefore(x, n);
+                double before = rescale.partial(x, n);
                 mask(x, n, 1f);
-                rescale.addAfter(x, n);
+                rescale.add(start, before, rescale.partial(x, n));
             }
         }
 
@@ -321,15 +334,21 @@ public abstract class Sparsifier {
      * remember (or there is no statistics pass).
      */
     private abstract static class PositionMask extends Sparsifier {
-        private final Rescale rescale;
-        private final long positions;
+        private final ChunkNorms rescale;
+        final Norm norm;
+        final long positions;
         private KeepBits remembered;
         private int[] keep = new int[0];
+        /** Elements in the pass's first chunk: every chunk but the last has as many. */
+        private int firstChunk;
+        /** An observer: it shares the remembered bits with the sparsifier that made it. */
+        private boolean observing;
         float factor = 1f;
 
         PositionMask(long positions, Norm rescale) {
             this.positions = positions;
-            this.rescale = rescale == null ? null : new Rescale(rescale);
+            this.norm = rescale;
+            this.rescale = rescale == null ? null : new ChunkNorms(rescale);
         }
 
         /** {@code keep[0..n)} = −1 where position start + j is kept, else 0; x holds the chunk's values. */
@@ -337,6 +356,9 @@ public abstract class Sparsifier {
 
         /** Scales the kept values after masking (factor is the rescale's, 1 without one). */
         abstract void finish(float[] x, int n);
+
+        /** A sparsifier drawing the same masks with scratch of its own (the draws are functions of position). */
+        abstract PositionMask sibling();
 
         @Override
         public final int passes() {
@@ -352,18 +374,54 @@ public abstract class Sparsifier {
         public final void observe(int pass, long start, float[] x, int n) {
             if (remembered == null && start == 0) {
                 remembered = KeepBits.forPositions(positions);
+                firstChunk = n;
             }
-            rescale.addBefore(x, n);
+            // An observer shares the remembered bits: chunks must not share a word of them.
+            if (remembered != null && observing && (start & 63) != 0) {
+                throw new IllegalStateException("chunk at " + start + " does not start a word of the remembered mask");
+            }
+            double before = rescale.partial(x, n);
             int[] k = mask(start, x, n);
             if (remembered != null) {
                 remembered.record(start, k, n);
             }
-            rescale.addAfter(x, n);
+            rescale.add(start, before, rescale.partial(x, n));
+        }
+
+        /**
+         * The rescale pass shares out: an observer draws the masks of its chunks into the remembered bits
+         * (whole words of them, when the chunks are a multiple of 64 positions long) and keeps its
+         * chunks' norms, which are folded in position order.
+         */
+        @Override
+        public final Sparsifier observer(int pass) {
+            if (remembered != null && (firstChunk & 63) != 0) {
+                return null;   // neighbouring chunks would write the same word of the bits
+            }
+            PositionMask o = sibling();
+            o.remembered = remembered;
+            o.firstChunk = firstChunk;
+            o.observing = true;
+            return o;
+        }
+
+        @Override
+        public final void absorb(int pass, Sparsifier observer) {
+            rescale.absorb(((PositionMask) observer).rescale);
         }
 
         @Override
         public final void endPass(int pass) {
             factor = rescale.factor();
+        }
+
+        /** After the pass: the same masks (remembered, or drawn again) and factor, with scratch of its own. */
+        @Override
+        public final Sparsifier applier() {
+            PositionMask a = sibling();
+            a.remembered = remembered;
+            a.factor = factor;
+            return a;
         }
 
         @Override
@@ -392,14 +450,23 @@ public abstract class Sparsifier {
      */
     private static final class Bernoulli extends PositionMask {
         private final long key;
+        private final double density;
+        private final boolean divide;
         private final int threshold;
         private final float divisor;
 
         Bernoulli(long positions, long key, double density, Norm rescale, boolean divide) {
             super(positions, rescale);
             this.key = key;
+            this.density = density;
+            this.divide = divide;
             this.threshold = PositionRandom.threshold32(density);
             this.divisor = divide ? (float) density : 1f;
+        }
+
+        @Override
+        PositionMask sibling() {
+            return new Bernoulli(positions, key, density, norm, divide);
         }
 
         @Override
@@ -430,6 +497,8 @@ public abstract class Sparsifier {
      * mask can see, and one 64-bit hash serves two elements.
      */
     private static final class Della extends PositionMask {
+        private final long[] shape;
+        private final double epsilon;
         private final long key;
         private final double density;
         private final int laneLength;   // C
@@ -439,6 +508,8 @@ public abstract class Sparsifier {
 
         Della(long[] shape, long key, double density, double epsilon, Norm rescale) {
             super(Shape.numel(shape), rescale);
+            this.shape = shape.clone();
+            this.epsilon = epsilon;
             this.key = key;
             this.density = density;
             long c;
@@ -460,6 +531,11 @@ public abstract class Sparsifier {
                 thresholds[r] = PositionRandom.threshold32(c > 1 ? lowP + span * r : density);
             }
             this.lanes = new RankedKeep(thresholds);
+        }
+
+        @Override
+        PositionMask sibling() {
+            return new Della(shape, key, density, epsilon, norm);
         }
 
         @Override
@@ -485,6 +561,52 @@ public abstract class Sparsifier {
             if (factor != 1f) {
                 FloatKernels.scale(factor, x, 0, n);
             }
+        }
+    }
+
+    /**
+     * A rescale pass's norms: each chunk's partials of x and of the masked y, kept by the chunk's first
+     * position and folded into a {@link Rescale} in position order at the end of the pass, exactly the
+     * sums of a one-thread pass (which folds them in that order as they come), however the chunks were
+     * shared among observers.
+     */
+    private static final class ChunkNorms {
+        private final Norm norm;
+        private final java.util.TreeMap<Long, double[]> byStart = new java.util.TreeMap<>();
+
+        ChunkNorms(Norm norm) {
+            this.norm = norm;
+        }
+
+        /** Empty norms of the same kind, for an observer. */
+        ChunkNorms fresh() {
+            return new ChunkNorms(norm);
+        }
+
+        double partial(float[] x, int n) {
+            return norm.partial(x, n);
+        }
+
+        void add(long start, double before, double after) {
+            if (byStart.put(start, new double[] {before, after}) != null) {
+                throw new IllegalStateException("chunk at " + start + " observed twice");
+            }
+        }
+
+        void absorb(ChunkNorms other) {
+            for (var e : other.byStart.entrySet()) {
+                add(e.getKey(), e.getValue()[0], e.getValue()[1]);
+            }
+        }
+
+        /** N(x)/N(y) over every chunk added, folded in position order. */
+        float factor() {
+            Rescale r = new Rescale(norm);
+            for (double[] p : byStart.values()) {
+                r.addPartials(p[0], p[1]);
+            }
+            byStart.clear();
+            return r.factor();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.mergelab.method.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +47,25 @@ class SparsifierSplitTest {
             }
             s.endPass(pass);
         }
+        // Apply backwards, through appliers when the sparsifier hands them out (every third chunk its own).
+        float[] out = x.clone();
+        float[] buf = new float[chunk];
+        int chunks = (x.length + chunk - 1) / chunk;
+        Sparsifier applier = s.applier();
+        if (applier == null) {
+            return applyInOrder(s, x, chunk);
+        }
+        for (int c = chunks - 1; c >= 0; c--) {
+            int at = c * chunk;
+            int n = Math.min(chunk, x.length - at);
+            System.arraycopy(x, at, buf, 0, n);
+            (c % 3 == 0 ? s.applier() : applier).apply(at, buf, n);
+            System.arraycopy(buf, 0, out, at, n);
+        }
+        return out;
+    }
+
+    private static float[] applyInOrder(Sparsifier s, float[] x, int chunk) {
         float[] out = x.clone();
         float[] buf = new float[chunk];
         for (int at = 0; at < x.length; at += chunk) {
@@ -85,6 +105,32 @@ class SparsifierSplitTest {
                 }
             }
         }
+    }
+
+    /** dare's and della's rescale pass and masks: chunks of whole words of the mask share out, others stay in order. */
+    @Test
+    void randomMasksSplitExactlyAsOneThread() {
+        int rows = 300;
+        int rowLength = 192;
+        long[] shape = {rows, rowLength};
+        int n = rows * rowLength;
+        float[] x = values(n, 0, 9);
+        for (int chunk : new int[] {rowLength * 4, rowLength * 3, 300}) {
+            for (Norm rescale : new Norm[] {null, Norm.L1, Norm.L2}) {
+                for (int parts : new int[] {1, 4}) {
+                    String what = "chunk " + chunk + " rescale " + rescale + " parts " + parts;
+                    assertArrayEquals(Sparsify.run(Sparsifier.bernoulli(n, 77, 0.3, rescale), x, chunk),
+                            runSplit(Sparsifier.bernoulli(n, 77, 0.3, rescale), x, chunk, parts, 2), "dare " + what);
+                    if (chunk % rowLength == 0) {   // della's lanes are rows: chunks hold whole rows
+                        assertArrayEquals(Sparsify.run(Sparsifier.della(shape, 78, 0.4, 0.1, rescale), x, chunk),
+                                runSplit(Sparsifier.della(shape, 78, 0.4, 0.1, rescale), x, chunk, parts, 3), "della " + what);
+                    }
+                }
+            }
+        }
+        Sparsifier odd = Sparsifier.bernoulli(n, 77, 0.3, Norm.L1);
+        odd.observe(0, 0, Arrays.copyOf(x, 100), 100);
+        assertNull(odd.observer(0), "chunks of 100 positions would share words of the remembered mask");
     }
 
     @Test
