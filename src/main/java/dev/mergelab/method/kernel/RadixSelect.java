@@ -61,6 +61,14 @@ public final class RadixSelect {
     private int[] kept = new int[0];   // keys of guessed buckets, in any order
     private int keptCount;
     private int guessedSlots;      // buckets guessed: the slots of guessedLow
+    /** Chunks marked by {@link #chunkAt}, in the order they were listed: first position, offset in the list. */
+    private long[] markStart = new long[0];
+    private int[] markOffset = new int[0];
+    private int marks;
+    private boolean marksLost;     // the list was counted into histograms: the chunks' keys are gone
+    /** After resolve, per rank: chunk starts in order and the keys equal to the rank's cut key before each. */
+    private long[] tieStarts;
+    private long[][] tiesBefore;
 
     public RadixSelect() {
         this(MAX_KEPT);
@@ -116,6 +124,16 @@ public final class RadixSelect {
     }
 
     /**
+     * During pass 1: the keys counted next are those of the chunk at flat position {@code start} (mark
+     * every chunk, or none). When the chunks are marked and the ranks resolve from the guess, {@link #tiedBefore} tells how many
+     * elements equal to a cut key come before each chunk, so a cut's tie quota can be applied to chunks
+     * in any order.
+     */
+    public void chunkAt(long start) {
+        markOffset(start, keptCount);
+    }
+
+    /**
      * Whether the list has room for n more keys, after growing it or counting it into the guessed
      * histograms; false when n alone is more than it may hold (then count straight into them).
      */
@@ -126,6 +144,7 @@ public final class RadixSelect {
         if (keptCount + n > maxKept) {
             countGuessed(kept, keptCount);
             keptCount = 0;
+            marksLost = true;
             if (n > maxKept) {
                 return false;
             }
@@ -266,11 +285,16 @@ public final class RadixSelect {
                     }
                 }
             }
+            marksLost |= part.marksLost;
             if (room(part.keptCount)) {
+                for (int m = 0; m < part.marks; m++) {
+                    markOffset(part.markStart[m], keptCount + part.markOffset[m]);
+                }
                 System.arraycopy(part.kept, 0, kept, keptCount, part.keptCount);
                 keptCount += part.keptCount;
             } else {
                 countGuessed(part.kept, part.keptCount);
+                marksLost = true;
             }
             return;
         }
@@ -279,6 +303,64 @@ public final class RadixSelect {
                 low[s][v] += part.low[s][v];
             }
         }
+    }
+
+    private void markOffset(long start, int offset) {
+        if (marks == markStart.length) {
+            markStart = java.util.Arrays.copyOf(markStart, Math.max(16, 2 * marks));
+            markOffset = java.util.Arrays.copyOf(markOffset, markStart.length);
+        }
+        markStart[marks] = start;
+        markOffset[marks++] = offset;
+    }
+
+    /**
+     * Per rank, the count of listed keys equal to its cut key in each marked chunk, summed over the
+     * chunks before it in position order (a chunk's listed keys run from its mark to the next mark).
+     */
+    private void countTiesByChunk() {
+        Integer[] order = new Integer[marks];
+        for (int m = 0; m < marks; m++) {
+            order[m] = m;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingLong(m -> markStart[m]));
+        tieStarts = new long[marks];
+        tiesBefore = new long[ranks.length][marks];
+        for (int r = 0; r < ranks.length; r++) {
+            if (ranks[r] == 0) {
+                continue;
+            }
+            int key = cut(r).key();
+            long sum = 0;
+            for (int i = 0; i < marks; i++) {
+                int m = order[i];
+                int end = m + 1 < marks ? markOffset[m + 1] : keptCount;
+                tiesBefore[r][i] = sum;
+                for (int j = markOffset[m]; j < end; j++) {
+                    sum += kept[j] == key ? 1 : 0;
+                }
+            }
+        }
+        for (int i = 0; i < marks; i++) {
+            tieStarts[i] = markStart[order[i]];
+        }
+    }
+
+    /** Whether {@link #tiedBefore} is known: every chunk was marked, the ranks resolved from the guess, the list held. */
+    public boolean knowsTiesBefore() {
+        return tiesBefore != null;
+    }
+
+    /**
+     * After resolve: how many elements with the {@code which}-th rank's cut key lie in the chunks before
+     * the chunk at flat position {@code start} (one that was marked).
+     */
+    public long tiedBefore(int which, long start) {
+        int i = java.util.Arrays.binarySearch(tieStarts, start);
+        if (i < 0) {
+            throw new IllegalStateException("no chunk was marked at " + start);
+        }
+        return tiesBefore[which][i];
     }
 
     /** The high bucket holding the k-th largest key of the histogram so far (1 ≤ k ≤ count). */
@@ -348,6 +430,9 @@ public final class RadixSelect {
         }
         if (guessed) {
             countKept(found, distinct);
+        }
+        if (guessed && distinct > 0 && marks > 0 && !marksLost) {
+            countTiesByChunk();
         }
         guessedLow = null;
         slotOf = null;

@@ -175,8 +175,13 @@ public abstract class Sparsifier {
         private MagnitudeCut inner;   // top skip (null when skip = 0)
         private final long[] ties = new long[2];   // tie quotas left in this pass: outer, inner
         private float factor = 1f;
-        /** Whether each cut keeps all or none of the elements at its key, so apply needs no index order. */
+        /**
+         * Whether chunks can be masked in any order: each cut keeps all or none of the elements at its
+         * key, or the select knows how many of them come before each chunk ({@link RadixSelect#tiedBefore}).
+         */
         private boolean orderFree;
+        /** Whether a chunk's tie quotas are what is left of the cuts' after the ties in the chunks before it. */
+        private boolean quotaByChunk;
 
         RankWindow(long n, long skip, long keep, Norm rescale) {
             this(n, skip, keep, rescale == null ? null : new ChunkNorms(rescale), new RadixSelect());
@@ -227,6 +232,7 @@ public abstract class Sparsifier {
             o.outer = outer;
             o.inner = inner;
             o.orderFree = orderFree;
+            o.quotaByChunk = quotaByChunk;
             o.ties[0] = outer == null ? 0 : outer.ties();
             o.ties[1] = inner == null ? 0 : inner.ties();
             return o;
@@ -245,6 +251,7 @@ public abstract class Sparsifier {
         @Override
         public void observe(int pass, long start, float[] x, int n) {
             if (pass == 0) {
+                select.chunkAt(start);
                 select.countHigh(keys(x, n), n);
                 if (start == 0 && guesses() && !partial) {
                     select.guess(keys, n, (double) (skip + keep) / this.n, (double) skip / this.n);
@@ -253,7 +260,7 @@ public abstract class Sparsifier {
                 select.countLow(keys(x, n), n);
             } else {
                 double before = rescale.partial(x, n);
-                mask(x, n, 1f);
+                mask(start, x, n, 1f);
                 rescale.add(start, before, rescale.partial(x, n));
             }
         }
@@ -285,27 +292,33 @@ public abstract class Sparsifier {
         private void takeCuts() {
             outer = select.cut(0);
             inner = skip == 0 ? null : select.cut(1);
-            orderFree = (outer.ties() == 0 || outer.ties() == select.tiedAt(0))
+            boolean allOrNone = (outer.ties() == 0 || outer.ties() == select.tiedAt(0))
                     && (inner == null || inner.ties() == 0 || inner.ties() == select.tiedAt(1));
+            // A partial tie (common in bf16 task vectors): the quota goes to the first tied elements in
+            // index order, which a chunk can still apply alone if it knows how many came before it.
+            quotaByChunk = !allOrNone && select.knowsTiesBefore();
+            orderFree = allOrNone || quotaByChunk;
             keys = null;
         }
 
         /**
          * When every element at a cut key is kept, or none is, the tie quotas cannot run out early, so a
-         * copy with its own quotas masks any chunk as this one does. Otherwise (a partial tie, common in
-         * bf16 task vectors) the quota goes to the first tied elements in index order: null.
+         * copy with its own quotas masks any chunk as this one does; with a partial tie, a copy that
+         * starts each chunk with the quota left after the ties before it ({@link #quotaByChunk}) does
+         * too. Otherwise (the ties before a chunk unknown) the quota must be spent in index order: null.
          */
         @Override
         public Sparsifier applier() {
             if (!orderFree) {
                 return null;
             }
-            RankWindow copy = new RankWindow(n, skip, keep, null);
+            RankWindow copy = new RankWindow(n, skip, keep, null, select);
             copy.lowPass = lowPass;
             copy.outer = outer;
             copy.inner = inner;
             copy.factor = factor;
             copy.orderFree = true;
+            copy.quotaByChunk = quotaByChunk;
             copy.ties[0] = ties[0];
             copy.ties[1] = ties[1];
             return copy;
@@ -313,14 +326,18 @@ public abstract class Sparsifier {
 
         @Override
         public void apply(long start, float[] x, int n) {
-            mask(x, n, factor);
+            mask(start, x, n, factor);
         }
 
         /**
          * Zeroes the dropped entries and scales the kept ones by the cuts' rule (key above the threshold,
          * or equal to it while the tie quota lasts, in index order), like {@link MagnitudeCut.Cursor}.
          */
-        private void mask(float[] x, int n, float scale) {
+        private void mask(long start, float[] x, int n, float scale) {
+            if (quotaByChunk) {
+                ties[0] = outer.ties() == 0 ? 0 : Math.max(0, outer.ties() - select.tiedBefore(0, start));
+                ties[1] = inner == null || inner.ties() == 0 ? 0 : Math.max(0, inner.ties() - select.tiedBefore(1, start));
+            }
             int outerKey = outer.key();
             int innerKey = inner == null ? Integer.MAX_VALUE : inner.key();
             FloatKernels.magnitudeWindow(x, n, outerKey, innerKey, ties, scale);

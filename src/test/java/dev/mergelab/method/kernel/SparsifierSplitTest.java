@@ -3,6 +3,7 @@ package dev.mergelab.method.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -131,6 +132,39 @@ class SparsifierSplitTest {
         Sparsifier odd = Sparsifier.bernoulli(n, 77, 0.3, Norm.L1);
         odd.observe(0, 0, Arrays.copyOf(x, 100), 100);
         assertNull(odd.observer(0), "chunks of 100 positions would share words of the remembered mask");
+    }
+
+    /**
+     * bf16 task vectors tie at the cut key, and the quota keeps only some of the tied elements: when the
+     * cut comes from the guessed buckets the appliers still split the pass, each chunk starting from the
+     * ties before it, and the result is the definition's (by magnitude, ties by index).
+     */
+    @Test
+    void aPartialTieStillAppliesInAnyOrder() {
+        int n = (1 << 20) + 777;
+        float[] x = values(n, 0, 4);
+        for (int i = 0; i < n; i++) {
+            x[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & 0xFFFF0000);   // all bf16: many ties
+        }
+        Sparsifier s = Sparsifier.magnitude(n, 0.4, null);
+        float[] split = runSplit(s, x, 32768, 3, 8);
+        assertNotNull(s.applier(), "a partial tie with known ties before each chunk");
+        long keep = Sparsifier.keepCount(0.4, n);
+        long[] order = new long[n];   // by magnitude descending, then index ascending
+        for (int j = 0; j < n; j++) {
+            order[j] = (long) (0x7FFFFFFF - (Float.floatToRawIntBits(x[j]) & 0x7FFFFFFF)) << 32 | j;
+        }
+        Arrays.sort(order);
+        float[] expected = new float[n];
+        for (int q = 0; q < keep; q++) {
+            int j = (int) order[q];
+            expected[j] = x[j];
+        }
+        int cutKey = (int) (0x7FFFFFFF - (order[(int) keep - 1] >>> 32));
+        long tied = Arrays.stream(order).filter(o -> (int) (0x7FFFFFFF - (o >>> 32)) == cutKey).count();
+        long kept = Arrays.stream(order, 0, (int) keep).filter(o -> (int) (0x7FFFFFFF - (o >>> 32)) == cutKey).count();
+        assertTrue(kept > 0 && kept < tied, "a partial tie: " + kept + " of " + tied);
+        assertArrayEquals(expected, split);
     }
 
     @Test
