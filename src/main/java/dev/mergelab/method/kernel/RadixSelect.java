@@ -125,9 +125,9 @@ public final class RadixSelect {
 
     /**
      * During pass 1: the keys counted next are those of the chunk at flat position {@code start} (mark
-     * every chunk, or none). When the chunks are marked and the ranks resolve from the guess, {@link #tiedBefore} tells how many
-     * elements equal to a cut key come before each chunk, so a cut's tie quota can be applied to chunks
-     * in any order.
+     * every chunk, or none). When the chunks are marked and the ranks resolve from the guess,
+     * {@link #tiedBefore} tells how many elements equal to a cut key come before each chunk, so a cut's
+     * tie quota can be applied to chunks in any order.
      */
     public void chunkAt(long start) {
         markOffset(start, keptCount);

@@ -17,6 +17,12 @@ import dev.mergelab.tensor.Shape;
  * 1 when rescaling (the norm of the kept entries needs the cut); bernoulli and della need 1 when
  * rescaling (their masks are functions of position and, for della, of the lane's values, so both
  * norms come from one pass, which also records the mask for {@link #apply}) and 0 otherwise.
+ *
+ * <p>Threads: a pass after its first chunk can be shared out through {@link #observer}s (selection
+ * counts add exactly; rescale norms are kept per chunk and folded in position order), and the apply
+ * pass through {@link #applier}s. What stays on one thread: the rescale pass of a random mask whose
+ * chunks are not whole words of the remembered bits, and top-k/breadcrumbs whose cut has a partial tie
+ * that the guess did not resolve (the quota then goes to tied elements in index order as they come).
  */
 public abstract class Sparsifier {
 
