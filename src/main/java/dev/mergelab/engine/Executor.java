@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -240,7 +241,7 @@ public final class Executor {
      * chunks, or the merge hands out none).
      */
     private static List<ChunkedMerge> helperMerges(ChunkReader reader, Options opts, long fromRow, int pass,
-            java.util.function.IntFunction<ChunkedMerge> make) {
+            IntFunction<ChunkedMerge> make) {
         if (opts.threads() < 2 || !CombineSplit.worthSplitting(reader, fromRow)) {
             return null;
         }
