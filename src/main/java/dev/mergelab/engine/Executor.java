@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -27,8 +28,8 @@ import java.util.function.Supplier;
  * job. A job reserves its working set (inputs and output as float32; for a chunked job one chunk of
  * each plus what its merge keeps between passes) from a byte budget before it starts, so heap use
  * stays bounded whatever the model size; a job larger than the whole budget runs alone. A chunked
- * job's combine pass is shared with idle workers ({@link CombineSplit}), so the last large tensors of
- * a merge, or the one tensor of an in-memory merge, use every core. Output goes to a
+ * job's passes are shared with idle workers ({@link CombineSplit}), so the last large tensors of a
+ * merge, or the one tensor of an in-memory merge, use every core. Output goes to a
  * {@link TensorSink}: the output folder's shards, or memory.
  */
 public final class Executor {
@@ -184,7 +185,8 @@ public final class Executor {
 
     /**
      * Statistics passes then the combine pass, over row chunks decoded straight from the mmapped inputs.
-     * The combine pass is split across threads when the merge allows it ({@link CombineSplit}).
+     * Each pass is shared among threads when the merge allows it ({@link CombineSplit}): a statistics
+     * pass after its first chunk through observers, the combine pass through combiners.
      */
     private static void runChunked(TensorJob job, ChunkedMerge merge, Supplier<ChunkedMerge> replan, Options opts,
             ExecutorService helpers, TensorSink out, ProgressListener progress) throws IOException {
@@ -196,25 +198,59 @@ public final class Executor {
         // passes release theirs too when the job maps a lot (they fault back in cheaply next pass).
         boolean releaseEveryPass = mappedBytes(job) > RELEASE_EVERY_PASS_ABOVE;
         for (int pass = 0; pass < merge.statisticPasses(); pass++) {
-            for (long r = 0; r < reader.rows(); r += reader.chunkRows()) {
-                int n = reader.read(r, releaseEveryPass);
-                merge.observe(pass, r, n, reader.buffers());
+            // The first chunk first, on this thread: a merge may take guesses from it for the rest.
+            int first = reader.read(0, releaseEveryPass);
+            merge.observe(pass, 0, first, reader.buffers());
+            List<ChunkedMerge> observers = helperMerges(reader, opts, reader.chunkRows(), pass, merge::observer);
+            if (observers != null) {
+                int p = pass;
+                new CombineSplit(job, reader, merge, observers, opts, reader.chunkRows(), releaseEveryPass,
+                        (m, rd, r, n, result) -> m.observe(p, r, n, rd.buffers())).run(helpers);
+                for (ChunkedMerge o : observers) {
+                    merge.absorb(pass, o);
+                }
+            } else {
+                for (long r = reader.chunkRows(); r < reader.rows(); r += reader.chunkRows()) {
+                    int n = reader.read(r, releaseEveryPass);
+                    merge.observe(pass, r, n, reader.buffers());
+                }
             }
             merge.endPass(pass);
         }
-        Supplier<ChunkedMerge> combiners = replannable ? replan : merge::combiner;
-        if (opts.threads() > 1 && CombineSplit.worthSplitting(reader)) {
-            ChunkedMerge probe = combiners.get();
-            if (probe != null) {
-                new CombineSplit(job, reader, merge, probe, combiners, opts, progress, out).run(helpers, opts.threads() - 1);
-                return;
-            }
+        List<ChunkedMerge> combiners = helperMerges(reader, opts, 0, -1,
+                p -> replannable ? replan.get() : merge.combiner());
+        if (combiners != null) {
+            new CombineSplit(job, reader, merge, combiners, opts, 0, true,
+                    (m, rd, r, n, result) -> combineChunk(job, m, rd, r, n, result, out, progress)).run(helpers);
+            return;
         }
         float[] result = new float[reader.chunkRows() * reader.rowLength()];
         for (long r = 0; r < reader.rows(); r += reader.chunkRows()) {
             int n = reader.read(r, true);
             combineChunk(job, merge, reader, r, n, result, out, progress);
         }
+    }
+
+    /**
+     * The merges for the helpers of a pass over rows from {@code fromRow} on, made here on the job's
+     * thread ({@code make} gets the pass); null when the pass stays on one thread (one thread, too few
+     * chunks, or the merge hands out none).
+     */
+    private static List<ChunkedMerge> helperMerges(ChunkReader reader, Options opts, long fromRow, int pass,
+            IntFunction<ChunkedMerge> make) {
+        if (opts.threads() < 2 || !CombineSplit.worthSplitting(reader, fromRow)) {
+            return null;
+        }
+        int count = CombineSplit.helpersFor(reader, opts, fromRow);
+        List<ChunkedMerge> merges = new ArrayList<>(count);
+        for (int h = 0; h < count; h++) {
+            ChunkedMerge m = make.apply(pass);
+            if (m == null) {
+                return null;
+            }
+            merges.add(m);
+        }
+        return merges.isEmpty() ? null : merges;
     }
 
     /** Combines the n rows from row r that {@code reader} holds, checks them, and writes them. */

@@ -6,8 +6,9 @@ package dev.mergelab.method;
  * combine"). A "row" is a slice along the last dimension of the output shape; a 1-D tensor is one row.
  *
  * <p>The engine calls, for {@code pass = 0 .. statisticPasses()-1}: {@link #observe} for every chunk in
- * row order, then {@link #endPass}; then {@link #combine} for every chunk in row order, or in any order
- * on several threads through {@link #combiner}s. Each call gets
+ * row order (or the first chunk, then the others in any order on several threads through
+ * {@link #observer}s), then {@link #endPass}; then {@link #combine} for every chunk in row order, or in
+ * any order on several threads through {@link #combiner}s. Each call gets
  * the rows {@code [rowStart, rowStart + rows)} of every input, already cut to the output shape
  * (embeddings of different vocabulary sizes), in {@link TensorMerge#inputs()} order. The arrays are
  * reused between calls and must not be kept. Results must not depend on the chunk size beyond float
@@ -32,6 +33,23 @@ public interface ChunkedMerge {
 
     /** Accumulates statistics of pass {@code pass} over one chunk. */
     void observe(int pass, long rowStart, int rows, float[][] inputs);
+
+    /**
+     * During statistics pass {@code pass}, after this merge observed the pass's first chunk (rows from
+     * 0): a merge that observes other chunks of the pass, in any order and on another thread, into
+     * statistics of its own that {@link #absorb} adds to this one's exactly, so the statistics (and
+     * the output) are those of the one-thread pass however the chunks were shared; or null (the
+     * default) when the pass must see the chunks in row order on one thread. Chunks are the same rows
+     * as in the one-thread pass.
+     */
+    default ChunkedMerge observer(int pass) {
+        return null;
+    }
+
+    /** Adds what an {@link #observer} of pass {@code pass} gathered, before {@link #endPass}; in any order. */
+    default void absorb(int pass, ChunkedMerge observer) {
+        throw new IllegalStateException(getClass().getSimpleName() + " hands out no observers");
+    }
 
     /** Called once after the last chunk of pass {@code pass}. */
     default void endPass(int pass) {

@@ -21,7 +21,8 @@ import java.util.List;
  *
  * <p>Chunked: magnitude pruning needs 2 statistics passes (radix selection of each model's top-k cut,
  * O(models × histogram) state; usually 1, see {@link dev.mergelab.method.kernel.RadixSelect#guess});
- * the others are element-wise given the position-keyed DARE masks.
+ * the others are element-wise given the position-keyed DARE masks. Passes are shared among threads
+ * through copies over the sparsifiers' observers and appliers.
  */
 public final class PeftMerge implements ChunkedMethod {
 
@@ -113,14 +114,22 @@ public final class PeftMerge implements ChunkedMethod {
         private final float[][] terms;
         private final float[] termWeights;
 
+        private final long[] shape;
+
         Chunk(long[] shape, int base, int[] others, Sparsifier[] thin, float[] w, SignConsensus.Vote vote) {
             super(shape, base, others, thin);
+            this.shape = shape;
             this.w = w;
             this.vote = vote;
             this.terms = new float[others.length + 1][];
             this.termWeights = new float[others.length + 1];
             termWeights[0] = 1f;
             System.arraycopy(w, 0, termWeights, 1, w.length);
+        }
+
+        @Override
+        PrunedTaskVectors withSparsifiers(Sparsifier[] others) {
+            return new Chunk(shape, base, models, others, w, vote);
         }
 
         @Override

@@ -73,6 +73,33 @@ abstract class PrunedTaskVectors extends RowMerge {
     }
 
     /**
+     * An observer of pass {@code pass}: the same merge over the sparsifiers' observers (those not in this
+     * pass are shared and left alone), with scratch of its own; null when one of them must see the
+     * chunks in order, or the subclass makes no copies.
+     */
+    @Override
+    public final ChunkedMerge observer(int pass) {
+        Sparsifier[] observers = new Sparsifier[thin.length];
+        for (int i = 0; i < thin.length; i++) {
+            observers[i] = pass < thin[i].passes() ? thin[i].observer(pass) : thin[i];
+            if (observers[i] == null) {
+                return null;
+            }
+        }
+        return withSparsifiers(observers);
+    }
+
+    @Override
+    public final void absorb(int pass, ChunkedMerge observer) {
+        PrunedTaskVectors o = (PrunedTaskVectors) observer;
+        for (int i = 0; i < thin.length; i++) {
+            if (pass < thin[i].passes()) {
+                thin[i].absorb(pass, o.thin[i]);
+            }
+        }
+    }
+
+    /**
      * A combiner sharing the sparsifiers' statistics ({@link Sparsifier#applier}) with scratch of its own,
      * or null when a sparsifier must apply in order or the subclass does not make copies.
      */

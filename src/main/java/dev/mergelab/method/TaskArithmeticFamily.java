@@ -27,7 +27,9 @@ import java.util.List;
  * selection of the cut points; usually 1, when the first chunk's guess of the cut buckets holds), one
  * more with rescale. State is O(models × histogram), plus the remembered masks of rescaled dare and
  * della (a bit per element, up to 2^28 elements). della on tensors of rank ≥ 3 ranks along dim 1
- * across rows, so it needs the whole tensor ({@link #wholeTensorOnly}).
+ * across rows, so it needs the whole tensor ({@link #wholeTensorOnly}). The engine shares every pass
+ * among threads through copies over the sparsifiers' observers and appliers, with the exceptions
+ * {@link Sparsifier} names; the output bytes never depend on the thread count.
  */
 public final class TaskArithmeticFamily implements ChunkedMethod {
 

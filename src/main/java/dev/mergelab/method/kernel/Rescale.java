@@ -28,6 +28,16 @@ public final class Rescale {
         after = norm.add(after, norm.partial(y, n));
     }
 
+    /**
+     * Adds a chunk's partial norms of x and of the masked y ({@link Norm#partial}) taken earlier, as
+     * {@link #addBefore} and {@link #addAfter} would: a pass shared among threads folds its chunks'
+     * partials here in position order, so the double sums do not depend on the sharing.
+     */
+    public void addPartials(double beforePartial, double afterPartial) {
+        before = norm.add(before, beforePartial);
+        after = norm.add(after, afterPartial);
+    }
+
     /** N(x)/N(y) in float32, or 1 when either norm is below the floor. */
     public float factor() {
         double b = norm.finish(before);

@@ -16,6 +16,12 @@ import dev.mergelab.tensor.Shape;
  * 1 when rescaling (the norm of the kept entries needs the cut); bernoulli and della need 1 when
  * rescaling (their masks are functions of position and, for della, of the lane's values, so both
  * norms come from one pass, which also records the mask for {@link #apply}) and 0 otherwise.
+ *
+ * <p>Threads: a pass after its first chunk can be shared out through {@link #observer}s (selection
+ * counts add exactly; rescale norms are kept per chunk and folded in position order), and the apply
+ * pass through {@link #applier}s. What stays on one thread: the rescale pass of a random mask whose
+ * chunks are not whole words of the remembered bits, and top-k/breadcrumbs whose cut has a partial tie
+ * that the guess did not resolve (the quota then goes to tied elements in index order as they come).
  */
 public abstract class Sparsifier {
 
@@ -47,6 +53,22 @@ public abstract class Sparsifier {
      */
     public Sparsifier applier() {
         return null;
+    }
+
+    /**
+     * For statistics pass {@code pass}, after this sparsifier observed the pass's first chunk (position
+     * 0): a sparsifier that observes other chunks of the same pass, in any order and on another thread,
+     * into statistics of its own, which {@link #absorb} then adds to this one's exactly (so the result
+     * does not depend on how the chunks were shared); or null (the default) when the pass must see the
+     * chunks in position order on one thread.
+     */
+    public Sparsifier observer(int pass) {
+        return null;
+    }
+
+    /** Adds what an {@link #observer} of pass {@code pass} gathered, before {@link #endPass}; in any order. */
+    public void absorb(int pass, Sparsifier observer) {
+        throw new IllegalStateException(getClass().getSimpleName() + " hands out no observers");
     }
 
     /** k = int(density·n) as the spec pins it: the double product truncated toward zero. */
@@ -149,22 +171,33 @@ public abstract class Sparsifier {
         private final long n;
         private final long skip;
         private final long keep;
-        private final Rescale rescale;
-        private final RadixSelect select = new RadixSelect();
+        private final ChunkNorms rescale;
+        private final RadixSelect select;
         private boolean lowPass = true;   // whether the low-bit pass runs (known after pass 0)
+        private boolean partial;          // an observer: counts chunks after the first, never guesses
         private int[] keys = new int[0];
         private MagnitudeCut outer;   // top skip + keep
         private MagnitudeCut inner;   // top skip (null when skip = 0)
         private final long[] ties = new long[2];   // tie quotas left in this pass: outer, inner
         private float factor = 1f;
-        /** Whether each cut keeps all or none of the elements at its key, so apply needs no index order. */
+        /**
+         * Whether chunks can be masked in any order: each cut keeps all or none of the elements at its
+         * key, or the select knows how many of them come before each chunk ({@link RadixSelect#tiedBefore}).
+         */
         private boolean orderFree;
+        /** Whether a chunk's tie quotas are what is left of the cuts' after the ties in the chunks before it. */
+        private boolean quotaByChunk;
 
         RankWindow(long n, long skip, long keep, Norm rescale) {
+            this(n, skip, keep, rescale == null ? null : new ChunkNorms(rescale), new RadixSelect());
+        }
+
+        private RankWindow(long n, long skip, long keep, ChunkNorms rescale, RadixSelect select) {
             this.n = n;
             this.skip = skip;
             this.keep = keep;
-            this.rescale = rescale == null ? null : new Rescale(rescale);
+            this.rescale = rescale;
+            this.select = select;
         }
 
         @Override
@@ -186,19 +219,54 @@ public abstract class Sparsifier {
             return pass == 1 && lowPass;
         }
 
+        /**
+         * The selection passes share out: an observer counts into a partial of the select (the counts
+         * add exactly). So does the rescale pass when the cuts need no index order (as for
+         * {@link #applier}): an observer masks with its own tie quotas and keeps its chunks' norms.
+         */
+        @Override
+        public Sparsifier observer(int pass) {
+            boolean selecting = pass == 0 || isLowPass(pass);
+            if (!selecting && !orderFree) {
+                return null;
+            }
+            RankWindow o = new RankWindow(n, skip, keep, selecting ? rescale : rescale.fresh(),
+                    selecting ? select.partial() : select);
+            o.lowPass = lowPass;
+            o.partial = true;
+            o.outer = outer;
+            o.inner = inner;
+            o.orderFree = orderFree;
+            o.quotaByChunk = quotaByChunk;
+            o.ties[0] = outer == null ? 0 : outer.ties();
+            o.ties[1] = inner == null ? 0 : inner.ties();
+            return o;
+        }
+
+        @Override
+        public void absorb(int pass, Sparsifier observer) {
+            RankWindow o = (RankWindow) observer;
+            if (pass == 0 || isLowPass(pass)) {
+                select.add(o.select);
+            } else {
+                rescale.absorb(o.rescale);
+            }
+        }
+
         @Override
         public void observe(int pass, long start, float[] x, int n) {
             if (pass == 0) {
+                select.chunkAt(start);
                 select.countHigh(keys(x, n), n);
-                if (start == 0 && guesses()) {
+                if (start == 0 && guesses() && !partial) {
                     select.guess(keys, n, (double) (skip + keep) / this.n, (double) skip / this.n);
                 }
             } else if (isLowPass(pass)) {
                 select.countLow(keys(x, n), n);
             } else {
-                rescale.addBefore(x, n);
-                mask(x, n, 1f);
-                rescale.addAfter(x, n);
+                double before = rescale.partial(x, n);
+                mask(start, x, n, 1f);
+                rescale.add(start, before, rescale.partial(x, n));
             }
         }
 
@@ -229,27 +297,33 @@ public abstract class Sparsifier {
         private void takeCuts() {
             outer = select.cut(0);
             inner = skip == 0 ? null : select.cut(1);
-            orderFree = (outer.ties() == 0 || outer.ties() == select.tiedAt(0))
+            boolean allOrNone = (outer.ties() == 0 || outer.ties() == select.tiedAt(0))
                     && (inner == null || inner.ties() == 0 || inner.ties() == select.tiedAt(1));
+            // A partial tie (common in bf16 task vectors): the quota goes to the first tied elements in
+            // index order, which a chunk can still apply alone if it knows how many came before it.
+            quotaByChunk = !allOrNone && select.knowsTiesBefore();
+            orderFree = allOrNone || quotaByChunk;
             keys = null;
         }
 
         /**
          * When every element at a cut key is kept, or none is, the tie quotas cannot run out early, so a
-         * copy with its own quotas masks any chunk as this one does. Otherwise (a partial tie, common in
-         * bf16 task vectors) the quota goes to the first tied elements in index order: null.
+         * copy with its own quotas masks any chunk as this one does; with a partial tie, a copy that
+         * starts each chunk with the quota left after the ties before it ({@link #quotaByChunk}) does
+         * too. Otherwise (the ties before a chunk unknown) the quota must be spent in index order: null.
          */
         @Override
         public Sparsifier applier() {
             if (!orderFree) {
                 return null;
             }
-            RankWindow copy = new RankWindow(n, skip, keep, null);
+            RankWindow copy = new RankWindow(n, skip, keep, null, select);
             copy.lowPass = lowPass;
             copy.outer = outer;
             copy.inner = inner;
             copy.factor = factor;
             copy.orderFree = true;
+            copy.quotaByChunk = quotaByChunk;
             copy.ties[0] = ties[0];
             copy.ties[1] = ties[1];
             return copy;
@@ -257,14 +331,18 @@ public abstract class Sparsifier {
 
         @Override
         public void apply(long start, float[] x, int n) {
-            mask(x, n, factor);
+            mask(start, x, n, factor);
         }
 
         /**
          * Zeroes the dropped entries and scales the kept ones by the cuts' rule (key above the threshold,
          * or equal to it while the tie quota lasts, in index order), like {@link MagnitudeCut.Cursor}.
          */
-        private void mask(float[] x, int n, float scale) {
+        private void mask(long start, float[] x, int n, float scale) {
+            if (quotaByChunk) {
+                ties[0] = outer.ties() == 0 ? 0 : Math.max(0, outer.ties() - select.tiedBefore(0, start));
+                ties[1] = inner == null || inner.ties() == 0 ? 0 : Math.max(0, inner.ties() - select.tiedBefore(1, start));
+            }
             int outerKey = outer.key();
             int innerKey = inner == null ? Integer.MAX_VALUE : inner.key();
             FloatKernels.magnitudeWindow(x, n, outerKey, innerKey, ties, scale);
@@ -278,15 +356,21 @@ public abstract class Sparsifier {
      * remember (or there is no statistics pass).
      */
     private abstract static class PositionMask extends Sparsifier {
-        private final Rescale rescale;
-        private final long positions;
+        private final ChunkNorms rescale;
+        final Norm norm;
+        final long positions;
         private KeepBits remembered;
         private int[] keep = new int[0];
+        /** Elements in the pass's first chunk: every chunk but the last has as many. */
+        private int firstChunk;
+        /** An observer: it shares the remembered bits with the sparsifier that made it. */
+        private boolean observing;
         float factor = 1f;
 
         PositionMask(long positions, Norm rescale) {
             this.positions = positions;
-            this.rescale = rescale == null ? null : new Rescale(rescale);
+            this.norm = rescale;
+            this.rescale = rescale == null ? null : new ChunkNorms(rescale);
         }
 
         /** {@code keep[0..n)} = −1 where position start + j is kept, else 0; x holds the chunk's values. */
@@ -294,6 +378,9 @@ public abstract class Sparsifier {
 
         /** Scales the kept values after masking (factor is the rescale's, 1 without one). */
         abstract void finish(float[] x, int n);
+
+        /** A sparsifier drawing the same masks with scratch of its own (the draws are functions of position). */
+        abstract PositionMask sibling();
 
         @Override
         public final int passes() {
@@ -309,18 +396,54 @@ public abstract class Sparsifier {
         public final void observe(int pass, long start, float[] x, int n) {
             if (remembered == null && start == 0) {
                 remembered = KeepBits.forPositions(positions);
+                firstChunk = n;
             }
-            rescale.addBefore(x, n);
+            // An observer shares the remembered bits: chunks must not share a word of them.
+            if (remembered != null && observing && (start & 63) != 0) {
+                throw new IllegalStateException("chunk at " + start + " does not start a word of the remembered mask");
+            }
+            double before = rescale.partial(x, n);
             int[] k = mask(start, x, n);
             if (remembered != null) {
                 remembered.record(start, k, n);
             }
-            rescale.addAfter(x, n);
+            rescale.add(start, before, rescale.partial(x, n));
+        }
+
+        /**
+         * The rescale pass shares out: an observer draws the masks of its chunks into the remembered bits
+         * (whole words of them, when the chunks are a multiple of 64 positions long) and keeps its
+         * chunks' norms, which are folded in position order.
+         */
+        @Override
+        public final Sparsifier observer(int pass) {
+            if (remembered != null && (firstChunk & 63) != 0) {
+                return null;   // neighbouring chunks would write the same word of the bits
+            }
+            PositionMask o = sibling();
+            o.remembered = remembered;
+            o.firstChunk = firstChunk;
+            o.observing = true;
+            return o;
+        }
+
+        @Override
+        public final void absorb(int pass, Sparsifier observer) {
+            rescale.absorb(((PositionMask) observer).rescale);
         }
 
         @Override
         public final void endPass(int pass) {
             factor = rescale.factor();
+        }
+
+        /** After the pass: the same masks (remembered, or drawn again) and factor, with scratch of its own. */
+        @Override
+        public final Sparsifier applier() {
+            PositionMask a = sibling();
+            a.remembered = remembered;
+            a.factor = factor;
+            return a;
         }
 
         @Override
@@ -349,14 +472,23 @@ public abstract class Sparsifier {
      */
     private static final class Bernoulli extends PositionMask {
         private final long key;
+        private final double density;
+        private final boolean divide;
         private final int threshold;
         private final float divisor;
 
         Bernoulli(long positions, long key, double density, Norm rescale, boolean divide) {
             super(positions, rescale);
             this.key = key;
+            this.density = density;
+            this.divide = divide;
             this.threshold = PositionRandom.threshold32(density);
             this.divisor = divide ? (float) density : 1f;
+        }
+
+        @Override
+        PositionMask sibling() {
+            return new Bernoulli(positions, key, density, norm, divide);
         }
 
         @Override
@@ -387,6 +519,8 @@ public abstract class Sparsifier {
      * mask can see, and one 64-bit hash serves two elements.
      */
     private static final class Della extends PositionMask {
+        private final long[] shape;
+        private final double epsilon;
         private final long key;
         private final double density;
         private final int laneLength;   // C
@@ -396,6 +530,8 @@ public abstract class Sparsifier {
 
         Della(long[] shape, long key, double density, double epsilon, Norm rescale) {
             super(Shape.numel(shape), rescale);
+            this.shape = shape.clone();
+            this.epsilon = epsilon;
             this.key = key;
             this.density = density;
             long c;
@@ -417,6 +553,11 @@ public abstract class Sparsifier {
                 thresholds[r] = PositionRandom.threshold32(c > 1 ? lowP + span * r : density);
             }
             this.lanes = new RankedKeep(thresholds);
+        }
+
+        @Override
+        PositionMask sibling() {
+            return new Della(shape, key, density, epsilon, norm);
         }
 
         @Override
@@ -442,6 +583,52 @@ public abstract class Sparsifier {
             if (factor != 1f) {
                 FloatKernels.scale(factor, x, 0, n);
             }
+        }
+    }
+
+    /**
+     * A rescale pass's norms: each chunk's partials of x and of the masked y, kept by the chunk's first
+     * position and folded into a {@link Rescale} in position order at the end of the pass, exactly the
+     * sums of a one-thread pass (which folds them in that order as they come), however the chunks were
+     * shared among observers.
+     */
+    private static final class ChunkNorms {
+        private final Norm norm;
+        private final java.util.TreeMap<Long, double[]> byStart = new java.util.TreeMap<>();
+
+        ChunkNorms(Norm norm) {
+            this.norm = norm;
+        }
+
+        /** Empty norms of the same kind, for an observer. */
+        ChunkNorms fresh() {
+            return new ChunkNorms(norm);
+        }
+
+        double partial(float[] x, int n) {
+            return norm.partial(x, n);
+        }
+
+        void add(long start, double before, double after) {
+            if (byStart.put(start, new double[] {before, after}) != null) {
+                throw new IllegalStateException("chunk at " + start + " observed twice");
+            }
+        }
+
+        void absorb(ChunkNorms other) {
+            for (var e : other.byStart.entrySet()) {
+                add(e.getKey(), e.getValue()[0], e.getValue()[1]);
+            }
+        }
+
+        /** N(x)/N(y) over every chunk added, folded in position order. */
+        float factor() {
+            Rescale r = new Rescale(norm);
+            for (double[] p : byStart.values()) {
+                r.addPartials(p[0], p[1]);
+            }
+            byStart.clear();
+            return r.factor();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.mergelab.method.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.Arrays;
@@ -19,30 +20,65 @@ class RadixSelectGuessTest {
 
     /** The cuts for the given ranks, with or without guessing; the low pass only when resolve asks. */
     static MagnitudeCut[] cuts(int[] keys, int chunk, long[] ranks, boolean guess, boolean[] lowPass) {
-        RadixSelect select = new RadixSelect();
+        return cuts(keys, chunk, ranks, guess, lowPass, RadixSelect.MAX_KEPT, 1, 0);
+    }
+
+    /**
+     * The same, with a list of at most {@code maxKept} guessed keys, and each pass's chunks after the
+     * first shared at random (by {@code seed}) among {@code parts} partials added back at the end.
+     */
+    static MagnitudeCut[] cuts(int[] keys, int chunk, long[] ranks, boolean guess, boolean[] lowPass, int maxKept,
+                               int parts, long seed) {
+        RadixSelect select = new RadixSelect(maxKept);
+        Random pick = new Random(seed);
         double[] fractions = new double[ranks.length];
         for (int r = 0; r < ranks.length; r++) {
             fractions[r] = (double) ranks[r] / keys.length;
         }
+        RadixSelect[] partials = new RadixSelect[parts];
         for (int at = 0; at < keys.length; at += chunk) {
             int[] part = Arrays.copyOfRange(keys, at, Math.min(keys.length, at + chunk));
-            select.countHigh(part, part.length);
+            RadixSelect into = at == 0 ? select : partialFor(select, partials, pick.nextInt(parts));
+            into.countHigh(part, part.length);
             if (at == 0 && guess) {
                 select.guess(part, part.length, fractions);
             }
         }
+        addAll(select, partials);
         lowPass[0] = select.resolve(ranks);
         if (lowPass[0]) {
             for (int at = 0; at < keys.length; at += chunk) {
                 int[] part = Arrays.copyOfRange(keys, at, Math.min(keys.length, at + chunk));
-                select.countLow(part, part.length);
+                RadixSelect into = at == 0 ? select : partialFor(select, partials, pick.nextInt(parts));
+                into.countLow(part, part.length);
             }
+            addAll(select, partials);
         }
         MagnitudeCut[] out = new MagnitudeCut[ranks.length];
         for (int r = 0; r < ranks.length; r++) {
             out[r] = select.cut(r);
         }
         return out;
+    }
+
+    /** Partial {@code p} of this pass (index 0 is the select itself), made when first used. */
+    private static RadixSelect partialFor(RadixSelect select, RadixSelect[] partials, int p) {
+        if (p == 0) {
+            return select;
+        }
+        if (partials[p] == null) {
+            partials[p] = select.partial();
+        }
+        return partials[p];
+    }
+
+    private static void addAll(RadixSelect select, RadixSelect[] partials) {
+        for (int p = 1; p < partials.length; p++) {
+            if (partials[p] != null) {
+                select.add(partials[p]);
+                partials[p] = null;
+            }
+        }
     }
 
     /** bf16-like magnitude keys (mostly zero low bits); {@code skew} scales the first chunk's values. */
@@ -68,6 +104,35 @@ class RadixSelectGuessTest {
         MagnitudeCut[] plain = cuts(keys, chunk, ranks, false, low);
         MagnitudeCut[] guessed = cuts(keys, chunk, ranks, true, low);
         assertArrayEquals(plain, guessed);
+    }
+
+    /**
+     * The list of guessed keys overflowing into histograms (a small limit), and the passes' chunks shared
+     * among partials at random, give exactly the one-select cuts, for 1, 2 or 4 guessed ranks.
+     */
+    @Property(tries = 80)
+    void overflowAndPartialsNeverChangeTheCuts(@ForAll long seed, @ForAll @IntRange(min = 1, max = 60000) int n,
+                                               @ForAll @IntRange(min = 1, max = 9000) int chunk,
+                                               @ForAll @IntRange(min = 0, max = 2) int skewChoice,
+                                               @ForAll @IntRange(min = 1, max = 3) int rankCount,
+                                               @ForAll @IntRange(min = 0, max = 3) int limitChoice,
+                                               @ForAll @IntRange(min = 1, max = 5) int parts) {
+        Random r = new Random(seed);
+        double skew = new double[] {1, 30, 0.01}[skewChoice];
+        int[] keys = keys(r, n, chunk, skew);
+        long[] all = {r.nextInt(n + 1), (long) (0.01 * n), n, r.nextInt(3)};
+        long[] ranks = Arrays.copyOf(all, rankCount == 3 ? 4 : rankCount);
+        int maxKept = new int[] {1, 64, 5000, RadixSelect.MAX_KEPT}[limitChoice];
+        boolean[] low = new boolean[1];
+        boolean[] lowSplit = new boolean[1];
+        MagnitudeCut[] plain = cuts(keys, chunk, ranks, false, low);
+        for (boolean guess : new boolean[] {false, true}) {
+            boolean[] lowOne = new boolean[1];
+            cuts(keys, chunk, ranks, guess, lowOne);
+            MagnitudeCut[] split = cuts(keys, chunk, ranks, guess, lowSplit, maxKept, parts, seed);
+            assertArrayEquals(plain, split, "guess " + guess + ", " + parts + " parts, list limit " + maxKept);
+            assertEquals(lowOne[0], lowSplit[0], "the same passes");
+        }
     }
 
     @Test
