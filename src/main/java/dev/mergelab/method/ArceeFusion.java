@@ -1,5 +1,6 @@
 package dev.mergelab.method;
 
+import dev.mergelab.method.kernel.MethodKernels;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.method.kernel.RadixSelect;
 import dev.mergelab.tensor.FloatKernels;
@@ -103,7 +104,7 @@ public final class ArceeFusion implements ChunkedMethod {
             rowDivergences(rowStart, rows, inputs);
             imp = RowMerge.grow(imp, rows * rowLength);
             for (int r = 0; r < rows; r++) {
-                FloatKernels.scaledAbsDifference(inputs[other], inputs[base], r * rowLength, rowLength, kl[r], imp, r * rowLength);
+                MethodKernels.scaledAbsDifference(inputs[other], inputs[base], r * rowLength, rowLength, kl[r], imp, r * rowLength);
             }
         }
 
@@ -161,7 +162,7 @@ public final class ArceeFusion implements ChunkedMethod {
         public void combine(long rowStart, int rows, float[][] inputs, float[] out) {
             rowDivergences(rowStart, rows, inputs);
             for (int r = 0; r < rows; r++) {
-                FloatKernels.keepLargeChanges(inputs[other], inputs[base], r * rowLength, rowLength, kl[r], threshold, out, r * rowLength);
+                MethodKernels.keepLargeChanges(inputs[other], inputs[base], r * rowLength, rowLength, kl[r], threshold, out, r * rowLength);
             }
         }
     }
@@ -173,14 +174,14 @@ public final class ArceeFusion implements ChunkedMethod {
         double[] scratch = new double[2 * row];
         for (int off = 0; off < base.length; off += row) {
             double kl = RowDivergences.divergence(base, other, off, row, scratch);
-            FloatKernels.scaledAbsDifference(other, base, off, row, kl, imp, off);
+            MethodKernels.scaledAbsDifference(other, base, off, row, kl, imp, off);
         }
         return imp;
     }
 
     /**
      * |θ_1 − θ_b| times the row's divergence, in float64 like the divergence, rounded once to float32 (one
-     * element; {@link FloatKernels#scaledAbsDifference} for rows).
+     * element; {@link MethodKernels#scaledAbsDifference} for rows).
      */
     private static float importance(float base, float other, double kl) {
         return (float) (Math.abs((double) other - base) * kl);

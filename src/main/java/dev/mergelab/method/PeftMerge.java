@@ -1,5 +1,6 @@
 package dev.mergelab.method;
 
+import dev.mergelab.method.kernel.MethodKernels;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.method.kernel.SignConsensus;
 import dev.mergelab.method.kernel.Sparsifier;
@@ -144,7 +145,7 @@ public final class PeftMerge implements ChunkedMethod {
                 return;
             }
             // s = sign of Σ τ_i (or Σ sign τ_i); out = θ_b + Σ_{agreeing} w_i τ_i / max(#agreeing, 1).
-            FloatKernels.countElectedMix(tau, w, vote == SignConsensus.Vote.COUNT, b, out, n);
+            MethodKernels.countElectedMix(tau, w, vote == SignConsensus.Vote.COUNT, b, out, n);
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.mergelab.method;
 
+import dev.mergelab.method.kernel.MethodKernels;
 import dev.mergelab.method.kernel.PositionRandom;
 import dev.mergelab.method.kernel.RadixSelect;
-import dev.mergelab.tensor.FloatKernels;
 import dev.mergelab.method.kernel.MagnitudeCut;
 
 import java.util.Arrays;
@@ -82,7 +82,7 @@ final class PositionSample {
         void collect(long n, int bound) {
             int[] offsets = new int[BLOCK];
             for (long start = 0; start < n; start += BLOCK) {
-                int hits = FloatKernels.positionKeysAtOrAbove(randomKey, start, (int) Math.min(BLOCK, n - start), bound, offsets);
+                int hits = MethodKernels.positionKeysAtOrAbove(randomKey, start, (int) Math.min(BLOCK, n - start), bound, offsets);
                 for (int i = 0; i < hits; i++) {
                     if (count == positions.length) {
                         positions = Arrays.copyOf(positions, Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, 2L * count)));

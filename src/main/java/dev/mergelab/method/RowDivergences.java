@@ -1,11 +1,11 @@
 package dev.mergelab.method;
 
-import dev.mergelab.tensor.FloatKernels;
+import dev.mergelab.method.kernel.MethodKernels;
 
 /**
  * arcee_fusion's per-row factor KL(softmax θ_1 + 1e-8 ‖ softmax θ_b + 1e-8) (METHODS.md §2.17), kept
  * across the passes of one tensor. It depends only on the row, but costs two exponentials and a logarithm
- * per element ({@link FloatKernels#softmaxKl}), while the importance it scales is needed in up to three
+ * per element ({@link MethodKernels#softmaxKl}), while the importance it scales is needed in up to three
  * passes: so each row's value is computed once, in the first pass that reads the row, and looked up
  * afterwards.
  *
@@ -57,6 +57,6 @@ final class RowDivergences {
      * at least {@code 2·len} doubles.
      */
     static double divergence(float[] base, float[] other, int off, int len, double[] scratch) {
-        return FloatKernels.softmaxKl(other, base, off, len, 1e-8, scratch);
+        return MethodKernels.softmaxKl(other, base, off, len, 1e-8, scratch);
     }
 }

@@ -1,5 +1,6 @@
 package dev.mergelab.method;
 
+import dev.mergelab.method.kernel.MethodKernels;
 import dev.mergelab.method.kernel.RadixSelect;
 import dev.mergelab.tensor.FloatKernels;
 import dev.mergelab.method.kernel.MagnitudeCut;
@@ -115,7 +116,7 @@ public final class Sce implements ChunkedMethod {
             }
             if (select) {
                 variance = grow(variance, n);
-                FloatKernels.populationVariance(tau, variance, n);
+                MethodKernels.populationVariance(tau, variance, n);
                 if (keys.length < n) {
                     keys = new int[n];
                 }
@@ -130,7 +131,7 @@ public final class Sce implements ChunkedMethod {
          */
         private void erase(int n) {
             int cutKey = cut.key();
-            if (FloatKernels.zeroWhereKeyBelow(keys, cutKey, tau, n) == 0) {
+            if (MethodKernels.zeroWhereKeyBelow(keys, cutKey, tau, n) == 0) {
                 return;
             }
             for (int j = 0; j < n; j++) {
@@ -195,7 +196,7 @@ public final class Sce implements ChunkedMethod {
             if (select) {
                 erase(n);
             }
-            FloatKernels.electedWeightedMean(tau, c, 1e-6f, inputs[base], out, n);
+            MethodKernels.electedWeightedMean(tau, c, 1e-6f, inputs[base], out, n);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.mergelab.method;
 
+import dev.mergelab.method.kernel.MethodKernels;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.method.kernel.Norm;
 import dev.mergelab.method.kernel.Sparsifier;
@@ -239,7 +240,7 @@ public final class TaskArithmeticFamily implements ChunkedMethod {
                 return;
             }
             // m_i = [sign W_i = s] with s = +1 where Σ W_i ≥ 0; mix = Σ m_i W_i (÷ Σ m_i w_i if normalize).
-            FloatKernels.electedMix(delta, w, b, lambda, normalize, out, n);
+            MethodKernels.electedMix(delta, w, b, lambda, normalize, out, n);
         }
     }
 

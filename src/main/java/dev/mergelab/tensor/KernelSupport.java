@@ -41,41 +41,7 @@ public interface KernelSupport {
     /** {@link FloatKernels#splitMix32} from an even {@code first}. */
     void splitMix32(long seed, long first, int[] out, int outOff, int n);
 
-    /** {@link FloatKernels#keepWordsBelow} from an even {@code first}, into {@code keep[off..off+n)}. */
-    void keepWordsBelow(long seed, long first, int threshold, int[] keep, int off, int n);
-
-    void zeroDropped(float[] x, int[] keep, int n);
-
-    void packKeep(int[] keep, int n, long[] bits, long first);
-
-    long drawBand(float[] x, int[] draws, int off, int n, int low, int high, int[] keys, int[] keep);
-
-    int stableRank(int[] keys, int n, int k);
-
-    void magnitudeWindow(float[] x, int n, int lowKey, int highKey, long[] ties, float scale);
-
-    void keepBits(float[] x, int n, long[] bits, long first);
-
-    void electedMix(float[][] d, float[] w, float[] base, float lambda, boolean normalize, float[] out, int n);
-
-    void countElectedMix(float[][] t, float[] w, boolean voteBySign, float[] base, float[] out, int n);
-
-    double softmaxKl(float[] x, float[] y, int off, int len, double eps, double[] scratch);
-
-    void populationVariance(float[][] xs, float[] out, int n);
-
-    int zeroWhereKeyBelow(int[] keys, int key, float[][] xs, int n);
-
-    void electedWeightedMean(float[][] t, float[] c, float floor, float[] base, float[] out, int n);
-
     int countBothNonZero(float[] x, float[] y, int n);
 
     int countSignConflicts(float[] x, float[] y, int n);
-
-    /** {@link FloatKernels#positionKeysAtOrAbove} from an even {@code start}, appending at {@code offsets[count]}. */
-    int positionKeysAtOrAbove(long stream, long start, int n, int bound, int[] offsets, int count);
-
-    void scaledAbsDifference(float[] x, float[] y, int off, int n, double s, float[] out, int outOff);
-
-    void keepLargeChanges(float[] x, float[] base, int off, int n, double s, float threshold, float[] out, int outOff);
 }

@@ -1,7 +1,7 @@
 package dev.mergelab.bench;
 
-import dev.mergelab.tensor.KernelSupport;
-import dev.mergelab.tensor.Vectorization;
+import dev.mergelab.method.kernel.MethodKernelSupport;
+import dev.mergelab.method.kernel.MethodKernels;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,7 +33,7 @@ public class ArceeCombineBench {
     @Param({"vector", "scalar"})
     public String impl;
 
-    KernelSupport k;
+    MethodKernelSupport k;
     float[] base;
     float[] other;
     float[] out;
@@ -41,7 +41,7 @@ public class ArceeCombineBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        k = impl.equals("scalar") ? Vectorization.scalarKernels() : Vectorization.vectorKernels().orElseThrow();
+        k = impl.equals("scalar") ? MethodKernels.scalar() : MethodKernels.vector().orElseThrow();
         base = BenchData.gaussian(N, 3, 0.02);
         float[] delta = BenchData.gaussian(N, 4, 0.004);
         other = new float[N];

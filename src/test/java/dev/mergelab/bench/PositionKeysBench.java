@@ -1,7 +1,7 @@
 package dev.mergelab.bench;
 
-import dev.mergelab.tensor.KernelSupport;
-import dev.mergelab.tensor.Vectorization;
+import dev.mergelab.method.kernel.MethodKernelSupport;
+import dev.mergelab.method.kernel.MethodKernels;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,13 +31,13 @@ public class PositionKeysBench {
     @Param({"vector", "scalar"})
     public String impl;
 
-    KernelSupport k;
+    MethodKernelSupport k;
     int[] offsets = new int[N];
     long start;
 
     @Setup(Level.Trial)
     public void setup() {
-        k = impl.equals("scalar") ? Vectorization.scalarKernels() : Vectorization.vectorKernels().orElseThrow();
+        k = impl.equals("scalar") ? MethodKernels.scalar() : MethodKernels.vector().orElseThrow();
     }
 
     @Benchmark

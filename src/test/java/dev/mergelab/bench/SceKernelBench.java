@@ -1,7 +1,8 @@
 package dev.mergelab.bench;
 
-import dev.mergelab.tensor.KernelSupport;
-import dev.mergelab.tensor.Vectorization;
+import dev.mergelab.method.kernel.MethodKernelSupport;
+import dev.mergelab.method.kernel.MethodKernels;
+import dev.mergelab.tensor.FloatKernels;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +31,7 @@ public class SceKernelBench {
     @Param({"vector", "scalar"})
     public String impl;
 
-    KernelSupport k;
+    MethodKernelSupport k;
     float[][] tau;
     float[][] work;
     float[] base;
@@ -41,14 +42,14 @@ public class SceKernelBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        k = impl.equals("scalar") ? Vectorization.scalarKernels() : Vectorization.vectorKernels().orElseThrow();
+        k = impl.equals("scalar") ? MethodKernels.scalar() : MethodKernels.vector().orElseThrow();
         tau = new float[][] {BenchData.gaussian(N, 3, 0.004), BenchData.gaussian(N, 4, 0.004), BenchData.gaussian(N, 5, 0.004)};
         work = new float[3][N];
         base = BenchData.gaussian(N, 6, 0.02);
         out = new float[N];
         keys = new int[N];
         k.populationVariance(tau, out, N);
-        k.magnitudeKeys(out, 0, keys, 0, N);
+        FloatKernels.magnitudeKeys(out, 0, keys, 0, N);
         int[] sorted = keys.clone();
         java.util.Arrays.sort(sorted);
         medianKey = sorted[N / 2];

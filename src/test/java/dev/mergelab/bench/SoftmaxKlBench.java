@@ -1,7 +1,7 @@
 package dev.mergelab.bench;
 
-import dev.mergelab.tensor.KernelSupport;
-import dev.mergelab.tensor.Vectorization;
+import dev.mergelab.method.kernel.MethodKernelSupport;
+import dev.mergelab.method.kernel.MethodKernels;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,7 +33,7 @@ public class SoftmaxKlBench {
     @Param({"vector", "scalar", "math"})
     public String impl;
 
-    KernelSupport k;
+    MethodKernelSupport k;
     float[] base;
     float[] other;
     double[] scratch = new double[2 * ROW];
@@ -41,8 +41,8 @@ public class SoftmaxKlBench {
     @Setup(Level.Trial)
     public void setup() {
         k = switch (impl) {
-            case "scalar" -> Vectorization.scalarKernels();
-            case "vector" -> Vectorization.vectorKernels().orElseThrow();
+            case "scalar" -> MethodKernels.scalar();
+            case "vector" -> MethodKernels.vector().orElseThrow();
             default -> null;
         };
         base = BenchData.gaussian(N, 3, 0.02);

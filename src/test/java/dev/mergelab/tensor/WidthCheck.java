@@ -1,5 +1,7 @@
 package dev.mergelab.tensor;
 
+import dev.mergelab.method.kernel.MethodKernelSupport;
+import dev.mergelab.method.kernel.MethodKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,6 +22,9 @@ public final class WidthCheck {
         KernelSupport vk = Vectorization.vectorKernels().orElseThrow();
         CodecSupport sc = Vectorization.scalarCodecs();
         KernelSupport sk = Vectorization.scalarKernels();
+        // The merge methods' own kernels (method/kernel) take the same switch and width.
+        MethodKernelSupport mvk = MethodKernels.vector().orElseThrow();
+        MethodKernelSupport msk = MethodKernels.scalar();
         System.out.println("checking " + vc.name() + " / " + vk.name());
         checkMatrices(new Random(12));
         checkGram(new Random(13));
@@ -79,22 +84,22 @@ public final class WidthCheck {
             int key = len == 0 ? 0 : Float.floatToRawIntBits(x[off]) & 0x7FFFFFFF;
             check(vk.countMagnitudeAbove(x, off, len, key) == sk.countMagnitudeAbove(x, off, len, key), "count");
             double[] scratch = new double[2 * len];
-            check(Double.doubleToLongBits(vk.softmaxKl(x, y, off, len, 1e-8, scratch))
-                    == Double.doubleToLongBits(sk.softmaxKl(x, y, off, len, 1e-8, scratch)), "softmaxKl");
+            check(Double.doubleToLongBits(mvk.softmaxKl(x, y, off, len, 1e-8, scratch))
+                    == Double.doubleToLongBits(msk.softmaxKl(x, y, off, len, 1e-8, scratch)), "softmaxKl");
             float[][] three = {x.clone(), y.clone(), p.clone()};
             float[] va = new float[len + off];
             float[] vb = new float[len + off];
-            vk.populationVariance(three, va, len);
-            sk.populationVariance(three, vb, len);
+            mvk.populationVariance(three, va, len);
+            msk.populationVariance(three, vb, len);
             same(va, vb, "populationVariance");
-            vk.electedWeightedMean(three, new float[] {0.5f, 0.2f, 0.3f}, 1e-6f, y, va, len);
-            sk.electedWeightedMean(three, new float[] {0.5f, 0.2f, 0.3f}, 1e-6f, y, vb, len);
+            mvk.electedWeightedMean(three, new float[] {0.5f, 0.2f, 0.3f}, 1e-6f, y, va, len);
+            msk.electedWeightedMean(three, new float[] {0.5f, 0.2f, 0.3f}, 1e-6f, y, vb, len);
             same(va, vb, "electedWeightedMean");
             int[] keys = new int[len + off];
             sk.magnitudeKeys(x, 0, keys, 0, len + off);
             float[][] za = {x.clone(), y.clone()};
             float[][] zb = {x.clone(), y.clone()};
-            check(vk.zeroWhereKeyBelow(keys, key, za, len) == sk.zeroWhereKeyBelow(keys, key, zb, len), "zeroWhereKeyBelow count");
+            check(mvk.zeroWhereKeyBelow(keys, key, za, len) == msk.zeroWhereKeyBelow(keys, key, zb, len), "zeroWhereKeyBelow count");
             same(za[0], zb[0], "zeroWhereKeyBelow");
             same(za[1], zb[1], "zeroWhereKeyBelow");
             check(vk.countBothNonZero(za[0], za[1], len) == sk.countBothNonZero(za[0], za[1], len), "countBothNonZero");
@@ -102,8 +107,8 @@ public final class WidthCheck {
             int[] oa = new int[len];
             int[] ob = new int[len];
             int bound = r.nextInt(1 << 30);
-            int hits = vk.positionKeysAtOrAbove(t, 1000L * t, len, bound, oa, 0);
-            check(hits == sk.positionKeysAtOrAbove(t, 1000L * t, len, bound, ob, 0)
+            int hits = mvk.positionKeysAtOrAbove(t, 1000L * t, len, bound, oa, 0);
+            check(hits == msk.positionKeysAtOrAbove(t, 1000L * t, len, bound, ob, 0)
                     && java.util.Arrays.equals(oa, 0, hits, ob, 0, hits), "positionKeysAtOrAbove");
             // della's and DARE's mask kernels
             int[] wa = new int[len + 1];
@@ -115,34 +120,34 @@ public final class WidthCheck {
             int high = low + (r.nextInt() >>> 2);
             int[][] da = {new int[len], new int[len + off]};
             int[][] db = {new int[len], new int[len + off]};
-            check(vk.drawBand(x, wb, off, Math.max(0, Math.min(len, wb.length - off)), low, high, da[0], da[1])
-                    == sk.drawBand(x, wb, off, Math.max(0, Math.min(len, wb.length - off)), low, high, db[0], db[1]), "drawBand bounds");
+            check(mvk.drawBand(x, wb, off, Math.max(0, Math.min(len, wb.length - off)), low, high, da[0], da[1])
+                    == msk.drawBand(x, wb, off, Math.max(0, Math.min(len, wb.length - off)), low, high, db[0], db[1]), "drawBand bounds");
             for (int d = 0; d < 2; d++) {
                 check(java.util.Arrays.equals(da[d], db[d]), "drawBand " + d);
             }
             if (len > 0) {
                 int k = r.nextInt(len);
-                check(vk.stableRank(da[0], len, k) == sk.stableRank(da[0], len, k), "stableRank");
+                check(mvk.stableRank(da[0], len, k) == msk.stableRank(da[0], len, k), "stableRank");
             }
-            vk.keepWordsBelow(t, 2000L * t, high, wa, 1, len);
-            sk.keepWordsBelow(t, 2000L * t, high, wb, 1, len);
+            mvk.keepWordsBelow(t, 2000L * t, high, wa, 1, len);
+            msk.keepWordsBelow(t, 2000L * t, high, wb, 1, len);
             check(java.util.Arrays.equals(wa, wb), "keepWordsBelow");
             float[] ka = x.clone();
             float[] kb = x.clone();
-            vk.zeroDropped(ka, wb, Math.min(len, ka.length));
-            sk.zeroDropped(kb, wb, Math.min(len, kb.length));
+            mvk.zeroDropped(ka, wb, Math.min(len, ka.length));
+            msk.zeroDropped(kb, wb, Math.min(len, kb.length));
             same(ka, kb, "zeroDropped");
             long[] ba = new long[(off + len + 64) / 64 + 1];
             long[] bb = new long[ba.length];
-            vk.packKeep(wb, len, ba, off);
-            sk.packKeep(wb, len, bb, off);
+            mvk.packKeep(wb, len, ba, off);
+            msk.packKeep(wb, len, bb, off);
             check(java.util.Arrays.equals(ba, bb), "packKeep");
-            vk.scaledAbsDifference(x, y, off, len, 3.7e-5, va, 0);
-            sk.scaledAbsDifference(x, y, off, len, 3.7e-5, vb, 0);
+            mvk.scaledAbsDifference(x, y, off, len, 3.7e-5, va, 0);
+            msk.scaledAbsDifference(x, y, off, len, 3.7e-5, vb, 0);
             same(va, vb, "scaledAbsDifference");
             float threshold = len == 0 ? 0f : vb[len / 2];
-            vk.keepLargeChanges(x, y, off, len, 3.7e-5, threshold, va, 0);
-            sk.keepLargeChanges(x, y, off, len, 3.7e-5, threshold, vb, 0);
+            mvk.keepLargeChanges(x, y, off, len, 3.7e-5, threshold, va, 0);
+            msk.keepLargeChanges(x, y, off, len, 3.7e-5, threshold, vb, 0);
             same(va, vb, "keepLargeChanges");
         }
         System.out.println("ok");

@@ -1,7 +1,5 @@
 package dev.mergelab.method.kernel;
 
-import dev.mergelab.tensor.FloatKernels;
-
 /**
  * A random sparsifier's keep mask remembered from its statistics pass, one bit per position of the
  * tensor, so the combine pass re-applies it instead of drawing (and for della, ranking) again. Only
@@ -37,11 +35,11 @@ public final class KeepBits {
 
     /** Records positions [start, start + n) from {@code keep[0..n)}, −1 (all bits) for kept and 0 for dropped. */
     public void record(long start, int[] keep, int n) {
-        FloatKernels.packKeep(keep, n, words, start);
+        MethodKernels.packKeep(keep, n, words, start);
     }
 
     /** In place: zeroes {@code x[0..n)}, positions [start, start + n), where the recorded mask dropped. */
     public void apply(long start, float[] x, int n) {
-        FloatKernels.keepBits(x, n, words, start);
+        MethodKernels.keepBits(x, n, words, start);
     }
 }

@@ -1,7 +1,5 @@
 package dev.mergelab.method.kernel;
 
-import dev.mergelab.tensor.FloatKernels;
-
 /**
  * della's keep decision along one lane: element k is kept when its 32-bit draw w_k (unsigned) is below
  * {@code thresholds[r_k]}, r_k its stable ascending magnitude rank in the lane. The thresholds are
@@ -92,7 +90,7 @@ final class RankedKeep {
             open = new int[len];
         }
         // keep: −1 kept whatever the rank, 0 dropped whatever the rank, 1 in the band (decided below).
-        long andOr = FloatKernels.drawBand(x, draws, off, len, low, high, keys, keep);
+        long andOr = MethodKernels.drawBand(x, draws, off, len, low, high, keys, keep);
         int varying = (int) (andOr >>> 32) ^ (int) andOr;   // key bits that differ within the lane
         int top = 32 - Integer.numberOfLeadingZeros(varying);   // just above the highest varying bit
         int span = varying == 0 ? 0 : top - Integer.numberOfTrailingZeros(varying);
@@ -135,7 +133,7 @@ final class RankedKeep {
         if (unsure < MAX_SCANS) {
             for (int u = 0; u < unsure; u++) {
                 int k = scan[u];
-                keep[off + k] = decide(draws[off + k], FloatKernels.stableRank(ks, len, k));
+                keep[off + k] = decide(draws[off + k], MethodKernels.stableRank(ks, len, k));
             }
             return;
         }

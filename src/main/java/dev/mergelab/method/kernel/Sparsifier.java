@@ -345,7 +345,7 @@ public abstract class Sparsifier {
             }
             int outerKey = outer.key();
             int innerKey = inner == null ? Integer.MAX_VALUE : inner.key();
-            FloatKernels.magnitudeWindow(x, n, outerKey, innerKey, ties, scale);
+            MethodKernels.magnitudeWindow(x, n, outerKey, innerKey, ties, scale);
         }
     }
 
@@ -461,7 +461,7 @@ public abstract class Sparsifier {
                 keep = new int[n];
             }
             keepMask(start, x, n, keep);
-            FloatKernels.zeroDropped(x, keep, n);
+            MethodKernels.zeroDropped(x, keep, n);
             return keep;
         }
     }
@@ -493,7 +493,7 @@ public abstract class Sparsifier {
 
         @Override
         void keepMask(long start, float[] x, int n, int[] keep) {
-            FloatKernels.keepWordsBelow(key, start, threshold, keep, n);
+            MethodKernels.keepWordsBelow(key, start, threshold, keep, n);
         }
 
         @Override

@@ -1,7 +1,7 @@
-package dev.mergelab.tensor;
+package dev.mergelab.method.kernel;
 
 /**
- * The scalar reference of {@link FloatKernels#softmaxKl}, and the exponential and logarithm it uses.
+ * The scalar reference of {@link MethodKernels#softmaxKl}, and the exponential and logarithm it uses.
  * <pre>
  *   e_k = exp(x_k − max x),  f_k = exp(y_k − max y)       (float64; x_k widened exactly)
  *   S = Σ e_k,  T = Σ f_k

@@ -1,9 +1,8 @@
-package dev.mergelab.tensor;
+package dev.mergelab.method.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.mergelab.method.kernel.PositionRandom;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
@@ -11,14 +10,14 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * {@link FloatKernels#positionKeysAtOrAbove}: keys are the top 30 bits of {@link PositionRandom#word},
+ * {@link MethodKernels#positionKeysAtOrAbove}: keys are the top 30 bits of {@link PositionRandom#word},
  * and the vector scan finds exactly the offsets the scalar loop finds, in order, from odd and even
  * starts.
  */
 class PositionKeysPropertiesTest {
 
-    static final KernelSupport REF = Vectorization.scalarKernels();
-    static final KernelSupport VEC = Vectorization.vectorKernels().orElseThrow();
+    static final MethodKernelSupport REF = MethodKernels.scalar();
+    static final MethodKernelSupport VEC = MethodKernels.vector().orElseThrow();
 
     @Property(tries = 300)
     void vectorScanFindsTheScalarOffsets(@ForAll long stream, @ForAll long seed, @ForAll @IntRange(min = 0, max = 3000) int n) {
@@ -37,10 +36,10 @@ class PositionKeysPropertiesTest {
             }
         }
         int[] got = new int[n];
-        int count = FloatKernels.positionKeysAtOrAbove(stream, start, n, bound, got);
-        assertArrayEquals(Arrays.copyOf(expected, m), Arrays.copyOf(got, count), "FloatKernels");
+        int count = MethodKernels.positionKeysAtOrAbove(stream, start, n, bound, got);
+        assertArrayEquals(Arrays.copyOf(expected, m), Arrays.copyOf(got, count), "MethodKernels");
         if ((start & 1) == 0) {
-            for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+            for (MethodKernelSupport k : new MethodKernelSupport[] {REF, VEC}) {
                 int[] appended = new int[n + 1];
                 appended[0] = -7;
                 int total = k.positionKeysAtOrAbove(stream, start, n, bound, appended, 1);

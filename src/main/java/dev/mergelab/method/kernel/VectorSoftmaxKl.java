@@ -1,32 +1,33 @@
-package dev.mergelab.tensor;
+package dev.mergelab.method.kernel;
 
-import static dev.mergelab.tensor.SoftmaxKl.E10;
-import static dev.mergelab.tensor.SoftmaxKl.E11;
-import static dev.mergelab.tensor.SoftmaxKl.E12;
-import static dev.mergelab.tensor.SoftmaxKl.E13;
-import static dev.mergelab.tensor.SoftmaxKl.E2;
-import static dev.mergelab.tensor.SoftmaxKl.E3;
-import static dev.mergelab.tensor.SoftmaxKl.E4;
-import static dev.mergelab.tensor.SoftmaxKl.E5;
-import static dev.mergelab.tensor.SoftmaxKl.E6;
-import static dev.mergelab.tensor.SoftmaxKl.E7;
-import static dev.mergelab.tensor.SoftmaxKl.E8;
-import static dev.mergelab.tensor.SoftmaxKl.E9;
-import static dev.mergelab.tensor.SoftmaxKl.L11;
-import static dev.mergelab.tensor.SoftmaxKl.L13;
-import static dev.mergelab.tensor.SoftmaxKl.L15;
-import static dev.mergelab.tensor.SoftmaxKl.L17;
-import static dev.mergelab.tensor.SoftmaxKl.L19;
-import static dev.mergelab.tensor.SoftmaxKl.L21;
-import static dev.mergelab.tensor.SoftmaxKl.L23;
-import static dev.mergelab.tensor.SoftmaxKl.L3;
-import static dev.mergelab.tensor.SoftmaxKl.L5;
-import static dev.mergelab.tensor.SoftmaxKl.L7;
-import static dev.mergelab.tensor.SoftmaxKl.L9;
+import static dev.mergelab.method.kernel.SoftmaxKl.E10;
+import static dev.mergelab.method.kernel.SoftmaxKl.E11;
+import static dev.mergelab.method.kernel.SoftmaxKl.E12;
+import static dev.mergelab.method.kernel.SoftmaxKl.E13;
+import static dev.mergelab.method.kernel.SoftmaxKl.E2;
+import static dev.mergelab.method.kernel.SoftmaxKl.E3;
+import static dev.mergelab.method.kernel.SoftmaxKl.E4;
+import static dev.mergelab.method.kernel.SoftmaxKl.E5;
+import static dev.mergelab.method.kernel.SoftmaxKl.E6;
+import static dev.mergelab.method.kernel.SoftmaxKl.E7;
+import static dev.mergelab.method.kernel.SoftmaxKl.E8;
+import static dev.mergelab.method.kernel.SoftmaxKl.E9;
+import static dev.mergelab.method.kernel.SoftmaxKl.L11;
+import static dev.mergelab.method.kernel.SoftmaxKl.L13;
+import static dev.mergelab.method.kernel.SoftmaxKl.L15;
+import static dev.mergelab.method.kernel.SoftmaxKl.L17;
+import static dev.mergelab.method.kernel.SoftmaxKl.L19;
+import static dev.mergelab.method.kernel.SoftmaxKl.L21;
+import static dev.mergelab.method.kernel.SoftmaxKl.L23;
+import static dev.mergelab.method.kernel.SoftmaxKl.L3;
+import static dev.mergelab.method.kernel.SoftmaxKl.L5;
+import static dev.mergelab.method.kernel.SoftmaxKl.L7;
+import static dev.mergelab.method.kernel.SoftmaxKl.L9;
 import static jdk.incubator.vector.VectorOperators.FMA;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
+import dev.mergelab.tensor.VectorShapes;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -46,7 +47,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorSoftmaxKl {
 
-    private static final VectorSpecies<Float> F = VectorCodecSupport.floatSpecies();
+    private static final VectorSpecies<Float> F = VectorShapes.floats();
     private static final VectorSpecies<Double> D = F.withLanes(double.class);
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int V = D.length();

@@ -1,9 +1,11 @@
-package dev.mergelab.tensor;
+package dev.mergelab.method.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mergelab.tensor.Codecs;
+import dev.mergelab.tensor.FloatKernelsTest;
 import java.util.Random;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
@@ -12,16 +14,16 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * arcee_fusion's kernels. {@link FloatKernels#softmaxKl}: the vector kernel equals the scalar reference
+ * arcee_fusion's kernels. {@link MethodKernels#softmaxKl}: the vector kernel equals the scalar reference
  * bit for bit, the reference agrees with the plain {@code Math.exp}/{@code Math.log} formula it replaces,
  * and its own exponential and logarithm stay within a few ulp of {@link StrictMath}. The importance it
- * scales and the combine ({@link FloatKernels#scaledAbsDifference}, {@link FloatKernels#keepLargeChanges})
+ * scales and the combine ({@link MethodKernels#scaledAbsDifference}, {@link MethodKernels#keepLargeChanges})
  * equal the per-element formulas in every implementation.
  */
 class ArceeKernelsPropertiesTest {
 
-    static final KernelSupport REF = Vectorization.scalarKernels();
-    static final KernelSupport VEC = Vectorization.vectorKernels().orElseThrow();
+    static final MethodKernelSupport REF = MethodKernels.scalar();
+    static final MethodKernelSupport VEC = MethodKernels.vector().orElseThrow();
 
     /** KL(softmax x + eps ‖ softmax y + eps) as arcee_fusion computed it before the kernel: Math, running sums. */
     static double plainFormula(float[] x, float[] y, int off, int len, double eps) {
@@ -100,7 +102,7 @@ class ArceeKernelsPropertiesTest {
         if (bf16) {   // looked up (|x| ≤ 64), or computed where a row reaches beyond
             xy = new float[][] {bf16(xy[0]), bf16(xy[1])};
         }
-        double kl = FloatKernels.softmaxKl(xy[0], xy[1], 0, len, 1e-8, new double[2 * len]);
+        double kl = MethodKernels.softmaxKl(xy[0], xy[1], 0, len, 1e-8, new double[2 * len]);
         double plain = plainFormula(xy[0], xy[1], 0, len, 1e-8);
         // Both round the two normalising sums differently (about len·2^-53 relative), which moves every
         // log ratio, and so the divergence, by up to about that much in absolute terms.
@@ -125,7 +127,7 @@ class ArceeKernelsPropertiesTest {
         assertTrue(!SoftmaxKl.tableRow(nudged, 0, len));
         assertTrue(!SoftmaxKl.tableRow(large, 0, len));
         assertTrue(SoftmaxKl.tableRow(edge, 0, len));
-        double kl = FloatKernels.softmaxKl(x, y, 0, len, 1e-8, new double[2 * len]);
+        double kl = MethodKernels.softmaxKl(x, y, 0, len, 1e-8, new double[2 * len]);
         double plain = plainFormula(x, y, 0, len, 1e-8);
         assertEquals(plain, kl, 1e-12 + 1e-9 * Math.abs(plain));
     }
@@ -133,7 +135,7 @@ class ArceeKernelsPropertiesTest {
     @Property(tries = 100)
     void aRowAgainstItselfIsExactlyZero(@ForAll long seed, @ForAll @IntRange(min = 1, max = 500) int len) {
         float[] x = FloatKernelsTest.data(new Random(seed), len, false);
-        assertEquals(0.0, FloatKernels.softmaxKl(x, x, 0, len, 1e-8, new double[2 * len]));
+        assertEquals(0.0, MethodKernels.softmaxKl(x, x, 0, len, 1e-8, new double[2 * len]));
     }
 
     /** The importance that the divergence scales: every implementation equals the per-element formula. */
@@ -144,7 +146,7 @@ class ArceeKernelsPropertiesTest {
         float[] x = FloatKernelsTest.data(r, n + off, specials);
         float[] y = FloatKernelsTest.data(r, n + off, specials);
         double s = r.nextBoolean() ? r.nextDouble() * 1e-4 : r.nextGaussian() * 1e30;
-        for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+        for (MethodKernelSupport k : new MethodKernelSupport[] {REF, VEC}) {
             float[] out = new float[n + 2];
             k.scaledAbsDifference(x, y, off, n, s, out, 2);
             for (int i = 0; i < n; i++) {
@@ -165,7 +167,7 @@ class ArceeKernelsPropertiesTest {
         REF.scaledAbsDifference(x, b, off, n, s, importance, 0);
         // A threshold among the importances, so both branches are taken.
         float threshold = n == 0 ? 0f : importance[r.nextInt(n)];
-        for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+        for (MethodKernelSupport k : new MethodKernelSupport[] {REF, VEC}) {
             float[] out = new float[n + 1];
             k.keepLargeChanges(x, b, off, n, s, threshold, out, 1);
             for (int i = 0; i < n; i++) {
@@ -181,7 +183,7 @@ class ArceeKernelsPropertiesTest {
         float[] x = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 1.0f};
         float[] y = x.clone();
         y[7] = Float.NaN;
-        for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+        for (MethodKernelSupport k : new MethodKernelSupport[] {REF, VEC}) {
             assertTrue(Double.isNaN(k.softmaxKl(x, y, 0, x.length, 1e-8, new double[20])), k.name());
             assertTrue(Double.isNaN(k.softmaxKl(y, x, 0, x.length, 1e-8, new double[20])), k.name());
         }
@@ -190,11 +192,11 @@ class ArceeKernelsPropertiesTest {
     @Test
     void checksItsArguments() {
         float[] x = new float[8];
-        assertThrows(IndexOutOfBoundsException.class, () -> FloatKernels.softmaxKl(x, x, 2, 8, 1e-8, new double[16]));
-        assertThrows(IndexOutOfBoundsException.class, () -> FloatKernels.softmaxKl(x, x, 0, 8, 1e-8, new double[15]));
-        assertThrows(IllegalArgumentException.class, () -> FloatKernels.softmaxKl(x, x, 0, 8, 0, new double[16]));
-        assertThrows(IllegalArgumentException.class, () -> FloatKernels.softmaxKl(x, x, 0, 8, Double.NaN, new double[16]));
-        assertThrows(IllegalArgumentException.class, () -> FloatKernels.softmaxKl(x, x, 0, 8, Double.POSITIVE_INFINITY, new double[16]));
+        assertThrows(IndexOutOfBoundsException.class, () -> MethodKernels.softmaxKl(x, x, 2, 8, 1e-8, new double[16]));
+        assertThrows(IndexOutOfBoundsException.class, () -> MethodKernels.softmaxKl(x, x, 0, 8, 1e-8, new double[15]));
+        assertThrows(IllegalArgumentException.class, () -> MethodKernels.softmaxKl(x, x, 0, 8, 0, new double[16]));
+        assertThrows(IllegalArgumentException.class, () -> MethodKernels.softmaxKl(x, x, 0, 8, Double.NaN, new double[16]));
+        assertThrows(IllegalArgumentException.class, () -> MethodKernels.softmaxKl(x, x, 0, 8, Double.POSITIVE_INFINITY, new double[16]));
     }
 
     /** |a − b| in units of b's ulp. */

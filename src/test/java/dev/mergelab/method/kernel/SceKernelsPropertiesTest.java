@@ -1,9 +1,9 @@
-package dev.mergelab.tensor;
+package dev.mergelab.method.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.mergelab.method.kernel.SignConsensus;
+import dev.mergelab.tensor.FloatKernelsTest;
 import java.util.Arrays;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -12,14 +12,14 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * sce's kernels ({@link FloatKernels#populationVariance}, {@link FloatKernels#zeroWhereKeyBelow},
- * {@link FloatKernels#electedWeightedMean}): the vector implementation equals the scalar one bit for bit,
+ * sce's kernels ({@link MethodKernels#populationVariance}, {@link MethodKernels#zeroWhereKeyBelow},
+ * {@link MethodKernels#electedWeightedMean}): the vector implementation equals the scalar one bit for bit,
  * and both equal the plain per-element loops sce ran before.
  */
 class SceKernelsPropertiesTest {
 
-    static final KernelSupport REF = Vectorization.scalarKernels();
-    static final KernelSupport VEC = Vectorization.vectorKernels().orElseThrow();
+    static final MethodKernelSupport REF = MethodKernels.scalar();
+    static final MethodKernelSupport VEC = MethodKernels.vector().orElseThrow();
 
     static float[][] inputs(Random r, int m, int n, boolean specials) {
         float[][] xs = new float[m][];
@@ -97,7 +97,7 @@ class SceKernelsPropertiesTest {
             }
             equal += keys[j] == key ? 1 : 0;
         }
-        for (KernelSupport k : new KernelSupport[] {REF, VEC}) {
+        for (MethodKernelSupport k : new MethodKernelSupport[] {REF, VEC}) {
             float[][] got = copy(xs);
             assertEquals(equal, k.zeroWhereKeyBelow(keys, key, got, n), k.name());
             for (int i = 0; i < m; i++) {
@@ -139,12 +139,12 @@ class SceKernelsPropertiesTest {
     @Test
     void checksTheirArguments() {
         float[][] two = {new float[4], new float[4]};
-        assertThrows(IllegalArgumentException.class, () -> FloatKernels.populationVariance(new float[0][], new float[4], 4));
-        assertThrows(IndexOutOfBoundsException.class, () -> FloatKernels.populationVariance(two, new float[3], 4));
-        assertThrows(IndexOutOfBoundsException.class, () -> FloatKernels.zeroWhereKeyBelow(new int[3], 0, two, 4));
+        assertThrows(IllegalArgumentException.class, () -> MethodKernels.populationVariance(new float[0][], new float[4], 4));
+        assertThrows(IndexOutOfBoundsException.class, () -> MethodKernels.populationVariance(two, new float[3], 4));
+        assertThrows(IndexOutOfBoundsException.class, () -> MethodKernels.zeroWhereKeyBelow(new int[3], 0, two, 4));
         assertThrows(IllegalArgumentException.class,
-                () -> FloatKernels.electedWeightedMean(two, new float[1], 1e-6f, new float[4], new float[4], 4));
+                () -> MethodKernels.electedWeightedMean(two, new float[1], 1e-6f, new float[4], new float[4], 4));
         assertThrows(IndexOutOfBoundsException.class,
-                () -> FloatKernels.electedWeightedMean(two, new float[2], 1e-6f, new float[3], new float[4], 4));
+                () -> MethodKernels.electedWeightedMean(two, new float[2], 1e-6f, new float[3], new float[4], 4));
     }
 }
