@@ -1,11 +1,9 @@
 package dev.mergelab.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.method.MergeMethod;
 import dev.mergelab.method.MethodRegistry;
 import dev.mergelab.method.MethodSpec;
+import dev.mergelab.method.MethodsJson;
 import dev.mergelab.method.ParamSpec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -28,29 +26,7 @@ final class MethodsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            ObjectMapper m = new ObjectMapper();
-            ArrayNode arr = m.createArrayNode();
-            for (MergeMethod mm : MethodRegistry.all()) {
-                MethodSpec s = mm.spec();
-                ObjectNode o = arr.addObject();
-                o.put("name", s.name());
-                o.put("description", s.description());
-                o.put("base", s.base().name().toLowerCase(java.util.Locale.ROOT));
-                o.put("random", s.random());
-                o.put("paper", s.paper());
-                o.put("paper_url", s.paperUrl());
-                ArrayNode ps = o.putArray("parameters");
-                for (ParamSpec p : s.params()) {
-                    ObjectNode po = ps.addObject();
-                    po.put("name", p.name());
-                    po.put("scope", p.scope().name().toLowerCase(java.util.Locale.ROOT));
-                    po.put("type", p.type().name().toLowerCase(java.util.Locale.ROOT));
-                    po.put("required", p.required());
-                    po.putPOJO("default", p.defaultValue());
-                    po.put("doc", p.doc());
-                }
-            }
-            out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
+            out.println(MethodsJson.render());
             return 0;
         }
         for (MergeMethod mm : MethodRegistry.all()) {
