@@ -20,6 +20,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,9 +29,11 @@ import jdk.incubator.vector.VectorSpecies;
  * a tail of fewer than {@code V} elements is added to the stored lanes one by one, and the lanes are
  * folded by the reference's {@link ScalarMatrixSupport#treeSum}.
  *
- * <p>{@link #matmul} decodes four weight rows into a float buffer once per tile of
- * {@value #TOKEN_TILE} tokens and runs a 4-row × 2-token block (eight independent FMA chains, enough to
- * hide the FMA latency) over the tile, so every vector load feeds two or four FMAs. {@link #matvec}
+ * <p>{@link #matmul} decodes four weight rows into a float buffer once per tile of up to
+ * {@value #TOKEN_TILE} tokens (as many as fit 1 MiB of inputs) and runs a 4-row × 4-token block (4 × 2
+ * with 16 registers: at least eight independent FMA chains, enough to hide the FMA latency) over the tile,
+ * so every vector load feeds two or four FMAs. When the row length is a multiple of V the lanes are folded
+ * in registers by halving shuffles (the reference's tree, step for step) and stored straight to y. {@link #matvec}
  * is bound by reading the weights: it streams four rows at a time straight from the segment (BF16 is a
  * shift, F32 a load; F16 goes through a small decoded chunk, since its conversion is a dozen integer
  * operations that the codec already has).
@@ -44,8 +47,18 @@ final class VectorMatrixSupport implements MatrixSupport {
     private static final int V = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Tokens whose inputs are swept per decoded group of rows: 32 × 2048 floats = 256 KiB stays in L2. */
-    static final int TOKEN_TILE = 32;
+    /** The most tokens whose inputs are swept per decoded group of rows. */
+    static final int TOKEN_TILE = 128;
+
+    /**
+     * Bytes of token inputs a tile may span: they are re-read from L2 for every group of four rows, and
+     * the larger the tile the fewer times each weight row is decoded (1 MiB: 128 tokens of 2048 floats,
+     * 46 of 5632; L2 is 1-2 MiB per core on current x86 servers).
+     */
+    private static final int TILE_BYTES = 1 << 20;
+
+    /** Halving shuffles of the lane fold: lane i takes lane i + h, for h = V/2, V/4, ..., 1. */
+    private static final VectorShuffle<Float>[] FOLD = foldShuffles();
 
     /**
      * Tokens per register block: 4 rows × 4 tokens = 16 accumulators where there are 32 vector
@@ -269,8 +282,11 @@ final class VectorMatrixSupport implements MatrixSupport {
         int cols = w.cols();
         float[] rows = new float[4 * cols];
         float[] lanes = new float[4 * TOKEN_BLOCK * V];
-        for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
-            int t1 = Math.min(tokens, t0 + TOKEN_TILE);
+        int tile = tokenTile(cols);
+        // without a tail the lanes fold in registers and the sums go straight to y (same order, same bits)
+        boolean direct = cols % V == 0;
+        for (int t0 = 0; t0 < tokens; t0 += tile) {
+            int t1 = Math.min(tokens, t0 + tile);
             for (int r = rowFrom; r < rowTo; r += 4) {
                 int group = Math.min(4, rowTo - r);
                 decodeRows(w, r, group, rows);
@@ -278,14 +294,16 @@ final class VectorMatrixSupport implements MatrixSupport {
                 if (group == 4) {
                     for (; t + TOKEN_BLOCK <= t1; t += TOKEN_BLOCK) {
                         if (TOKEN_BLOCK == 4) {
-                            block4x4(rows, cols, x, t, lanes);
+                            block4x4(rows, cols, x, t, lanes, direct ? y : null, yStride, r);
                         } else {
-                            block4x2(rows, cols, x, t, lanes);
+                            block4x2(rows, cols, x, t, lanes, direct ? y : null, yStride, r);
                         }
-                        for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
-                            int tok = t + (j >> 2);
-                            int row = j & 3;
-                            y[tok * yStride + r + row] = finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
+                        if (!direct) {
+                            for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
+                                int tok = t + (j >> 2);
+                                int row = j & 3;
+                                y[tok * yStride + r + row] = finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
+                            }
                         }
                     }
                 }
@@ -295,6 +313,43 @@ final class VectorMatrixSupport implements MatrixSupport {
                     }
                 }
             }
+        }
+    }
+
+    /** Tokens per tile for rows of {@code cols}: as many as fit {@link #TILE_BYTES}, whole register blocks. */
+    static int tokenTile(int cols) {
+        int fit = TILE_BYTES / (4 * Math.max(1, cols));
+        return Math.max(TOKEN_BLOCK, Math.min(TOKEN_TILE, fit) / TOKEN_BLOCK * TOKEN_BLOCK);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] foldShuffles() {
+        int steps = Integer.numberOfTrailingZeros(V);
+        VectorShuffle<Float>[] out = new VectorShuffle[steps];
+        for (int s = 0, h = V / 2; h >= 1; s++, h /= 2) {
+            int half = h;
+            out[s] = VectorShuffle.fromOp(F, i -> (i + half) & (V - 1));
+        }
+        return out;
+    }
+
+    /**
+     * {@link ScalarMatrixSupport#treeSum} of the lanes of {@code a} in registers: at each step lane i becomes
+     * lane i + lane i+h (the lanes from h on are left over and never read), so lane 0 ends as the same sum.
+     */
+    private static float fold(FloatVector a) {
+        for (VectorShuffle<Float> sh : FOLD) {
+            a = a.add(a.rearrange(sh));
+        }
+        return a.lane(0);
+    }
+
+    /** Stores accumulator {@code c} (row {@code row}, token {@code tok}) folded into y, or its lanes into {@code lanes}. */
+    private static void put(FloatVector c, float[] lanes, int j, float[] y, int yStride, int r, int t) {
+        if (y == null) {
+            c.intoArray(lanes, j * V);
+        } else {
+            y[(t + (j >> 2)) * yStride + r + (j & 3)] = fold(c);
         }
     }
 
@@ -309,8 +364,11 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
     }
 
-    /** Lanes of rows 0..3 of {@code rows} against tokens t and t+1, token-major: lanes[(4·(token−t) + row)·V ..]. */
-    private static void block4x2(float[] rows, int cols, float[] x, int t, float[] lanes) {
+    /**
+     * Rows 0..3 of {@code rows} against tokens t and t+1: their lanes token-major into
+     * lanes[(4·(token−t) + row)·V ..], or with {@code y} (rows without a tail) their sums into y at rows r...
+     */
+    private static void block4x2(float[] rows, int cols, float[] x, int t, float[] lanes, float[] y, int yStride, int r) {
         int w1 = cols;
         int w2 = 2 * cols;
         int w3 = 3 * cols;
@@ -334,18 +392,18 @@ final class VectorMatrixSupport implements MatrixSupport {
             c12 = r2.fma(v, c12);
             c13 = r3.fma(v, c13);
         }
-        c00.intoArray(lanes, 0);
-        c01.intoArray(lanes, V);
-        c02.intoArray(lanes, 2 * V);
-        c03.intoArray(lanes, 3 * V);
-        c10.intoArray(lanes, 4 * V);
-        c11.intoArray(lanes, 5 * V);
-        c12.intoArray(lanes, 6 * V);
-        c13.intoArray(lanes, 7 * V);
+        put(c00, lanes, 0, y, yStride, r, t);
+        put(c01, lanes, 1, y, yStride, r, t);
+        put(c02, lanes, 2, y, yStride, r, t);
+        put(c03, lanes, 3, y, yStride, r, t);
+        put(c10, lanes, 4, y, yStride, r, t);
+        put(c11, lanes, 5, y, yStride, r, t);
+        put(c12, lanes, 6, y, yStride, r, t);
+        put(c13, lanes, 7, y, yStride, r, t);
     }
 
-    /** Lanes of rows 0..3 of {@code rows} against tokens t .. t+3, token-major: lanes[(4·(token−t) + row)·V ..]. */
-    private static void block4x4(float[] rows, int cols, float[] x, int t, float[] lanes) {
+    /** As {@link #block4x2}, for tokens t .. t+3. */
+    private static void block4x4(float[] rows, int cols, float[] x, int t, float[] lanes, float[] y, int yStride, int r) {
         int w1 = cols;
         int w2 = 2 * cols;
         int w3 = 3 * cols;
@@ -383,22 +441,22 @@ final class VectorMatrixSupport implements MatrixSupport {
             c32 = r2.fma(u, c32);
             c33 = r3.fma(u, c33);
         }
-        c00.intoArray(lanes, 0);
-        c01.intoArray(lanes, V);
-        c02.intoArray(lanes, 2 * V);
-        c03.intoArray(lanes, 3 * V);
-        c10.intoArray(lanes, 4 * V);
-        c11.intoArray(lanes, 5 * V);
-        c12.intoArray(lanes, 6 * V);
-        c13.intoArray(lanes, 7 * V);
-        c20.intoArray(lanes, 8 * V);
-        c21.intoArray(lanes, 9 * V);
-        c22.intoArray(lanes, 10 * V);
-        c23.intoArray(lanes, 11 * V);
-        c30.intoArray(lanes, 12 * V);
-        c31.intoArray(lanes, 13 * V);
-        c32.intoArray(lanes, 14 * V);
-        c33.intoArray(lanes, 15 * V);
+        put(c00, lanes, 0, y, yStride, r, t);
+        put(c01, lanes, 1, y, yStride, r, t);
+        put(c02, lanes, 2, y, yStride, r, t);
+        put(c03, lanes, 3, y, yStride, r, t);
+        put(c10, lanes, 4, y, yStride, r, t);
+        put(c11, lanes, 5, y, yStride, r, t);
+        put(c12, lanes, 6, y, yStride, r, t);
+        put(c13, lanes, 7, y, yStride, r, t);
+        put(c20, lanes, 8, y, yStride, r, t);
+        put(c21, lanes, 9, y, yStride, r, t);
+        put(c22, lanes, 10, y, yStride, r, t);
+        put(c23, lanes, 11, y, yStride, r, t);
+        put(c30, lanes, 12, y, yStride, r, t);
+        put(c31, lanes, 13, y, yStride, r, t);
+        put(c32, lanes, 14, y, yStride, r, t);
+        put(c33, lanes, 15, y, yStride, r, t);
     }
 
     /** Adds the tail columns of a decoded row and a token to the lanes at {@code lanes[at..at+V)} and folds them. */
