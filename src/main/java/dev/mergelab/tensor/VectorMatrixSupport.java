@@ -35,8 +35,8 @@ import jdk.incubator.vector.VectorSpecies;
  * so every vector load feeds two or four FMAs. When the row length is a multiple of V the lanes are folded
  * in registers by halving shuffles (the reference's tree, step for step) and stored straight to y. {@link #matvec}
  * is bound by reading the weights: it streams four rows at a time straight from the segment (BF16 is a
- * shift, F32 a load; F16 goes through a small decoded chunk, since its conversion is a dozen integer
- * operations that the codec already has).
+ * shift, F32 a load; F16 goes through a small decoded chunk, converted by the CPU's half-to-float
+ * instruction that the JIT emits for {@link Float#float16ToFloat} loops).
  */
 final class VectorMatrixSupport implements MatrixSupport {
 
@@ -181,12 +181,13 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
         float[] lanes = new float[4 * V];
         float[] chunk = w.dtype() == DType.F16 ? new float[4 * F16_CHUNK] : null;
+        short[] halves = w.dtype() == DType.F16 ? new short[F16_CHUNK] : null;
         int r = rowFrom;
         for (; r + 4 <= rowTo; r += 4) {
             switch (w.dtype()) {
                 case F32 -> rows4F32(w, r, x, xOff, lanes);
                 case BF16 -> rows4Bf16(w, r, x, xOff, lanes);
-                default -> rows4F16(w, r, x, xOff, lanes, chunk);
+                default -> rows4F16(w, r, x, xOff, lanes, chunk, halves);
             }
             for (int j = 0; j < 4; j++) {
                 y[yOff + r + j - rowFrom] = finish(lanes, j * V, w, r + j, x, xOff);
@@ -251,7 +252,7 @@ final class VectorMatrixSupport implements MatrixSupport {
                 .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static void rows4F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes, float[] chunk) {
+    private static void rows4F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes, float[] chunk, short[] halves) {
         int cols = w.cols();
         int bound = F.loopBound(cols);
         long e0 = (long) r * cols;
@@ -259,7 +260,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         for (int c0 = 0; c0 < bound; c0 += F16_CHUNK) {
             int len = Math.min(F16_CHUNK, bound - c0);
             for (int j = 0; j < 4; j++) {
-                VectorCodecSupport.INSTANCE.decodeF16(w.data(), e0 + (long) j * cols + c0, chunk, j * F16_CHUNK, len);
+                decodeF16(w.data(), e0 + (long) j * cols + c0, chunk, j * F16_CHUNK, len, halves);
             }
             for (int k = 0; k < len; k += V) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + c0 + k);
@@ -360,7 +361,24 @@ final class VectorMatrixSupport implements MatrixSupport {
         switch (w.dtype()) {
             case F32 -> MemorySegment.copy(w.data(), Codecs.F32, w.offset(r, 0), out, 0, n);
             case BF16 -> VectorCodecSupport.INSTANCE.decodeBf16(w.data(), (long) r * cols, out, 0, n);
-            default -> VectorCodecSupport.INSTANCE.decodeF16(w.data(), (long) r * cols, out, 0, n);
+            default -> decodeF16(w.data(), (long) r * cols, out, 0, n, new short[Math.min(n, F16_CHUNK)]);
+        }
+    }
+
+    /**
+     * F16 elements [from, from + count) of {@code m} as floats, through {@code halves} a chunk at a time:
+     * {@link Float#float16ToFloat} in a plain loop, which the JIT turns into the CPU's half-to-float vector
+     * conversion (F16C, AVX-512 FP16), several times faster than widening with integer lane operations.
+     * Exact like every F16 decode (NaN payloads aside).
+     */
+    private static void decodeF16(MemorySegment m, long from, float[] dst, int dstOff, int count, short[] halves) {
+        for (int done = 0; done < count; ) {
+            int len = Math.min(halves.length, count - done);
+            MemorySegment.copy(m, Codecs.I16, (from + done) * 2, halves, 0, len);
+            for (int i = 0; i < len; i++) {
+                dst[dstOff + done + i] = Float.float16ToFloat(halves[i]);
+            }
+            done += len;
         }
     }
 
