@@ -12,6 +12,8 @@ for dt in bfloat16 float16; do
   [ -d "$d/base" ] || "$ROOT/mergelab" synth "$d" --size 1b --fine-tunes 0 --dtype $dt
 done
 uptime
+. "$ROOT/scripts/find-jdk.sh"
+"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector "$HERE/ReadBandwidth.java" 2 "$T" 2>/dev/null
 for dt in bfloat16 float16; do
   "$ROOT/mergelab" bench infer "$WORK/synth-$dt/base" -p 512 -n 64 -r 3 --threads "$T" --json
 done
@@ -23,7 +25,7 @@ if [ -x "$BENCH" ]; then
     dt=${pair%%:*}; gt=${pair##*:}
     g=$WORK/synth-$dt.$gt.gguf
     [ -f "$g" ] || /usr/bin/python3 "$HERE/convert_synth_to_gguf.py" "$WORK/llama.cpp" "$WORK/synth-$dt/base" "$g" "$gt"
-    "$BENCH" -m "$g" -p 512 -n 64 -t "$T" -r 3 -o json
+    "$BENCH" -m "$g" -p 512 -n 64 -t "$T" -r 3
   done
 fi
 uptime

@@ -33,7 +33,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@value #TOKEN_TILE} tokens (as many as fit 1 MiB of inputs) and runs a 4-row × 4-token block (4 × 2
  * with 16 registers: at least eight independent FMA chains, enough to hide the FMA latency) over the tile,
  * so every vector load feeds two or four FMAs. When the row length is a multiple of V the lanes are folded
- * in registers by halving shuffles (the reference's tree, step for step) and stored straight to y. {@link #matvec}
+ * by halving shuffles (the reference's tree, step for step) instead of one by one. {@link #matvec}
  * is bound by reading the weights: it streams four rows at a time straight from the segment (BF16 is a
  * shift, F32 a load; F16 goes through a small decoded chunk, converted by the CPU's half-to-float
  * instruction that the JIT emits for {@link Float#float16ToFloat} loops).
@@ -57,8 +57,13 @@ final class VectorMatrixSupport implements MatrixSupport {
      */
     private static final int TILE_BYTES = 1 << 20;
 
-    /** Halving shuffles of the lane fold: lane i takes lane i + h, for h = V/2, V/4, ..., 1. */
-    private static final VectorShuffle<Float>[] FOLD = foldShuffles();
+    /** Halving shuffles of the lane fold ({@link #fold}); those of h >= V are never used. */
+    private static final VectorShuffle<Float> FOLD_32 = shiftDown(32);
+    private static final VectorShuffle<Float> FOLD_16 = shiftDown(16);
+    private static final VectorShuffle<Float> FOLD_8 = shiftDown(8);
+    private static final VectorShuffle<Float> FOLD_4 = shiftDown(4);
+    private static final VectorShuffle<Float> FOLD_2 = shiftDown(2);
+    private static final VectorShuffle<Float> FOLD_1 = shiftDown(1);
 
     /**
      * Tokens per register block: 4 rows × 4 tokens = 16 accumulators where there are 32 vector
@@ -295,16 +300,15 @@ final class VectorMatrixSupport implements MatrixSupport {
                 if (group == 4) {
                     for (; t + TOKEN_BLOCK <= t1; t += TOKEN_BLOCK) {
                         if (TOKEN_BLOCK == 4) {
-                            block4x4(rows, cols, x, t, lanes, direct ? y : null, yStride, r);
+                            block4x4(rows, cols, x, t, lanes);
                         } else {
-                            block4x2(rows, cols, x, t, lanes, direct ? y : null, yStride, r);
+                            block4x2(rows, cols, x, t, lanes);
                         }
-                        if (!direct) {
-                            for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
-                                int tok = t + (j >> 2);
-                                int row = j & 3;
-                                y[tok * yStride + r + row] = finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
-                            }
+                        for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
+                            int tok = t + (j >> 2);
+                            int row = j & 3;
+                            y[tok * yStride + r + row] = direct ? fold(FloatVector.fromArray(F, lanes, j * V))
+                                    : finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
                         }
                     }
                 }
@@ -323,35 +327,36 @@ final class VectorMatrixSupport implements MatrixSupport {
         return Math.max(TOKEN_BLOCK, Math.min(TOKEN_TILE, fit) / TOKEN_BLOCK * TOKEN_BLOCK);
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] foldShuffles() {
-        int steps = Integer.numberOfTrailingZeros(V);
-        VectorShuffle<Float>[] out = new VectorShuffle[steps];
-        for (int s = 0, h = V / 2; h >= 1; s++, h /= 2) {
-            int half = h;
-            out[s] = VectorShuffle.fromOp(F, i -> (i + half) & (V - 1));
-        }
-        return out;
+    /** Lane i takes lane (i + h) mod V. */
+    private static VectorShuffle<Float> shiftDown(int h) {
+        return VectorShuffle.fromOp(F, i -> (i + h) & (V - 1));
     }
 
     /**
      * {@link ScalarMatrixSupport#treeSum} of the lanes of {@code a} in registers: at each step lane i becomes
-     * lane i + lane i+h (the lanes from h on are left over and never read), so lane 0 ends as the same sum.
+     * lane i + lane i+h for h = V/2, ..., 1 (the lanes from h on are left over and never read), so lane 0
+     * ends as the same sum. Unrolled over constant shuffles so that it compiles to a few shuffles and adds.
      */
     private static float fold(FloatVector a) {
-        for (VectorShuffle<Float> sh : FOLD) {
-            a = a.add(a.rearrange(sh));
+        if (V >= 64) {
+            a = a.add(a.rearrange(FOLD_32));
+        }
+        if (V >= 32) {
+            a = a.add(a.rearrange(FOLD_16));
+        }
+        if (V >= 16) {
+            a = a.add(a.rearrange(FOLD_8));
+        }
+        if (V >= 8) {
+            a = a.add(a.rearrange(FOLD_4));
+        }
+        if (V >= 4) {
+            a = a.add(a.rearrange(FOLD_2));
+        }
+        if (V >= 2) {
+            a = a.add(a.rearrange(FOLD_1));
         }
         return a.lane(0);
-    }
-
-    /** Stores accumulator {@code c} (row {@code row}, token {@code tok}) folded into y, or its lanes into {@code lanes}. */
-    private static void put(FloatVector c, float[] lanes, int j, float[] y, int yStride, int r, int t) {
-        if (y == null) {
-            c.intoArray(lanes, j * V);
-        } else {
-            y[(t + (j >> 2)) * yStride + r + (j & 3)] = fold(c);
-        }
     }
 
     /** Rows [r, r + count) of w as floats into {@code out[0 .. count·cols)}. */
@@ -382,11 +387,8 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
     }
 
-    /**
-     * Rows 0..3 of {@code rows} against tokens t and t+1: their lanes token-major into
-     * lanes[(4·(token−t) + row)·V ..], or with {@code y} (rows without a tail) their sums into y at rows r...
-     */
-    private static void block4x2(float[] rows, int cols, float[] x, int t, float[] lanes, float[] y, int yStride, int r) {
+    /** Lanes of rows 0..3 of {@code rows} against tokens t and t+1, token-major: lanes[(4·(token−t) + row)·V ..]. */
+    private static void block4x2(float[] rows, int cols, float[] x, int t, float[] lanes) {
         int w1 = cols;
         int w2 = 2 * cols;
         int w3 = 3 * cols;
@@ -410,18 +412,18 @@ final class VectorMatrixSupport implements MatrixSupport {
             c12 = r2.fma(v, c12);
             c13 = r3.fma(v, c13);
         }
-        put(c00, lanes, 0, y, yStride, r, t);
-        put(c01, lanes, 1, y, yStride, r, t);
-        put(c02, lanes, 2, y, yStride, r, t);
-        put(c03, lanes, 3, y, yStride, r, t);
-        put(c10, lanes, 4, y, yStride, r, t);
-        put(c11, lanes, 5, y, yStride, r, t);
-        put(c12, lanes, 6, y, yStride, r, t);
-        put(c13, lanes, 7, y, yStride, r, t);
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, V);
+        c02.intoArray(lanes, 2 * V);
+        c03.intoArray(lanes, 3 * V);
+        c10.intoArray(lanes, 4 * V);
+        c11.intoArray(lanes, 5 * V);
+        c12.intoArray(lanes, 6 * V);
+        c13.intoArray(lanes, 7 * V);
     }
 
     /** As {@link #block4x2}, for tokens t .. t+3. */
-    private static void block4x4(float[] rows, int cols, float[] x, int t, float[] lanes, float[] y, int yStride, int r) {
+    private static void block4x4(float[] rows, int cols, float[] x, int t, float[] lanes) {
         int w1 = cols;
         int w2 = 2 * cols;
         int w3 = 3 * cols;
@@ -459,22 +461,22 @@ final class VectorMatrixSupport implements MatrixSupport {
             c32 = r2.fma(u, c32);
             c33 = r3.fma(u, c33);
         }
-        put(c00, lanes, 0, y, yStride, r, t);
-        put(c01, lanes, 1, y, yStride, r, t);
-        put(c02, lanes, 2, y, yStride, r, t);
-        put(c03, lanes, 3, y, yStride, r, t);
-        put(c10, lanes, 4, y, yStride, r, t);
-        put(c11, lanes, 5, y, yStride, r, t);
-        put(c12, lanes, 6, y, yStride, r, t);
-        put(c13, lanes, 7, y, yStride, r, t);
-        put(c20, lanes, 8, y, yStride, r, t);
-        put(c21, lanes, 9, y, yStride, r, t);
-        put(c22, lanes, 10, y, yStride, r, t);
-        put(c23, lanes, 11, y, yStride, r, t);
-        put(c30, lanes, 12, y, yStride, r, t);
-        put(c31, lanes, 13, y, yStride, r, t);
-        put(c32, lanes, 14, y, yStride, r, t);
-        put(c33, lanes, 15, y, yStride, r, t);
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, V);
+        c02.intoArray(lanes, 2 * V);
+        c03.intoArray(lanes, 3 * V);
+        c10.intoArray(lanes, 4 * V);
+        c11.intoArray(lanes, 5 * V);
+        c12.intoArray(lanes, 6 * V);
+        c13.intoArray(lanes, 7 * V);
+        c20.intoArray(lanes, 8 * V);
+        c21.intoArray(lanes, 9 * V);
+        c22.intoArray(lanes, 10 * V);
+        c23.intoArray(lanes, 11 * V);
+        c30.intoArray(lanes, 12 * V);
+        c31.intoArray(lanes, 13 * V);
+        c32.intoArray(lanes, 14 * V);
+        c33.intoArray(lanes, 15 * V);
     }
 
     /** Adds the tail columns of a decoded row and a token to the lanes at {@code lanes[at..at+V)} and folds them. */
