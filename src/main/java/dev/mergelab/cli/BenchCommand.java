@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mergelab bench}: end-to-end merge speed and memory against the I/O floor measured in the same run. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchInferCommand.class,
         description = "Benchmark merges on a cached synthetic Llama family: wall and CPU time, GB/s, ratio to the I/O floor "
                 + "measured in the same run, peak RSS; on disk with fsync and on /dev/shm. Appends the table to BENCHMARKS.md.")
 final class BenchCommand implements Callable<Integer> {

@@ -7,7 +7,6 @@ import dev.mergelab.format.SafetensorsWriter;
 import dev.mergelab.infer.Session;
 import dev.mergelab.infer.TransformerModel;
 import dev.mergelab.infer.Workers;
-import dev.mergelab.model.ModelSource;
 import dev.mergelab.tensor.DType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,6 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code mergelab logits MODEL --ids IDS.json --out OUT.safetensors}: each token-id sequence runs alone
  * (positions 0..n-1, nothing added) and its logits land in OUT as {@code logits.<i>}, F32 [len_i, vocab_size].
+ * MODEL may be a recipe: its virtual child is read, giving the logits the written merge would give.
  */
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = "Run the forward pass on token-id sequences and write their logits as safetensors.")
@@ -37,8 +37,13 @@ final class LogitsCommand implements Callable<Integer> {
     /** A JSON file of ids is small; this stops a hostile one from filling memory. */
     private static final long MAX_IDS_BYTES = 256L << 20;
 
-    @Parameters(paramLabel = "MODEL", description = "Model folder, .safetensors file's folder, or hub id in the local cache.")
+    @Parameters(paramLabel = "MODEL", description = "Model folder, .safetensors file's folder, hub id in the local cache, "
+            + "BASE+ADAPTER, or a recipe (.yml/.yaml) read merged in memory without writing it.")
     String model;
+
+    @Option(names = "--random-seed", defaultValue = "0", description = "Seed of a recipe's random methods (dare, della, ...), "
+            + "as for merge; default ${DEFAULT-VALUE}.")
+    long seed;
 
     @Option(names = "--ids", required = true, paramLabel = "IDS.json", description = "A JSON list of token-id lists.")
     Path ids;
@@ -55,8 +60,11 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         int[][] sequences = readIds(ids);
-        try (ModelSource source = Models.opener().open(model); Workers workers = new Workers(threads.count())) {
-            TransformerModel m = TransformerModel.load(source, workers);
+        int t = threads.count();
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        try (InferSource source = InferSource.open(model, t, seed, w -> err.println("warning: " + w));
+             Workers workers = new Workers(t)) {
+            TransformerModel m = TransformerModel.load(source.weights(), workers);
             int vocab = m.description().vocab();
             List<SafetensorsWriter.Entry> entries = new ArrayList<>();
             for (int i = 0; i < sequences.length; i++) {

@@ -167,9 +167,17 @@ public final class MergeRun {
     }
 
     private static void writeConfig(MergePlan plan, Path dir) throws IOException {
+        ModelConfig cfg = outputConfig(plan);
+        if (cfg != null) {
+            Files.writeString(dir.resolve("config.json"), cfg.toJson());
+        }
+    }
+
+    /** The config.json the output folder gets (the config source's, adjusted to the output), or null without one. */
+    static ModelConfig outputConfig(MergePlan plan) {
         Path src = plan.configSource().folder().resolve("config.json");
         if (!Files.isRegularFile(src)) {
-            return;
+            return null;
         }
         ModelConfig cfg = ModelConfig.readFolder(plan.configSource().folder());
         DType dtype = plan.jobs().stream().map(TensorJob::outDtype).filter(DType::isFloating).findFirst().orElse(null);
@@ -182,7 +190,7 @@ public final class MergeRun {
         if (plan.vocabSize() > 0) {
             cfg = cfg.withVocabSize((int) plan.vocabSize());
         }
-        Files.writeString(dir.resolve("config.json"), cfg.toJson());
+        return cfg;
     }
 
     /**

@@ -1,6 +1,11 @@
 package dev.mergelab.engine;
 
+import dev.mergelab.MergeLabException;
 import dev.mergelab.Workers;
+import dev.mergelab.model.ModelConfig;
+import dev.mergelab.model.TensorRef;
+import dev.mergelab.model.WeightSource;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,10 +20,15 @@ import java.util.function.Consumer;
  *
  * <p>One tensor is merged at a time (callers asking meanwhile wait); its combine pass uses every
  * thread the options give. A tensor larger than the budget is returned but not kept.
+ *
+ * <p>As a {@link WeightSource} ({@link #weights()}, what the forward pass reads) its config is the one the output folder would
+ * get and each tensor a {@link TensorRef} over the merged bytes; a reader that keeps those refs keeps the
+ * tensors alive whatever the cache budget.
  */
 public final class VirtualChild implements AutoCloseable {
 
     private final Map<String, TensorJob> jobs = new LinkedHashMap<>();
+    private final MergePlan plan;
     private final TensorCompute compute;
     private final Executor.Options opts;
     private final long cacheBytes;
@@ -33,6 +43,7 @@ public final class VirtualChild implements AutoCloseable {
         for (TensorJob j : plan.jobs()) {
             jobs.put(j.outputName(), j);
         }
+        this.plan = plan;
         this.compute = compute;
         this.opts = opts;
         this.cacheBytes = cacheBytes;
@@ -80,6 +91,37 @@ public final class VirtualChild implements AutoCloseable {
     /** Rows {@code [row, row + rows)} of tensor {@code name} as float32 into {@code dst}. */
     public void rows(String name, long row, int rows, float[] dst) {
         tensor(name).rows(row, rows, dst);
+    }
+
+    /** The merge as a {@link WeightSource}: what the forward pass reads. */
+    public WeightSource weights() {
+        return new WeightSource() {
+            @Override
+            public String displayName() {
+                return "the merge (" + plan.method() + ")";
+            }
+
+            /** The config.json the merge's output folder would get; a one-line error when no parent has one. */
+            @Override
+            public ModelConfig config() {
+                ModelConfig c = MergeRun.outputConfig(plan);
+                if (c == null) {
+                    throw MergeLabException.input(displayName() + " has no config.json: its config source "
+                            + plan.configSource().displayName() + " has none", null);
+                }
+                return c;
+            }
+
+            /** Merged (or cached) now, as a ref over its bytes; null when the merge has no such tensor. */
+            @Override
+            public TensorRef tensor(String name) {
+                if (!jobs.containsKey(name)) {
+                    return null;
+                }
+                HeapTensorFile file = new HeapTensorFile(Path.of(name), VirtualChild.this.tensor(name));
+                return new TensorRef(file, file.info());
+            }
+        };
     }
 
     /** Bytes of the tensors kept now. */

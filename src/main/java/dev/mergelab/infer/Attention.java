@@ -1,8 +1,12 @@
 package dev.mergelab.infer;
 
+import dev.mergelab.tensor.MatrixKernels;
+
 /**
  * Causal (optionally sliding-window, optionally soft-capped) grouped-query attention of n new queries over
- * the cached keys and values. Each (token, head) pair is computed whole by one thread.
+ * the cached keys and values. Each (token, head) pair is computed whole by one thread: scores by
+ * {@link MatrixKernels#dot}, weights by {@link MatrixKernels#softmax}, then a float sum of the values in
+ * position order.
  */
 final class Attention {
 
@@ -31,37 +35,23 @@ final class Attention {
             int from = window > 0 ? Math.max(0, pos - window + 1) : 0;
             int qo = (t * heads + h) * hd;
             int ko = (h / group) * hd;
-            float[] scores = new float[pos - from + 1];
-            float max = Float.NEGATIVE_INFINITY;
+            int count = pos - from + 1;
+            float[] scores = new float[count];
             for (int j = from; j <= pos; j++) {
-                int kb = j * kvWidth + ko;
-                float s = 0f;
-                for (int i = 0; i < hd; i++) {
-                    s += q[qo + i] * keys[kb + i];
-                }
-                s *= scale;
+                float sc = MatrixKernels.dot(q, qo, keys, j * kvWidth + ko, hd) * scale;
                 if (cap > 0) {
-                    s = (float) (Math.tanh(s / cap) * cap);
+                    sc = (float) (Math.tanh(sc / cap) * cap);
                 }
-                scores[j - from] = s;
-                max = Math.max(max, s);
+                scores[j - from] = sc;
             }
-            double sum = 0;
-            double[] weights = new double[scores.length];
-            for (int j = 0; j < scores.length; j++) {
-                weights[j] = Math.exp(scores[j] - max);
-                sum += weights[j];
-            }
-            double[] acc = new double[hd];
+            MatrixKernels.softmax(scores, 0, count);
+            // weighted sum of the values, position by position (a fixed order: thread-count independent)
             for (int j = from; j <= pos; j++) {
-                double p = weights[j - from] / sum;
+                float p = scores[j - from];
                 int vb = j * kvWidth + ko;
                 for (int i = 0; i < hd; i++) {
-                    acc[i] += p * values[vb + i];
+                    out[qo + i] = Math.fma(p, values[vb + i], out[qo + i]);
                 }
-            }
-            for (int i = 0; i < hd; i++) {
-                out[qo + i] = (float) acc[i];
             }
         });
         return out;

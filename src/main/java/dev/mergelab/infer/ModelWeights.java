@@ -3,7 +3,7 @@ package dev.mergelab.infer;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.model.ArchitectureDefinition;
 import dev.mergelab.model.ForwardSpec;
-import dev.mergelab.model.ModelSource;
+import dev.mergelab.model.WeightSource;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.DType;
 
@@ -15,7 +15,7 @@ import java.util.Arrays;
  */
 public record ModelWeights(TensorRef embed, float[] finalNorm, TensorRef lmHead, LayerWeights[] layers) {
 
-    public static ModelWeights load(ModelSource source, ModelDescription d) {
+    public static ModelWeights load(WeightSource source, ModelDescription d) {
         Finder f = new Finder(source, d.spec());
         TensorRef embed = f.matrix("embed", -1, -1, d.vocab(), d.hidden(), true);
         float[] finalNorm = f.vector("final_norm", -1, d.hidden(), true);
@@ -89,7 +89,7 @@ public record ModelWeights(TensorRef embed, float[] finalNorm, TensorRef lmHead,
     }
 
     /** Looks tensors up by role and checks dtype and shape. */
-    private record Finder(ModelSource source, ForwardSpec spec) {
+    private record Finder(WeightSource source, ForwardSpec spec) {
 
         TensorRef find(String role, int layer, int expert, boolean required) {
             String template = spec.tensors().get(role);
@@ -106,7 +106,7 @@ public record ModelWeights(TensorRef embed, float[] finalNorm, TensorRef lmHead,
             if (expert >= 0) {
                 name = name.replace(ArchitectureDefinition.EXPERT_INDEX, Integer.toString(expert));
             }
-            TensorRef t = source.tensors().get(name);
+            TensorRef t = source.tensor(name);
             if (t == null) {
                 if (required) {
                     throw MergeLabException.input(source.displayName() + ": tensor " + name + " is missing",
@@ -117,10 +117,6 @@ public record ModelWeights(TensorRef embed, float[] finalNorm, TensorRef lmHead,
             if (t.dtype() != DType.F32 && t.dtype() != DType.F16 && t.dtype() != DType.BF16) {
                 throw MergeLabException.input(source.displayName() + ": tensor " + name + " is "
                         + t.dtype().safetensorsName() + "; the forward pass reads F32, F16 and BF16", null);
-            }
-            if (t.isPatched()) {
-                throw MergeLabException.input(source.displayName() + ": the forward pass does not apply LoRA adapters on the fly yet",
-                        "merge the adapter first: mergelab lora apply BASE ADAPTER OUT_DIR");
             }
             return t;
         }

@@ -3,12 +3,13 @@ package dev.mergelab.infer;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
+import dev.mergelab.tensor.MatrixKernels;
 
 /**
  * One sequence being run: its KV cache and RoPE state. {@link #forward} takes the next tokens (a prefill of
  * any length, or one decode step) at the positions after those already cached and returns their logits, as
- * Transformers' {@code model(input_ids, past_key_values=...)} would. Activations are float32; sums that
- * decide a norm or a softmax are taken in double.
+ * Transformers' {@code model(input_ids, past_key_values=...)} would. Activations are float32; matrix
+ * products, norms, dot products and softmax go through {@link MatrixKernels} (float lanes in a fixed order).
  */
 public final class Session {
 
@@ -187,20 +188,19 @@ public final class Session {
         }
     }
 
-    /** RMSNorm of each of {@code rows} rows of {@code width}: x / sqrt(mean(x^2) + eps) * (offset + w). */
+    /**
+     * RMSNorm of each of {@code rows} rows of {@code width}: x / sqrt(mean(x^2) + eps) * (offset + w), by
+     * {@link MatrixKernels#rmsNorm} (offset 1 is Gemma's 1 + w; every built-in family has 0 or 1).
+     */
     float[] rmsNorm(float[] x, int rows, int width, float[] weight) {
         float[] out = new float[rows * width];
-        float offset = (float) d.spec().normOffset();
+        double offset = d.spec().normOffset();
+        if (offset != 0 && offset != 1) {
+            throw new IllegalStateException("norm_offset " + offset + ": the RMS norm kernel takes 0 or 1");
+        }
+        float eps = (float) d.normEps();
         for (int r = 0; r < rows; r++) {
-            int o = r * width;
-            double ss = 0;
-            for (int i = 0; i < width; i++) {
-                ss += (double) x[o + i] * x[o + i];
-            }
-            float inv = (float) (1.0 / Math.sqrt(ss / width + d.normEps()));
-            for (int i = 0; i < width; i++) {
-                out[o + i] = (x[o + i] * inv) * (offset + weight[i]);
-            }
+            MatrixKernels.rmsNorm(x, r * width, weight, 0, out, r * width, width, eps, offset == 1);
         }
         return out;
     }

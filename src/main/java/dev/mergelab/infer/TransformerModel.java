@@ -4,7 +4,7 @@ import dev.mergelab.MergeLabException;
 import dev.mergelab.model.ArchitectureDefinition;
 import dev.mergelab.model.Architectures;
 import dev.mergelab.model.ModelConfig;
-import dev.mergelab.model.ModelSource;
+import dev.mergelab.model.WeightSource;
 
 import java.util.List;
 
@@ -15,12 +15,15 @@ import java.util.List;
  */
 public record TransformerModel(ModelDescription description, ModelWeights weights, MatMul matMul, Workers workers) {
 
-    /** Opens {@code source} with the built-in family matching its config.json. */
-    public static TransformerModel load(ModelSource source, Workers workers) {
-        ModelConfig config = ModelConfig.readFolder(source.folder());
+    /**
+     * Opens {@code source} (a model on disk, {@code BASE+ADAPTER}, a recipe's virtual child) with the built-in
+     * family matching its config.json. Every weight is looked up now, so a virtual child merges them all here.
+     */
+    public static TransformerModel load(WeightSource source, Workers workers) {
+        ModelConfig config = source.config();
         ArchitectureDefinition def = family(config);
         ModelDescription d = ModelDescription.of(config, def.forwardSpec().orElseThrow(), def.expertCountKey());
-        return new TransformerModel(d, ModelWeights.load(source, d), new RowDecodeMatMul(workers), workers);
+        return new TransformerModel(d, ModelWeights.load(source, d), new KernelMatMul(workers), workers);
     }
 
     /** The built-in family with forward-pass data that {@code config} names; a one-line error otherwise. */

@@ -1,5 +1,7 @@
 package dev.mergelab.infer;
 
+import dev.mergelab.tensor.ParallelRows;
+
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
@@ -37,6 +39,14 @@ public final class Workers implements AutoCloseable {
             return;
         }
         pool.submit(() -> IntStream.range(0, count).parallel().forEach(body)).join();
+    }
+
+    /**
+     * Runs a row-range kernel over [0, rows), one range per thread ({@link ParallelRows}), the calling
+     * thread taking the first; must be called from outside this pool (the forward pass's own thread).
+     */
+    public void rows(int rows, ParallelRows.RowTask task) {
+        ParallelRows.run(pool, rows, pool.getParallelism(), task);
     }
 
     @Override

@@ -22,7 +22,7 @@ import java.util.TreeSet;
  * file is opened through {@link WeightFiles#open} (which knows the formats) and validated on open; tensor
  * bytes are read only when a job touches them.
  */
-public final class ModelSource implements AutoCloseable {
+public final class ModelSource implements AutoCloseable, WeightSource {
 
     private final String displayName;
     private final Path root;
@@ -147,6 +147,7 @@ public final class ModelSource implements AutoCloseable {
                 Collections.unmodifiableMap(new LinkedHashMap<>(newTensors)));
     }
 
+    @Override
     public String displayName() {
         return displayName;
     }
@@ -171,8 +172,15 @@ public final class ModelSource implements AutoCloseable {
         return tensors;
     }
 
+    @Override
     public TensorRef tensor(String name) {
         return tensors.get(name);
+    }
+
+    /** The folder's config.json; a one-line error when it has none. */
+    @Override
+    public ModelConfig config() {
+        return ModelConfig.readFolder(folder());
     }
 
     /** The weight files opened, for hashing and I/O accounting. */

@@ -20,6 +20,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,12 +29,14 @@ import jdk.incubator.vector.VectorSpecies;
  * a tail of fewer than {@code V} elements is added to the stored lanes one by one, and the lanes are
  * folded by the reference's {@link ScalarMatrixSupport#treeSum}.
  *
- * <p>{@link #matmul} decodes four weight rows into a float buffer once per tile of
- * {@value #TOKEN_TILE} tokens and runs a 4-row × 2-token block (eight independent FMA chains, enough to
- * hide the FMA latency) over the tile, so every vector load feeds two or four FMAs. {@link #matvec}
+ * <p>{@link #matmul} decodes four weight rows into a float buffer once per tile of up to
+ * {@value #TOKEN_TILE} tokens (as many as fit 1 MiB of inputs) and runs a 4-row × 4-token block (4 × 2
+ * with 16 registers: at least eight independent FMA chains, enough to hide the FMA latency) over the tile,
+ * so every vector load feeds two or four FMAs. When the row length is a multiple of V the lanes are folded
+ * by halving shuffles (the reference's tree, step for step) instead of one by one. {@link #matvec}
  * is bound by reading the weights: it streams four rows at a time straight from the segment (BF16 is a
- * shift, F32 a load; F16 goes through a small decoded chunk, since its conversion is a dozen integer
- * operations that the codec already has).
+ * shift, F32 a load; F16 goes through a small decoded chunk, converted by the CPU's half-to-float
+ * instruction that the JIT emits for {@link Float#float16ToFloat} loops).
  */
 final class VectorMatrixSupport implements MatrixSupport {
 
@@ -44,8 +47,23 @@ final class VectorMatrixSupport implements MatrixSupport {
     private static final int V = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Tokens whose inputs are swept per decoded group of rows: 32 × 2048 floats = 256 KiB stays in L2. */
-    static final int TOKEN_TILE = 32;
+    /** The most tokens whose inputs are swept per decoded group of rows. */
+    static final int TOKEN_TILE = 128;
+
+    /**
+     * Bytes of token inputs a tile may span: they are re-read from L2 for every group of four rows, and
+     * the larger the tile the fewer times each weight row is decoded (1 MiB: 128 tokens of 2048 floats,
+     * 46 of 5632; L2 is 1-2 MiB per core on current x86 servers).
+     */
+    private static final int TILE_BYTES = 1 << 20;
+
+    /** Halving shuffles of the lane fold ({@link #fold}); those of h >= V are never used. */
+    private static final VectorShuffle<Float> FOLD_32 = shiftDown(32);
+    private static final VectorShuffle<Float> FOLD_16 = shiftDown(16);
+    private static final VectorShuffle<Float> FOLD_8 = shiftDown(8);
+    private static final VectorShuffle<Float> FOLD_4 = shiftDown(4);
+    private static final VectorShuffle<Float> FOLD_2 = shiftDown(2);
+    private static final VectorShuffle<Float> FOLD_1 = shiftDown(1);
 
     /**
      * Tokens per register block: 4 rows × 4 tokens = 16 accumulators where there are 32 vector
@@ -168,12 +186,13 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
         float[] lanes = new float[4 * V];
         float[] chunk = w.dtype() == DType.F16 ? new float[4 * F16_CHUNK] : null;
+        short[] halves = w.dtype() == DType.F16 ? new short[F16_CHUNK] : null;
         int r = rowFrom;
         for (; r + 4 <= rowTo; r += 4) {
             switch (w.dtype()) {
                 case F32 -> rows4F32(w, r, x, xOff, lanes);
                 case BF16 -> rows4Bf16(w, r, x, xOff, lanes);
-                default -> rows4F16(w, r, x, xOff, lanes, chunk);
+                default -> rows4F16(w, r, x, xOff, lanes, chunk, halves);
             }
             for (int j = 0; j < 4; j++) {
                 y[yOff + r + j - rowFrom] = finish(lanes, j * V, w, r + j, x, xOff);
@@ -238,7 +257,7 @@ final class VectorMatrixSupport implements MatrixSupport {
                 .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static void rows4F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes, float[] chunk) {
+    private static void rows4F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes, float[] chunk, short[] halves) {
         int cols = w.cols();
         int bound = F.loopBound(cols);
         long e0 = (long) r * cols;
@@ -246,7 +265,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         for (int c0 = 0; c0 < bound; c0 += F16_CHUNK) {
             int len = Math.min(F16_CHUNK, bound - c0);
             for (int j = 0; j < 4; j++) {
-                VectorCodecSupport.INSTANCE.decodeF16(w.data(), e0 + (long) j * cols + c0, chunk, j * F16_CHUNK, len);
+                decodeF16(w.data(), e0 + (long) j * cols + c0, chunk, j * F16_CHUNK, len, halves);
             }
             for (int k = 0; k < len; k += V) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + c0 + k);
@@ -269,8 +288,11 @@ final class VectorMatrixSupport implements MatrixSupport {
         int cols = w.cols();
         float[] rows = new float[4 * cols];
         float[] lanes = new float[4 * TOKEN_BLOCK * V];
-        for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
-            int t1 = Math.min(tokens, t0 + TOKEN_TILE);
+        int tile = tokenTile(cols);
+        // without a tail the lanes fold in registers and the sums go straight to y (same order, same bits)
+        boolean direct = cols % V == 0;
+        for (int t0 = 0; t0 < tokens; t0 += tile) {
+            int t1 = Math.min(tokens, t0 + tile);
             for (int r = rowFrom; r < rowTo; r += 4) {
                 int group = Math.min(4, rowTo - r);
                 decodeRows(w, r, group, rows);
@@ -285,7 +307,8 @@ final class VectorMatrixSupport implements MatrixSupport {
                         for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
                             int tok = t + (j >> 2);
                             int row = j & 3;
-                            y[tok * yStride + r + row] = finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
+                            y[tok * yStride + r + row] = direct ? fold(FloatVector.fromArray(F, lanes, j * V))
+                                    : finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
                         }
                     }
                 }
@@ -298,6 +321,44 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
     }
 
+    /** Tokens per tile for rows of {@code cols}: as many as fit {@link #TILE_BYTES}, whole register blocks. */
+    static int tokenTile(int cols) {
+        int fit = TILE_BYTES / (4 * Math.max(1, cols));
+        return Math.max(TOKEN_BLOCK, Math.min(TOKEN_TILE, fit) / TOKEN_BLOCK * TOKEN_BLOCK);
+    }
+
+    /** Lane i takes lane (i + h) mod V. */
+    private static VectorShuffle<Float> shiftDown(int h) {
+        return VectorShuffle.fromOp(F, i -> (i + h) & (V - 1));
+    }
+
+    /**
+     * {@link ScalarMatrixSupport#treeSum} of the lanes of {@code a} in registers: at each step lane i becomes
+     * lane i + lane i+h for h = V/2, ..., 1 (the lanes from h on are left over and never read), so lane 0
+     * ends as the same sum. Unrolled over constant shuffles so that it compiles to a few shuffles and adds.
+     */
+    private static float fold(FloatVector a) {
+        if (V >= 64) {
+            a = a.add(a.rearrange(FOLD_32));
+        }
+        if (V >= 32) {
+            a = a.add(a.rearrange(FOLD_16));
+        }
+        if (V >= 16) {
+            a = a.add(a.rearrange(FOLD_8));
+        }
+        if (V >= 8) {
+            a = a.add(a.rearrange(FOLD_4));
+        }
+        if (V >= 4) {
+            a = a.add(a.rearrange(FOLD_2));
+        }
+        if (V >= 2) {
+            a = a.add(a.rearrange(FOLD_1));
+        }
+        return a.lane(0);
+    }
+
     /** Rows [r, r + count) of w as floats into {@code out[0 .. count·cols)}. */
     private static void decodeRows(RowMatrix w, int r, int count, float[] out) {
         int cols = w.cols();
@@ -305,7 +366,24 @@ final class VectorMatrixSupport implements MatrixSupport {
         switch (w.dtype()) {
             case F32 -> MemorySegment.copy(w.data(), Codecs.F32, w.offset(r, 0), out, 0, n);
             case BF16 -> VectorCodecSupport.INSTANCE.decodeBf16(w.data(), (long) r * cols, out, 0, n);
-            default -> VectorCodecSupport.INSTANCE.decodeF16(w.data(), (long) r * cols, out, 0, n);
+            default -> decodeF16(w.data(), (long) r * cols, out, 0, n, new short[Math.min(n, F16_CHUNK)]);
+        }
+    }
+
+    /**
+     * F16 elements [from, from + count) of {@code m} as floats, through {@code halves} a chunk at a time:
+     * {@link Float#float16ToFloat} in a plain loop, which the JIT turns into the CPU's half-to-float vector
+     * conversion (F16C, AVX-512 FP16), several times faster than widening with integer lane operations.
+     * Exact like every F16 decode (NaN payloads aside).
+     */
+    private static void decodeF16(MemorySegment m, long from, float[] dst, int dstOff, int count, short[] halves) {
+        for (int done = 0; done < count; ) {
+            int len = Math.min(halves.length, count - done);
+            MemorySegment.copy(m, Codecs.I16, (from + done) * 2, halves, 0, len);
+            for (int i = 0; i < len; i++) {
+                dst[dstOff + done + i] = Float.float16ToFloat(halves[i]);
+            }
+            done += len;
         }
     }
 
@@ -344,7 +422,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         c13.intoArray(lanes, 7 * V);
     }
 
-    /** Lanes of rows 0..3 of {@code rows} against tokens t .. t+3, token-major: lanes[(4·(token−t) + row)·V ..]. */
+    /** As {@link #block4x2}, for tokens t .. t+3. */
     private static void block4x4(float[] rows, int cols, float[] x, int t, float[] lanes) {
         int w1 = cols;
         int w2 = 2 * cols;

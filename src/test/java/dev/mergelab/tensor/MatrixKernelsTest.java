@@ -94,8 +94,20 @@ class MatrixKernelsTest {
         Random r = new Random(5);
         try (Arena arena = Arena.ofConfined()) {
             for (DType type : TYPES) {
+                // rows without a tail (folded in registers) over several token tiles
+                RowMatrix even = matrix(arena, r, type, 9, 1024);
+                int many = 2 * VectorMatrixSupport.tokenTile(1024) + 5;
+                float[] xe = vector(r, many * 1024);
+                float[] ye = new float[many * 9];
+                float[] ys = new float[many * 9];
+                VEC.matmul(even, xe, many, ye, 9, 0, 9);
+                REF.matmul(even, xe, many, ys, 9, 0, 9);
+                assertBits(ys, ye, type + " matmul without a tail");
+                float[] one = new float[9];
+                VEC.matvec(even, xe, (many - 1) * 1024, one, 0, 0, 9);
+                assertBits(Arrays.copyOfRange(ys, (many - 1) * 9, many * 9), one, type + " matvec = matmul's last token");
                 RowMatrix w = matrix(arena, r, type, 11, 1100);
-                int tokens = 2 * VectorMatrixSupport.TOKEN_TILE + 3;
+                int tokens = 2 * VectorMatrixSupport.tokenTile(1100) + 3;
                 float[] x = vector(r, tokens * 1100);
                 float[] yv = new float[tokens * 11];
                 float[] yr = new float[tokens * 11];

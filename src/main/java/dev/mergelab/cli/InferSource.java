@@ -1,0 +1,74 @@
+package dev.mergelab.cli;
+
+import dev.mergelab.engine.Executor;
+import dev.mergelab.engine.MergeSession;
+import dev.mergelab.engine.VirtualChild;
+import dev.mergelab.model.ModelSource;
+import dev.mergelab.model.WeightSource;
+import dev.mergelab.recipe.Recipe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * The MODEL argument of the forward-pass commands ({@code logits}, {@code bench infer}): a model ref (folder,
+ * hub id, {@code BASE+ADAPTER}) opened as a {@link ModelSource}, or a recipe file ({@code .yml}/{@code .yaml})
+ * read as its virtual child, merged in memory tensor by tensor, never written. Closing closes what was opened.
+ */
+final class InferSource implements AutoCloseable {
+
+    private final WeightSource weights;
+    private final AutoCloseable[] opened;
+
+    private InferSource(WeightSource weights, AutoCloseable... opened) {
+        this.weights = weights;
+        this.opened = opened;
+    }
+
+    /** {@code threads} merge a recipe's tensors; {@code seed} drives its random methods. */
+    static InferSource open(String model, int threads, long seed, Consumer<String> warnings) {
+        if (isRecipe(model)) {
+            Recipe recipe = Recipe.parse(Path.of(model));
+            MergeSession session = MergeSession.open(recipe, Models.opener(warnings), warnings);
+            try {
+                // the forward pass keeps every tensor it reads: the child need keep none besides
+                VirtualChild child = session.virtualChild(seed, new Executor.Options(threads, Sizes.heapBudget(null)), 0, warnings);
+                return new InferSource(child.weights(), child, session);
+            } catch (RuntimeException | Error e) {
+                session.close();
+                throw e;
+            }
+        }
+        ModelSource source = Models.opener(warnings).open(model);
+        return new InferSource(source, source);
+    }
+
+    static boolean isRecipe(String model) {
+        String lower = model.toLowerCase(java.util.Locale.ROOT);
+        return (lower.endsWith(".yml") || lower.endsWith(".yaml")) && Files.isRegularFile(Path.of(model));
+    }
+
+    WeightSource weights() {
+        return weights;
+    }
+
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        for (AutoCloseable c : opened) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                RuntimeException r = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+                if (failure == null) {
+                    failure = r;
+                } else {
+                    failure.addSuppressed(r);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.mergelab.infer;
+
+import dev.mergelab.model.TensorRef;
+import dev.mergelab.tensor.MatrixKernels;
+import dev.mergelab.tensor.ParallelRows;
+import dev.mergelab.tensor.RowMatrix;
+
+/**
+ * The {@link MatMul} of the forward pass: {@link MatrixKernels#matvec} for one token, {@link MatrixKernels#matmul}
+ * for a batch, reading F32/F16/BF16 weights in place from the mapped file (never copied to float32), the output
+ * rows split across {@link Workers} by {@link ParallelRows}. The kernels give every output the same bits whatever
+ * its row range and whichever of the two is used, so logits depend neither on the thread count nor on whether a
+ * token came in a prefill or alone.
+ *
+ * <p>A weight whose stored bytes are not its value (a LoRA-patched {@code BASE+ADAPTER} ref, a non-verbatim
+ * layout) is read a block of rows at a time through {@link TensorRef#rowReader} (which applies the patch) and
+ * each row dotted with {@link MatrixKernels#dot}, the same summation order as the kernels.
+ */
+public final class KernelMatMul implements MatMul {
+
+    /** Rows decoded at once on the patched path (per task): a few hundred KiB at most. */
+    private static final int DECODE_BLOCK = 16;
+
+    private final Workers workers;
+
+    public KernelMatMul(Workers workers) {
+        this.workers = workers;
+    }
+
+    @Override
+    public void multiply(TensorRef weight, float[] x, int tokens, float[] y) {
+        long[] shape = weight.shape();
+        int out = Math.toIntExact(shape[0]);
+        int in = Math.toIntExact(shape[1]);
+        if (!weight.isVerbatim()) {
+            decodingMultiply(weight, out, in, x, tokens, y);
+            return;
+        }
+        RowMatrix w = new RowMatrix(weight.data(), weight.dtype(), out, in);
+        if (tokens == 1) {
+            workers.rows(out, (from, to) -> MatrixKernels.matvec(w, x, 0, y, from, from, to));
+        } else {
+            workers.rows(out, (from, to) -> MatrixKernels.matmul(w, x, tokens, y, out, from, to));
+        }
+    }
+
+    private void decodingMultiply(TensorRef weight, int out, int in, float[] x, int tokens, float[] y) {
+        workers.rows(out, (from, to) -> {
+            TensorRef.RowReader reader = weight.rowReader();
+            float[] rows = new float[Math.multiplyExact(DECODE_BLOCK, in)];
+            for (int r = from; r < to; r += DECODE_BLOCK) {
+                int count = Math.min(DECODE_BLOCK, to - r);
+                reader.read(r, count, rows, 0);
+                for (int j = 0; j < count; j++) {
+                    for (int t = 0; t < tokens; t++) {
+                        y[t * out + r + j] = MatrixKernels.dot(rows, j * in, x, t * in, in);
+                    }
+                }
+            }
+        });
+    }
+}
