@@ -18,7 +18,7 @@ public final class Workers implements AutoCloseable {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1");
         }
-        this.pool = new ForkJoinPool(threads);
+        this.pool = dev.mergelab.Workers.forkJoin(threads, "forward");
     }
 
     /** All cores. */
