@@ -1,11 +1,11 @@
 package dev.mergelab.cli;
 
+import static dev.mergelab.cli.InProcessCli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.mergelab.cli.InProcessCli.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -19,15 +19,6 @@ class DemoCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run cli(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-        return new Run(code, o.toString(), e.toString());
-    }
 
     @Test
     void withoutOutTheTemporaryFolderIsRemoved() {

@@ -1,17 +1,17 @@
 package dev.mergelab.cli;
 
+import static dev.mergelab.cli.InProcessCli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mergelab.cli.InProcessCli.Run;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.synth.FamilyGenerator;
 import dev.mergelab.synth.FamilySpec;
 import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.DType;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,15 +28,6 @@ class EndToEndTest {
     static Path tmp;
     static Path fam;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run cli(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-        return new Run(code, o.toString(), e.toString());
-    }
 
     @BeforeAll
     static void family() throws Exception {

@@ -1,5 +1,6 @@
 package dev.mergelab.cli;
 
+import static dev.mergelab.cli.InProcessCli.cli;
 import static dev.mergelab.cli.Reference.Want;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.mergelab.cli.InProcessCli.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mergelab.cli.ExampleFamilies.Family;
@@ -21,8 +23,6 @@ import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.DType;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -421,15 +421,6 @@ class MergekitExamplesTest {
 
     // ---------------------------------------------------------------- running and checking
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run cli(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-        return new Run(code, o.toString(), e.toString());
-    }
 
     static String recipeText(String file, Family f) throws IOException {
         try (InputStream in = MergekitExamplesTest.class.getResourceAsStream("/mergekit-examples/" + file)) {

@@ -1,16 +1,16 @@
 package dev.mergelab.cli;
 
+import static dev.mergelab.cli.InProcessCli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mergelab.cli.InProcessCli.Run;
 import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.ShardIndex;
 import dev.mergelab.format.TensorInfo;
 import dev.mergelab.synth.FamilyGenerator;
 import dev.mergelab.synth.FamilySpec;
 import dev.mergelab.tensor.DType;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -32,15 +32,6 @@ class VerifyAnyModelTest {
     static Path tmp;
     static Path fam;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run cli(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-        return new Run(code, o.toString(), e.toString());
-    }
 
     @BeforeAll
     static void family() throws Exception {
