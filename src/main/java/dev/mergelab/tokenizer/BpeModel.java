@@ -11,13 +11,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code fuse_unk}), then the pair with the lowest merge rank (leftmost on ties) is merged until none is left.
  * Results are cached per piece, since real text repeats its words.
  */
-final class BpeModel implements Model {
+final class BpeModel extends VocabModel {
 
     private static final int CACHE_LIMIT = 100_000;
     /** Longer pieces (whole sentences, for tokenizers without a pre-tokenizer) rarely repeat: not cached. */
     private static final int CACHE_MAX_PIECE = 256;
 
-    private final Vocab vocab;
     /** (left id, right id) -> index into ranks/newIds. */
     private final LongIntMap pairs;
     private final int[] ranks;
@@ -33,7 +32,7 @@ final class BpeModel implements Model {
 
     private BpeModel(Vocab vocab, List<String[]> merges, List<JsonField> mergeFields, String unkToken, String prefix, String suffix,
             boolean fuseUnk, boolean byteFallback, boolean ignoreMerges) {
-        this.vocab = vocab;
+        super(vocab);
         this.unkToken = unkToken;
         this.prefix = prefix;
         this.suffix = suffix;
@@ -235,21 +234,6 @@ final class BpeModel implements Model {
             out.add(sym[i]);
         }
         return out.toArray();
-    }
-
-    @Override
-    public int tokenToId(String token) {
-        return vocab.id(token);
-    }
-
-    @Override
-    public String idToToken(int id) {
-        return vocab.token(id);
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocab.size();
     }
 
     /** A binary min-heap of (rank, position) with the merged id carried along. */

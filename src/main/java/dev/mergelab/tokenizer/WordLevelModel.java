@@ -3,13 +3,12 @@ package dev.mergelab.tokenizer;
 import dev.mergelab.MergeLabException;
 
 /** WordLevel: each piece is one vocabulary entry, or the unknown token. */
-final class WordLevelModel implements Model {
+final class WordLevelModel extends VocabModel {
 
-    private final Vocab vocab;
     private final String unkToken;
 
     private WordLevelModel(Vocab vocab, String unkToken) {
-        this.vocab = vocab;
+        super(vocab);
         this.unkToken = unkToken;
     }
 
@@ -28,20 +27,5 @@ final class WordLevelModel implements Model {
             }
         }
         out.add(id);
-    }
-
-    @Override
-    public int tokenToId(String token) {
-        return vocab.id(token);
-    }
-
-    @Override
-    public String idToToken(int id) {
-        return vocab.token(id);
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocab.size();
     }
 }

@@ -6,15 +6,14 @@ import dev.mergelab.MergeLabException;
  * WordPiece: greedy longest-prefix matching, later parts looked up with the continuing-subword prefix; a
  * piece with an unmatchable rest, or longer than {@code max_input_chars_per_word}, becomes the unknown token.
  */
-final class WordPieceModel implements Model {
+final class WordPieceModel extends VocabModel {
 
-    private final Vocab vocab;
     private final String unkToken;
     private final String prefix;
     private final int maxChars;
 
     private WordPieceModel(Vocab vocab, String unkToken, String prefix, int maxChars) {
-        this.vocab = vocab;
+        super(vocab);
         this.unkToken = unkToken;
         this.prefix = prefix;
         this.maxChars = maxChars;
@@ -65,20 +64,5 @@ final class WordPieceModel implements Model {
                     "check the tokenizer file");
         }
         return id;
-    }
-
-    @Override
-    public int tokenToId(String token) {
-        return vocab.id(token);
-    }
-
-    @Override
-    public String idToToken(int id) {
-        return vocab.token(id);
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocab.size();
     }
 }
