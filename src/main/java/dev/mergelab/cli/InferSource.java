@@ -13,7 +13,10 @@ import java.util.function.Consumer;
 /**
  * The MODEL argument of the forward-pass commands ({@code logits}, {@code bench infer}): a model ref (folder,
  * hub id, {@code BASE+ADAPTER}) opened as a {@link ModelSource}, or a recipe file ({@code .yml}/{@code .yaml})
- * read as its virtual child, merged in memory tensor by tensor, never written. Closing closes what was opened.
+ * read as its virtual child, merged in memory tensor by tensor, never written as a model. The forward pass keeps
+ * every tensor it reads, so a child of more than a quarter of the heap is spilled: each merged tensor goes to an
+ * unlinked scratch file in {@code MERGELAB_TMP} (default: the system temp directory) and is read back mapped,
+ * and the heap holds one tensor at a time. Closing closes what was opened.
  */
 final class InferSource implements AutoCloseable {
 
@@ -27,12 +30,20 @@ final class InferSource implements AutoCloseable {
 
     /** {@code threads} merge a recipe's tensors; {@code seed} drives its random methods. */
     static InferSource open(String model, int threads, long seed, Consumer<String> warnings) {
+        return open(model, threads, seed, warnings, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    /** As {@link #open(String, int, long, Consumer)}, spilling a recipe's child larger than {@code heapShare} bytes. */
+    static InferSource open(String model, int threads, long seed, Consumer<String> warnings, long heapShare) {
         if (isRecipe(model)) {
             Recipe recipe = Recipe.parse(Path.of(model));
             MergeSession session = MergeSession.open(recipe, Models.opener(warnings), warnings);
             try {
                 // the forward pass keeps every tensor it reads: the child need keep none besides
                 VirtualChild child = session.virtualChild(seed, new Executor.Options(threads, Sizes.heapBudget(null)), 0, warnings);
+                if (child.totalBytes() > heapShare) {
+                    child.spillTo(scratchDir());
+                }
                 return new InferSource(child.weights(), child, session);
             } catch (RuntimeException | Error e) {
                 session.close();
@@ -41,6 +52,12 @@ final class InferSource implements AutoCloseable {
         }
         ModelSource source = Models.opener(warnings).open(model);
         return new InferSource(source, source);
+    }
+
+    /** Where a spilled child's scratch file goes: {@code MERGELAB_TMP}, else the system temp directory. */
+    static Path scratchDir() {
+        String dir = System.getenv("MERGELAB_TMP");
+        return Path.of(dir != null && !dir.isBlank() ? dir : System.getProperty("java.io.tmpdir"));
     }
 
     static boolean isRecipe(String model) {

@@ -23,7 +23,9 @@ import java.util.function.Consumer;
  *
  * <p>As a {@link WeightSource} ({@link #weights()}, what the forward pass reads) its config is the one the output folder would
  * get and each tensor a {@link TensorRef} over the merged bytes; a reader that keeps those refs keeps the
- * tensors alive whatever the cache budget.
+ * tensors alive whatever the cache budget. A reader that keeps every tensor of a model larger than the heap
+ * calls {@link #spillTo} first: each tensor is then merged once, written to an unlinked scratch file and
+ * mapped back, so the heap holds one tensor at a time and the page cache the rest.
  */
 public final class VirtualChild implements AutoCloseable {
 
@@ -38,6 +40,9 @@ public final class VirtualChild implements AutoCloseable {
     private final LinkedHashMap<String, MemorySink.Tensor> cache = new LinkedHashMap<>(16, 0.75f, true);
     private long cachedBytes;
     private long merges;
+    /** Null until {@link #spillTo}: then every tensor {@link #weights()} hands out lives in this file. */
+    private SpillFile spill;
+    private final Map<String, SegmentTensorFile> spilled = new LinkedHashMap<>();
 
     VirtualChild(MergePlan plan, TensorCompute compute, Executor.Options opts, long cacheBytes, Consumer<String> warnings) {
         for (TensorJob j : plan.jobs()) {
@@ -88,6 +93,40 @@ public final class VirtualChild implements AutoCloseable {
         return t;
     }
 
+    /** Bytes of every output tensor: what a reader keeping them all holds (heap, or scratch file once spilled). */
+    public long totalBytes() {
+        long total = 0;
+        for (TensorJob j : jobs.values()) {
+            total += j.outBytes();
+        }
+        return total;
+    }
+
+    /**
+     * From now on {@link #weights()} hands out tensors mapped from a scratch file in {@code dir} (checked for
+     * {@link #totalBytes()} of free space now) instead of heap arrays; the file goes when the child closes.
+     */
+    public synchronized void spillTo(Path dir) {
+        if (spill != null) {
+            throw new IllegalStateException("already spilling to " + dir);
+        }
+        spill = SpillFile.create(dir, totalBytes());
+    }
+
+    /** The ref of tensor {@code name}: merged now (or cached) on the heap, or mapped from the spill file. */
+    private synchronized SegmentTensorFile file(String name) {
+        if (spill == null) {
+            return SegmentTensorFile.onHeap(Path.of(name), tensor(name));
+        }
+        SegmentTensorFile f = spilled.get(name);
+        if (f == null) {
+            MemorySink.Tensor t = tensor(name);
+            f = new SegmentTensorFile(Path.of(name), t, spill.append(t.bytes()));
+            spilled.put(name, f);
+        }
+        return f;
+    }
+
     /** Rows {@code [row, row + rows)} of tensor {@code name} as float32 into {@code dst}. */
     public void rows(String name, long row, int rows, float[] dst) {
         tensor(name).rows(row, rows, dst);
@@ -112,13 +151,13 @@ public final class VirtualChild implements AutoCloseable {
                 return c;
             }
 
-            /** Merged (or cached) now, as a ref over its bytes; null when the merge has no such tensor. */
+            /** Merged (or cached, or spilled) now, as a ref over its bytes; null when the merge has no such tensor. */
             @Override
             public TensorRef tensor(String name) {
                 if (!jobs.containsKey(name)) {
                     return null;
                 }
-                HeapTensorFile file = new HeapTensorFile(Path.of(name), VirtualChild.this.tensor(name));
+                SegmentTensorFile file = file(name);
                 return new TensorRef(file, file.info());
             }
         };
@@ -134,11 +173,15 @@ public final class VirtualChild implements AutoCloseable {
         return merges;
     }
 
-    /** Stops the helper threads; the session's parents stay open. */
+    /** Stops the helper threads and releases the spill file (its tensors must not be read after); the session's parents stay open. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (helpers != null) {
             helpers.shutdownNow();
+        }
+        if (spill != null) {
+            spilled.clear();
+            spill.close();
         }
     }
 }

@@ -44,6 +44,15 @@ class LogitsOfDerivedModelsTest {
         float[][] parent = logits(dir, FIXTURES.resolve("llama").toString(), "parent");
         assertTrue(Arrays.deepEquals(written, virtual), "the recipe's logits differ from the written merge's");
         assertFalse(Arrays.deepEquals(parent, virtual), "the merge changed nothing: the test proves nothing");
+
+        // a child larger than its heap share is spilled to a scratch file and read back mapped: same logits
+        int[] ids = new com.fasterxml.jackson.databind.ObjectMapper().readValue(IDS.toFile(), int[][].class)[0];
+        try (InferSource spilled = InferSource.open(recipe.toString(), 2, 0, w -> { }, 0);
+                dev.mergelab.infer.Workers workers = new dev.mergelab.infer.Workers(2)) {
+            dev.mergelab.infer.TransformerModel model = dev.mergelab.infer.TransformerModel.load(spilled.weights(), workers);
+            float[] fromFile = model.newSession().forward(ids);
+            assertTrue(Arrays.equals(written[0], fromFile), "the spilled child's logits differ from the written merge's");
+        }
     }
 
     @Test

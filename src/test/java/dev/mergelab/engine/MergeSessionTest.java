@@ -209,6 +209,42 @@ class MergeSessionTest {
     }
 
     @Test
+    void aSpilledChildHandsOutMappedTensorsEqualToTheHeapOnesAndLeavesNoFile() throws Exception {
+        Path scratch = tmp.resolve("scratch");
+        try (MergeSession session = open("ties");
+                VirtualChild heap = session.virtualChild(5, new Executor.Options(2, 64L << 20), 0, w -> { });
+                VirtualChild spilled = session.virtualChild(5, new Executor.Options(2, 64L << 20), 0, w -> { })) {
+            spilled.spillTo(scratch);
+            try (var files = java.nio.file.Files.list(scratch)) {
+                assertEquals(0, files.count(), "the scratch file is unlinked as soon as it is open");
+            }
+            var viaHeap = heap.weights();
+            var viaFile = spilled.weights();
+            for (TensorJob j : session.plan().jobs()) {
+                TensorRef h = viaHeap.tensor(j.outputName());
+                TensorRef f = viaFile.tensor(j.outputName());
+                assertTrue(f.data().isMapped(), j.outputName() + " is read from the file");
+                assertArrayEquals(h.data().toArray(ValueLayout.JAVA_BYTE), f.data().toArray(ValueLayout.JAVA_BYTE), j.outputName());
+                assertArrayEquals(h.shape(), f.shape(), j.outputName());
+                assertSame(f.file(), viaFile.tensor(j.outputName()).file(), "asked twice, merged once");
+            }
+            assertEquals(session.plan().jobs().size(), spilled.merges());
+            assertTrue(spilled.totalBytes() > 0);
+            assertThrows(IllegalStateException.class, () -> spilled.spillTo(scratch));
+        }
+    }
+
+    @Test
+    void aScratchDirectoryWithoutTheSpaceIsOneLineBeforeAnyMerge() {
+        try (MergeSession session = open("linear");
+                VirtualChild child = session.virtualChild(5, new Executor.Options(1, 64L << 20), 0, w -> { })) {
+            var e = assertThrows(dev.mergelab.MergeLabException.class, () -> SpillFile.create(tmp, Long.MAX_VALUE));
+            assertTrue(e.getMessage().contains("scratch space in " + tmp), e.getMessage());
+            assertEquals(0, child.merges());
+        }
+    }
+
+    @Test
     void closingTheSessionClosesTheParentsOnceAndAFailedPlanClosesWhatItOpened() {
         List<ModelSource> opened = new ArrayList<>();
         Recipe bad = Recipe.parse("""

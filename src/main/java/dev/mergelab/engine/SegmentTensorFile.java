@@ -9,20 +9,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One merged tensor held on the heap ({@link MemorySink.Tensor}) seen as a {@link WeightFile}, so that a
- * {@link VirtualChild}'s tensors are {@link dev.mergelab.model.TensorRef}s like those of a model on disk: its
- * bytes are the output dtype's encoding, exactly what the written file would hold (verbatim).
+ * One merged tensor, on the heap ({@link MemorySink.Tensor}) or mapped from a {@link SpillFile}, seen as a
+ * {@link WeightFile}, so that a {@link VirtualChild}'s tensors are {@link dev.mergelab.model.TensorRef}s like
+ * those of a model on disk: its bytes are the output dtype's encoding, exactly what the written file would
+ * hold (verbatim).
  */
-final class HeapTensorFile implements WeightFile {
+final class SegmentTensorFile implements WeightFile {
 
     private final Path path;
     private final TensorInfo info;
     private final MemorySegment bytes;
 
-    HeapTensorFile(Path path, MemorySink.Tensor t) {
+    /** {@code bytes} holds {@code t}'s encoding: its heap array, or a mapped copy of it. */
+    SegmentTensorFile(Path path, MemorySink.Tensor t, MemorySegment bytes) {
+        if (bytes.byteSize() != t.bytes().length) {
+            throw new IllegalArgumentException(t.name() + ": " + bytes.byteSize() + " bytes for a " + t.bytes().length + "-byte tensor");
+        }
         this.path = path;
         this.info = new TensorInfo(t.name(), t.dtype(), t.shape(), 0, t.bytes().length);
-        this.bytes = MemorySegment.ofArray(t.bytes());
+        this.bytes = bytes;
+    }
+
+    static SegmentTensorFile onHeap(Path path, MemorySink.Tensor t) {
+        return new SegmentTensorFile(path, t, MemorySegment.ofArray(t.bytes()));
     }
 
     TensorInfo info() {
@@ -73,7 +82,7 @@ final class HeapTensorFile implements WeightFile {
         Codecs.decode(t.dtype(), bytes, firstRow * t.rowLength(), dst, dstOffset, count);
     }
 
-    /** Heap bytes cannot change underneath: nothing to report. */
+    /** Heap bytes cannot change underneath, nor can a spill file nobody else can open (it is unlinked). */
     @Override
     public void checkUnchanged(Throwable fault) {
     }
