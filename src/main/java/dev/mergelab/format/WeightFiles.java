@@ -1,6 +1,7 @@
 package dev.mergelab.format;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.format.pickle.TorchCheckpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -89,7 +90,8 @@ public final class WeightFiles {
         Format format = readableFormat(file);
         return switch (format) {
             case SAFETENSORS -> SafetensorsFile.open(file);
-            case GGUF, PYTORCH -> throw notYet(file, format);
+            case PYTORCH -> TorchCheckpoint.open(file); // a restricted unpickler: see format.pickle
+            case GGUF -> throw notYet(file, format);
         };
     }
 
@@ -107,7 +109,7 @@ public final class WeightFiles {
             throw MergeLabException.input(Untrusted.path(file) + ": not a weight file MergeLab reads (.safetensors)",
                     "give a Hugging Face model folder or a .safetensors file");
         }
-        if (format != Format.SAFETENSORS) {
+        if (format == Format.GGUF) {
             throw notYet(file, format);
         }
         return format;
