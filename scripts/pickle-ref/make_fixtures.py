@@ -196,14 +196,21 @@ class Reduce:
         return self.fn, self.args
 
 
+def entry(name, compress=zipfile.ZIP_STORED):
+    """A zip entry with a fixed date, so rerunning this script rewrites the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    info.compress_type = compress
+    return info
+
+
 def in_zip(name, pkl, extra=None):
     """A torch.save-shaped zip whose data.pkl is pkl (stored, like torch writes it)."""
     path = os.path.join(BAD, name)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", pkl)
-        z.writestr("archive/version", "3\n")
+        z.writestr(entry("archive/data.pkl"), pkl)
+        z.writestr(entry("archive/version"), "3\n")
         for k, v in (extra or {}).items():
-            z.writestr(k, v)
+            z.writestr(entry(k), v)
     return path
 
 
@@ -241,15 +248,19 @@ def malicious():
     live(c, in_zip(c + ".bin", pickle.dumps(Reduce(os.system, touch(c)), protocol=2)), forbidden="posix.system")
     # 2-3. builtins.eval / builtins.exec.
     c = "builtins-eval"
-    live(c, in_zip(c + ".bin", pickle.dumps(Reduce(eval, f"__import__('os').system('{touch(c)}')"), protocol=2)),
+    live(c, in_zip(c + ".bin", pickle.dumps(Reduce(eval, f"__import__('os').system('{touch(c)}')"), protocol=2, fix_imports=False)),
          forbidden="builtins.eval")
     c = "builtins-exec"
-    live(c, in_zip(c + ".bin", pickle.dumps(Reduce(exec, f"import os; os.system('{touch(c)}')"), protocol=2)),
+    live(c, in_zip(c + ".bin", pickle.dumps(Reduce(exec, f"import os; os.system('{touch(c)}')"), protocol=2, fix_imports=False)),
          forbidden="builtins.exec")
+    # Protocol 2 writes Python 2's module names by default (fix_imports): __builtin__.eval, loaded as builtins.eval.
+    c = "py2-builtin-eval"
+    live(c, in_zip(c + ".bin", pickle.dumps(Reduce(eval, f"__import__('os').system('{touch(c)}')"), protocol=2)),
+         forbidden="__builtin__.eval")
     # 4. subprocess.Popen.
     import subprocess
     c = "subprocess-popen"
-    live(c, in_zip(c + ".bin", pickle.dumps(Reduce(subprocess.Popen, ["touch", marker(c)]), protocol=2)),
+    live(c, in_zip(c + ".bin", pickle.dumps(Reduce(subprocess.Popen, ["touch", marker(c)]), protocol=2, fix_imports=False)),
          forbidden="subprocess.Popen")
     # 5. posix.system through STACK_GLOBAL (protocol 4), hand-written.
     c = "stack-global-posix-system"
@@ -315,10 +326,11 @@ def malicious():
     live(c, in_zip(c + ".bin", b"\x80\x02X" + struct.pack("<I", 0xFFFFFFFF) + b"abc."), runs=False, forbidden="bytes")
     c = "huge-binunicode8"
     live(c, in_zip(c + ".bin", b"\x80\x04\x8d" + struct.pack("<Q", 2 ** 62) + b"abc."), runs=False, forbidden="bytes")
-    # 17. A tensor claiming 2^40 x 2^40 elements of a 2-element storage; a storage claiming 2^60 elements.
+    # 17. A tensor claiming 2^20 x 2^20 elements of a 2-element storage; a storage claiming 2^60 elements.
     real = real_tensor_pickle()
     c = "huge-tensor-view"
-    live(c, in_zip(c + ".bin", real.replace(b"K\x02\x85", b"\x8a\x06\x00\x00\x00\x00\x00\x01\x8a\x06\x00\x00\x00\x00\x00\x01\x86", 1),
+    big = b"\x8a\x04\x00\x00\x10\x00"  # LONG1 2^20
+    live(c, in_zip(c + ".bin", real.replace(b"K\x02\x85q\x08K\x01\x85", big + big + b"\x86q\x08" + big + b"K\x01\x86", 1),
                    {"archive/data/0": b"\x00" * 8}), runs=False, forbidden="storage")
     c = "huge-storage"
     live(c, in_zip(c + ".bin", real.replace(b"X\x03\x00\x00\x00cpuq\x06K\x02", b"X\x03\x00\x00\x00cpuq\x06\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x10", 1),
@@ -336,8 +348,8 @@ def malicious():
     c = "compressed-entry"
     path = os.path.join(BAD, c + ".bin")
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("archive/data.pkl", real, compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr("archive/data/0", b"\x00" * 8)
+        z.writestr(entry("archive/data.pkl", zipfile.ZIP_DEFLATED), real)
+        z.writestr(entry("archive/data/0"), b"\x00" * 8)
     live(c, path, runs=False, forbidden="compressed")
     # 20. Legacy format: the exploit in the magic-number pickle, and in the main pickle.
     c = "legacy-magic"
