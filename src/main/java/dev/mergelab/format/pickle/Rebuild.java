@@ -14,6 +14,12 @@ import java.util.List;
  */
 final class Rebuild {
 
+    /**
+     * A broadcast view (stride 0, as {@code expand} makes) addresses storage elements many times; beyond this many on
+     * average it is refused, so a tiny file cannot declare a tensor whose conversion writes terabytes.
+     */
+    static final long MAX_REPEATS = 4096;
+
     private Rebuild() {
     }
 
@@ -105,7 +111,7 @@ final class Rebuild {
 
     /**
      * Every element the view addresses lies inside the storage slice: with no negative strides the farthest is
-     * offset + sum((size_k - 1) * stride_k). Checked with exact arithmetic, so a forged 2^40 x 2^40 view of a
+     * offset + sum((size_k - 1) * stride_k). And the view is not a broadcast far larger than its storage. Checked with exact arithmetic, so a forged 2^40 x 2^40 view of a
      * six-element storage is refused here instead of being read out of bounds later.
      */
     private static void checkInside(StorageSlice s, long offset, long[] size, long[] stride, Global g, PickleMachine m) {
@@ -124,6 +130,10 @@ final class Rebuild {
             }
             for (int k = 0; k < size.length; k++) {
                 last = Math.addExact(last, Math.multiplyExact(size[k] - 1, stride[k]));
+            }
+            if (numel / MAX_REPEATS > Math.max(1, s.numel())) {
+                throw m.refuse(g.name() + " at byte " + m.opOffset() + ": a tensor of " + numel + " elements over a storage of " + s.numel()
+                        + " repeats each element more than " + MAX_REPEATS + " times (a forged broadcast)");
             }
             if (last >= s.numel()) {
                 throw m.refuse(g.name() + " at byte " + m.opOffset() + ": a tensor of size " + java.util.Arrays.toString(size) + ", stride "
