@@ -131,7 +131,7 @@ final class Rebuild {
             for (int k = 0; k < size.length; k++) {
                 last = Math.addExact(last, Math.multiplyExact(size[k] - 1, stride[k]));
             }
-            if (numel / MAX_REPEATS > Math.max(1, s.numel())) {
+            if (numel / Math.max(1, s.numel()) > MAX_REPEATS) {
                 throw m.refuse(g.name() + " at byte " + m.opOffset() + ": a tensor of " + numel + " elements over a storage of " + s.numel()
                         + " repeats each element more than " + MAX_REPEATS + " times (a forged broadcast)");
             }

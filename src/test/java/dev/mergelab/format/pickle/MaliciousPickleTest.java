@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.format.WeightFiles;
+import dev.mergelab.fuzz.FuzzProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,6 +53,8 @@ class MaliciousPickleTest {
         if (c.marker() != null) {
             Files.deleteIfExists(Path.of(c.marker()));
         }
+        // Within the fuzzers' bounds: under 10 s, allocating at most 64 MB + 64 x the file's size.
+        assertFalse(FuzzProperty.acceptedOrInputError(c.name(), Files.size(file), () -> WeightFiles.open(file).close()));
         MergeLabException e = assertThrows(MergeLabException.class, () -> WeightFiles.open(file).close());
         assertEquals(MergeLabException.Kind.INPUT, e.kind());
         String line = e.oneLine();
