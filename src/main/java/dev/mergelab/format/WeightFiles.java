@@ -10,9 +10,10 @@ import java.util.Locale;
 
 /**
  * The one place that decides which {@link WeightFile} implementation reads a path, by its file name, or
- * for a name that says nothing by its first bytes: safetensors today. GGUF and PyTorch files are recognised
- * so that pointing MergeLab at one gives a clear one-line error rather than a confusing "malformed
- * header"; their readers come next. (Safetensors has no magic number, so only its name identifies it.)
+ * for a name that says nothing by its first bytes: safetensors, and PyTorch checkpoints through the restricted
+ * unpickler of {@code format.pickle}. GGUF files are recognised so that pointing MergeLab at one gives a clear
+ * one-line error rather than a confusing "malformed header"; its reader comes next. (Safetensors has no magic
+ * number, so only its name identifies it.)
  */
 public final class WeightFiles {
 
@@ -116,10 +117,7 @@ public final class WeightFiles {
     }
 
     private static MergeLabException notYet(Path file, Format format) {
-        String hint = format == Format.PYTORCH
-                ? "convert it to safetensors first (MergeLab never unpickles)"
-                : "convert it to safetensors first";
         return MergeLabException.input(Untrusted.path(file) + ": " + format.label() + " weights are not supported yet; MergeLab reads safetensors",
-                hint);
+                "convert it to safetensors first");
     }
 }

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * What a container yields once its pickle is accepted: the unpickled root (a dict) and, for each storage key,
- * the byte range of its record in the file ({@code [begin, begin + storage bytes)}).
+ * the file offset where its record's bytes start; {@code container} is "zip" or "legacy".
  */
-record Layout(PyDict root, Map<String, Long> storageStart, Map<String, Storages.Declared> storages, String container) {
+record Layout(PyDict root, Map<String, Long> storageStart, String container) {
 }

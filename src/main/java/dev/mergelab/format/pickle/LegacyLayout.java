@@ -108,7 +108,7 @@ final class LegacyLayout {
         if (seen.size() != storages.byKey().size()) {
             throw Storages.refuse(where, "a storage the state dict uses is missing from the storage key list");
         }
-        return new Layout(root, starts, storages.byKey(), "legacy");
+        return new Layout(root, starts, "legacy");
     }
 
     private static BigInteger asBig(Object o) {

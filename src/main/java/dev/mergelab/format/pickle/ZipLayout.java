@@ -76,6 +76,6 @@ final class ZipLayout {
         if (!(r.value() instanceof PyDict root)) {
             throw Storages.refuse(pickleWhere, "the pickle holds a " + PyValues.typeName(r.value()) + ", not a state dict");
         }
-        return new Layout(root, starts, storages.byKey(), "zip");
+        return new Layout(root, starts, "zip");
     }
 }
