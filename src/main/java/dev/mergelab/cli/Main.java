@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
             CommandLine.HelpCommand.class,
             BenchCommand.class,
             CompatCommand.class,
+            ConvertCommand.class,
             DemoCommand.class,
             InspectCommand.class,
             LogitsCommand.class,

@@ -1,6 +1,7 @@
 package dev.mergelab.format;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.format.pickle.TorchCheckpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,9 +10,10 @@ import java.util.Locale;
 
 /**
  * The one place that decides which {@link WeightFile} implementation reads a path, by its file name, or
- * for a name that says nothing by its first bytes: safetensors today. GGUF and PyTorch files are recognised
- * so that pointing MergeLab at one gives a clear one-line error rather than a confusing "malformed
- * header"; their readers come next. (Safetensors has no magic number, so only its name identifies it.)
+ * for a name that says nothing by its first bytes: safetensors, and PyTorch checkpoints through the restricted
+ * unpickler of {@code format.pickle}. GGUF files are recognised so that pointing MergeLab at one gives a clear
+ * one-line error rather than a confusing "malformed header"; its reader comes next. (Safetensors has no magic
+ * number, so only its name identifies it.)
  */
 public final class WeightFiles {
 
@@ -89,7 +91,8 @@ public final class WeightFiles {
         Format format = readableFormat(file);
         return switch (format) {
             case SAFETENSORS -> SafetensorsFile.open(file);
-            case GGUF, PYTORCH -> throw notYet(file, format);
+            case PYTORCH -> TorchCheckpoint.open(file); // a restricted unpickler: see format.pickle
+            case GGUF -> throw notYet(file, format);
         };
     }
 
@@ -107,17 +110,14 @@ public final class WeightFiles {
             throw MergeLabException.input(Untrusted.path(file) + ": not a weight file MergeLab reads (.safetensors)",
                     "give a Hugging Face model folder or a .safetensors file");
         }
-        if (format != Format.SAFETENSORS) {
+        if (format == Format.GGUF) {
             throw notYet(file, format);
         }
         return format;
     }
 
     private static MergeLabException notYet(Path file, Format format) {
-        String hint = format == Format.PYTORCH
-                ? "convert it to safetensors first (MergeLab never unpickles)"
-                : "convert it to safetensors first";
         return MergeLabException.input(Untrusted.path(file) + ": " + format.label() + " weights are not supported yet; MergeLab reads safetensors",
-                hint);
+                "convert it to safetensors first");
     }
 }

@@ -41,12 +41,13 @@ public record ModelFacts(ModelSource source, ModelConfig config, Architecture ar
         return new ModelFacts(m, cfg, arch, tok, layers, params, bytes, dtypes);
     }
 
-    /** Format name for reports: a flat file, one file in a folder, or shards with an index. */
+    /** Format name for reports: a flat file, one file in a folder, or shards with an index; "pytorch" for .bin weights. */
     public String format() {
+        String kind = source.files().stream().anyMatch(f -> f instanceof dev.mergelab.format.pickle.TorchCheckpoint) ? "pytorch" : "safetensors";
         if (source.isSingleFile()) {
-            return "safetensors-file";
+            return kind + "-file";
         }
-        return source.files().size() > 1 ? "safetensors-sharded" : "safetensors";
+        return source.files().size() > 1 ? kind + "-sharded" : kind;
     }
 
     /**

@@ -52,7 +52,7 @@ public final class ModelSource implements AutoCloseable, WeightSource {
         if (!Files.isDirectory(path)) {
             throw MergeLabException.input(path + ": no such model folder or file", "check the path or hub id");
         }
-        Path index = path.resolve(ShardIndex.FILE_NAME);
+        Path index = indexFile(path);
         List<WeightFile> opened = new ArrayList<>();
         try {
             Map<String, TensorRef> map = new LinkedHashMap<>();
@@ -78,6 +78,23 @@ public final class ModelSource implements AutoCloseable, WeightSource {
         }
     }
 
+    /**
+     * The folder's shard index: model.safetensors.index.json, or else, in a folder without safetensors weights,
+     * PyTorch's pytorch_model.bin.index.json (Transformers prefers safetensors the same way). May not exist.
+     */
+    private static Path indexFile(Path folder) {
+        Path index = folder.resolve(ShardIndex.FILE_NAME);
+        Path binIndex = folder.resolve(PYTORCH_INDEX);
+        if (!Files.isRegularFile(index) && Files.isRegularFile(binIndex) && filesMatching(folder, "*.safetensors").isEmpty()) {
+            return binIndex;
+        }
+        return index;
+    }
+
+    /** Transformers' names for PyTorch weights (read by format.pickle, never unpickled by Python). */
+    private static final String PYTORCH_INDEX = "pytorch_model.bin.index.json";
+    private static final String PYTORCH_WEIGHTS = "pytorch_model.bin";
+
     private static void openSharded(Path folder, Path index, List<WeightFile> opened, Map<String, TensorRef> map) {
         ShardIndex idx = ShardIndex.read(index);
         Map<String, WeightFile> byShard = new LinkedHashMap<>();
@@ -101,7 +118,8 @@ public final class ModelSource implements AutoCloseable, WeightSource {
 
     /**
      * The weight files of an unindexed folder: model.safetensors, or else every *.safetensors file, or
-     * else every *.gguf file (for {@link WeightFiles} to name the format it cannot read yet).
+     * else every *.gguf file (for {@link WeightFiles} to name the format it cannot read yet), or else
+     * pytorch_model.bin.
      */
     private static List<Path> weightFiles(Path folder) {
         Path single = folder.resolve("model.safetensors");
@@ -112,11 +130,12 @@ public final class ModelSource implements AutoCloseable, WeightSource {
         if (found.isEmpty()) {
             found = filesMatching(folder, "*.gguf");
         }
+        if (found.isEmpty() && Files.isRegularFile(folder.resolve(PYTORCH_WEIGHTS))) {
+            found = List.of(SafePaths.resolveInside(folder, PYTORCH_WEIGHTS));
+        }
         if (found.isEmpty()) {
-            boolean bin = Files.exists(folder.resolve("pytorch_model.bin")) || Files.exists(folder.resolve("pytorch_model.bin.index.json"));
-            throw MergeLabException.input(folder + ": no .safetensors weights in this folder",
-                    bin ? "only pickle .bin weights found; convert them to safetensors first (MergeLab never unpickles)"
-                        : "point at a Hugging Face model folder or a .safetensors file");
+            throw MergeLabException.input(folder + ": no .safetensors or pytorch_model.bin weights in this folder",
+                    "point at a Hugging Face model folder or a .safetensors file");
         }
         return found;
     }

@@ -35,11 +35,13 @@ class ModelSourceFormatsTest {
     }
 
     @Test
-    void aPytorchFolderKeepsItsHintAndOtherFilesAreNotWeights() throws Exception {
+    void aPytorchFolderIsReadByTheRestrictedUnpicklerAndOtherFilesAreNotWeights() throws Exception {
         Path folder = Files.createDirectory(tmp.resolve("bin"));
         Files.write(folder.resolve("pytorch_model.bin"), new byte[] {'P', 'K', 3, 4});
-        assertTrue(refused(folder).contains("no .safetensors weights in this folder (only pickle .bin weights found"), refused(folder));
-        assertTrue(refused(folder.resolve("pytorch_model.bin")).contains("PyTorch pickle (.bin/.pt/.pth) weights are not supported yet"));
+        assertTrue(refused(folder).contains("pytorch_model.bin: not a readable torch.save zip"), refused(folder));
+        assertTrue(refused(folder.resolve("pytorch_model.bin")).contains("not a readable torch.save zip"));
+        Path empty = Files.createDirectory(tmp.resolve("empty"));
+        assertTrue(refused(empty).contains("no .safetensors or pytorch_model.bin weights in this folder"), refused(empty));
         Path txt = Files.write(tmp.resolve("notes.txt"), "hi".getBytes());
         assertTrue(refused(txt).contains("not a weight file MergeLab reads"), refused(txt));
     }
