@@ -24,7 +24,6 @@ import org.apache.parquet.format.FileMetaData;
 import org.apache.parquet.format.PageHeader;
 import org.apache.parquet.format.RowGroup;
 import org.apache.parquet.format.SchemaElement;
-import org.apache.parquet.format.Util;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
@@ -39,6 +38,11 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.Types;
+import shaded.parquet.org.apache.thrift.TBase;
+import shaded.parquet.org.apache.thrift.TConfiguration;
+import shaded.parquet.org.apache.thrift.TException;
+import shaded.parquet.org.apache.thrift.protocol.TCompactProtocol;
+import shaded.parquet.org.apache.thrift.transport.TIOStreamTransport;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -80,8 +84,8 @@ import java.util.zip.GZIPInputStream;
 public final class ParquetRows {
 
     private static final int MAGIC = 0x31524150; // "PAR1" read little-endian
-    /** Larger than any page a dataset writer makes (they aim at about 1 MB); bounds what a bad header can cost. */
-    static final int MAX_PAGE_BYTES = 1 << 30;
+    /** Far above any page a dataset writer makes (they aim at about 1 MB); bounds what a bad header can cost. */
+    static final int MAX_PAGE_BYTES = 256 << 20;
 
     private ParquetRows() {
     }
@@ -115,7 +119,7 @@ public final class ParquetRows {
             throw new BadFile("footer length " + Integer.toUnsignedString(footerLength) + " does not fit the "
                     + size + "-byte file");
         }
-        FileMetaData meta = Util.readFileMetaData(stream(data, size - 8 - footerLength, footerLength));
+        FileMetaData meta = thrift(new FileMetaData(), stream(data, size - 8 - footerLength, footerLength), footerLength);
         if (meta.isSetEncryption_algorithm()) {
             throw new BadFile("encrypted Parquet files are not supported");
         }
@@ -124,9 +128,11 @@ public final class ParquetRows {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (RowGroup group : meta.getRow_groups()) {
             long n = group.getNum_rows();
-            if (n < 0 || n > size * 8L + 1) { // a row takes at least a bit somewhere, except in empty schemas
+            if (n < 0) {
                 throw new BadFile("row group claims " + n + " rows");
             }
+            // No upper check: run-length levels hold millions of null rows in a few bytes. A count the pages do
+            // not back fails in the column readers, and rows are only allocated as they are read.
             RecordReader<Map<String, Object>> records = io.getRecordReader(new RowGroupPages(data, schema, group),
                     new Rows(schema));
             for (long i = 0; i < n; i++) {
@@ -144,6 +150,22 @@ public final class ParquetRows {
         byte[] bytes = new byte[(int) length];
         data.get((int) offset, bytes);
         return new ByteArrayInputStream(bytes);
+    }
+
+    /**
+     * Reads a thrift structure (the footer, a page header) from at most {@code limit} bytes. parquet-format's own
+     * {@code Util} readers allow any string or list up to 100 MB, so a 10-byte footer could claim, and get, a
+     * 90 MB allocation; with the limit at the bytes actually there, no claim can cost more than the file holds.
+     * The thrift classes are parquet-format-structures' shaded copy, the types its structures read from.
+     */
+    private static <T extends TBase<?, ?>> T thrift(T target, InputStream in, int limit) {
+        try {
+            TConfiguration conf = new TConfiguration(Math.max(1, limit), Math.max(1, limit), 64);
+            target.read(new TCompactProtocol(new TIOStreamTransport(conf, in)));
+            return target;
+        } catch (TException e) {
+            throw new BadFile("cannot read the " + target.getClass().getSimpleName() + ": " + e.getMessage());
+        }
     }
 
     /** A structural problem found by this file layer (parquet-java's own exceptions are caught the same way). */
@@ -318,7 +340,7 @@ public final class ParquetRows {
             long values = 0;
             try {
                 while (values < meta.getNum_values()) {
-                    PageHeader h = Util.readPageHeader(in);
+                    PageHeader h = thrift(new PageHeader(), in, in.available());
                     int stored = h.getCompressed_page_size();
                     int full = h.getUncompressed_page_size();
                     if (stored < 0 || full < 0 || full > MAX_PAGE_BYTES || stored > in.available()) {
@@ -416,16 +438,22 @@ public final class ParquetRows {
                     return out;
                 }
             };
-            case SNAPPY -> block(new SnappyDecompressor());
-            case ZSTD -> block(new ZstdDecompressor());
-            case LZ4_RAW -> block(new Lz4Decompressor());
+            // Snappy and Zstandard frames state their decoded size too: a page header that disagrees is refused
+            // before its claim is allocated.
+            case SNAPPY -> block(new SnappyDecompressor(), in -> SnappyDecompressor.getUncompressedLength(in, 0));
+            case ZSTD -> block(new ZstdDecompressor(), in -> ZstdDecompressor.getDecompressedSize(in, 0, in.length));
+            case LZ4_RAW -> block(new Lz4Decompressor(), in -> -1);
             default -> throw new BadFile("compression " + c + " is not supported (SNAPPY, ZSTD, GZIP, LZ4_RAW and "
                     + "UNCOMPRESSED are)");
         };
     }
 
-    private static Inflater block(Decompressor codec) {
+    private static Inflater block(Decompressor codec, java.util.function.ToLongFunction<byte[]> statedSize) {
         return (in, size) -> {
+            long stated = statedSize.applyAsLong(in);
+            if (stated >= 0 && stated != size) {
+                throw new BadFile("a page's compressed data holds " + stated + " bytes, its header says " + size);
+            }
             byte[] out = new byte[size];
             int n = codec.decompress(in, 0, in.length, out, 0, size);
             if (n != size) {

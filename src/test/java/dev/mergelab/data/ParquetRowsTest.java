@@ -72,6 +72,60 @@ class ParquetRowsTest {
         assertTrue(e.getMessage().contains("footer length 2147483632 does not fit the 3493-byte file"), e.getMessage());
     }
 
+    /**
+     * Footers that claim a 90 MB string or a 90-million-element list in a few bytes: parquet-format's own readers
+     * would allocate the claim (up to their 100 MB limit); the reader bounds thrift by the footer's real length.
+     */
+    @Test
+    void footerClaimsCostNoMoreThanTheFileHolds(@TempDir Path tmp) throws Exception {
+        byte[][] footers = {
+                concat(new byte[] {0x68}, varint(90_000_000)),              // field 6 (created_by): a 90 MB string
+                concat(new byte[] {0x29, (byte) 0xFC}, varint(90_000_000)), // field 2 (schema): 90M structs
+        };
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (byte[] footer : footers) {
+            java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+            file.writeBytes("PAR1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            file.writeBytes(footer);
+            file.writeBytes(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(footer.length).array());
+            file.writeBytes("PAR1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Path f = Files.write(tmp.resolve("claim.parquet"), file.toByteArray());
+            long[] allocated = new long[1];
+            MergeLabException[] error = new MergeLabException[1];
+            Thread t = new Thread(() -> {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                try {
+                    ParquetRows.read(f);
+                } catch (MergeLabException e) {
+                    error[0] = e;
+                }
+                allocated[0] = threads.getCurrentThreadAllocatedBytes() - before;
+            });
+            t.start();
+            t.join();
+            assertTrue(error[0] != null && error[0].getMessage().contains("cannot read the FileMetaData"),
+                    String.valueOf(error[0]));
+            assertTrue(allocated[0] < 16 << 20, "allocated " + allocated[0] + " bytes");
+        }
+    }
+
+    private static byte[] varint(long n) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        while (n >= 0x80) {
+            out.write((int) (n & 0x7f) | 0x80);
+            n >>>= 7;
+        }
+        out.write((int) n);
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     void everyTruncationOfAValidFileIsRefusedCleanly(@TempDir Path tmp) throws IOException {
         byte[] good = Files.readAllBytes(DIR.resolve("types-zstd.parquet"));
