@@ -135,7 +135,13 @@ PAGE2 = (" = Small river = \n \n The Small river flows for 41 km through farmlan
          "three villages and joins the larger river near a mill that is now a museum . Otters and kingfishers live "
          "along its banks , and anglers catch trout in the upper reaches . \n")
 PAGE3 = " = Tiny = \n \n Short page . \n"
-write("wikitext/test.jsonl", [{"page": PAGE1}, {"page": PAGE2}, {"page": PAGE3}])
+PAGE4 = (" = Café Müller = \n \n Café Müller is an invented coffee house in a small town , known for its "
+         "apple cake and its 1920s tiles . The owner 's grandmother opened it in 1931 ; it seats 40 @.@ 5 people "
+         "on average ( a local joke ) . \n \n = = = Menu = = = \n \n Coffee , tea , cocoa , and on Sundays a "
+         "plum tart . Prices are written on a board in € and in old marks . \n")
+PAGE5 = (" = Night train = \n \n The night train leaves the coast at 22 : 40 and reaches the mountains before "
+         "dawn . Passengers sleep in narrow bunks ; the conductor wakes them with tea at 6 o 'clock . \n")
+write("wikitext/test.jsonl", [{"page": p} for p in (PAGE1, PAGE2, PAGE3, PAGE4, PAGE5)])
 
 MMLU = {
     "anatomy": [
