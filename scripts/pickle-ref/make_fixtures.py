@@ -99,6 +99,8 @@ def valid():
     v["bf16_slice"] = b16[1:, 1:]
     v["permuted"] = cube.permute(2, 0, 1)
     v["broadcast"] = torch.arange(3, dtype=torch.float32).expand(4, 3)  # stride 0
+    v["f64_t"] = floats(g, torch.float64, 3, 7).t()                    # 8-byte elements, transposed
+    v["i8_t"] = torch.randint(-128, 127, (5, 9), generator=g, dtype=torch.int8).t()[1:, 2:]  # 1-byte, offset
     save("views.bin", v)
     save("views-legacy.bin", v, _use_new_zipfile_serialization=False)
 
