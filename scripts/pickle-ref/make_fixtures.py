@@ -4,7 +4,8 @@
 Run with Debian's python3-torch (1.13): /usr/bin/python3 scripts/pickle-ref/make_fixtures.py
 Every valid fixture is written by real torch.save; next to it, expected/<name>.safetensors holds the same
 tensors, made contiguous, written by this script with numpy (the safetensors format is a JSON header and
-raw little-endian bytes), so the Java test can compare decoded tensors bit for bit.
+raw little-endian bytes), so the Java test can compare decoded tensors bit for bit. Rerunning rewrites the same bytes except for the
+legacy files, whose storage keys are Python object ids (torch's legacy format), and which then differ only in them.
 
 The malicious corpus (malicious/) holds pickles that run a command under pickle.loads or
 torch.load(weights_only=False). Each command only creates a marker file /tmp/mergelab-pickle-payload-<case>;
@@ -98,6 +99,8 @@ def valid():
     v["bf16_slice"] = b16[1:, 1:]
     v["permuted"] = cube.permute(2, 0, 1)
     v["broadcast"] = torch.arange(3, dtype=torch.float32).expand(4, 3)  # stride 0
+    v["f64_t"] = floats(g, torch.float64, 3, 7).t()                    # 8-byte elements, transposed
+    v["i8_t"] = torch.randint(-128, 127, (5, 9), generator=g, dtype=torch.int8).t()[1:, 2:]  # 1-byte, offset
     save("views.bin", v)
     save("views-legacy.bin", v, _use_new_zipfile_serialization=False)
 

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -85,8 +86,10 @@ final class ConvertCommand implements Callable<Integer> {
             Path written;
             try (OutputFolder folder = OutputFolder.prepare(outDir, force, OutputGuard.pathsOf(List.of(m)))) {
                 try {
-                    try (ShardedWriter w = ShardedWriter.create(folder.temp(), "model", entries, shardBytes,
-                            Map.of("format", "pt", "mergelab_version", Version.VERSION))) {
+                    Map<String, String> metadata = new LinkedHashMap<>(); // in a fixed order: same input, same bytes
+                    metadata.put("format", "pt");
+                    metadata.put("mergelab_version", Version.VERSION);
+                    try (ShardedWriter w = ShardedWriter.create(folder.temp(), "model", entries, shardBytes, metadata)) {
                         for (TensorRef t : m.tensors().values()) {
                             copy(t, w);
                         }

@@ -69,9 +69,16 @@ class ConvertCommandTest {
         }
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors.index.json")));
         assertSameTensors(EXPECTED.resolve("tiny-llama.safetensors"), out);
-        // --force replaces a folder MergeLab wrote, and the result is the same.
-        Run again = cli("convert", TINY.toString(), out.toString(), "--to", "safetensors", "--force");
+        // --force replaces a folder MergeLab wrote, and the result is the same, byte for byte (twice in a row).
+        byte[] before = Files.readAllBytes(out.resolve("model-00001-of-00004.safetensors"));
+        Run again = cli("convert", TINY_SHARDED.toString(), out.toString(), "--to", "safetensors", "--out-shard-size", "4KB", "--force");
         assertEquals(0, again.code(), again.err());
+        assertArrayEquals(before, Files.readAllBytes(out.resolve("model-00001-of-00004.safetensors")));
+        // Metadata in a fixed order (a Map.of here once changed with every JVM's hash salt, so each run wrote other bytes).
+        String header = new String(before, 8, 200, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(header.contains("\"__metadata__\":{\"format\":\"pt\",\"mergelab_version\":"), header);
+        Run single = cli("convert", TINY.toString(), out.toString(), "--to", "safetensors", "--force");
+        assertEquals(0, single.code(), single.err());
         assertSameTensors(EXPECTED.resolve("tiny-llama.safetensors"), out);
     }
 

@@ -109,8 +109,11 @@ class HubCacheTest {
         assertEquals(DEV, hub.base().getFileName().toString());
         Path file = Files.writeString(dir.resolve("one.safetensors"), "x");
         assertTrue(resolver.resolve(ModelRef.parse(file.toString())).baseIsSingleFile());
+        // A PyTorch file is a model reference (its reader checks it on open); a file of no weight format is refused here.
         Path bin = Files.writeString(dir.resolve("pytorch_model.bin"), "x");
-        assertThrows(MergeLabException.class, () -> resolver.resolve(ModelRef.parse(bin.toString())));
+        assertTrue(resolver.resolve(ModelRef.parse(bin.toString())).baseIsSingleFile());
+        Path notes = Files.writeString(dir.resolve("notes.txt"), "x");
+        assertThrows(MergeLabException.class, () -> resolver.resolve(ModelRef.parse(notes.toString())));
         var missing = assertThrows(MergeLabException.class, () -> resolver.resolve(ModelRef.parse("./nowhere")));
         assertTrue(missing.getMessage().contains("does not exist"));
         var notCached = assertThrows(MergeLabException.class, () -> resolver.resolve(ModelRef.parse("org/absent")));

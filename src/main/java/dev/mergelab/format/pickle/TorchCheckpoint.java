@@ -44,7 +44,9 @@ public final class TorchCheckpoint implements WeightFile {
     }
 
     private static final int STAGE_BYTES = 1 << 16;
+    /** Per thread: gathered rows waiting to be decoded, and one stored run of a transposed matrix. */
     private static final ThreadLocal<MemorySegment> STAGE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STAGE_BYTES, 64));
+    private static final ThreadLocal<MemorySegment> COLUMN = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STAGE_BYTES, 64));
 
     private final Path path;
     private final Arena arena;
@@ -194,19 +196,28 @@ public final class TorchCheckpoint implements WeightFile {
             Codecs.decode(t.dtype(), bytes(t), firstRow * t.rowLength(), dst, dstOffset, count);
             return;
         }
+        int size = t.dtype().size();
         int rowLength = (int) t.rowLength();
-        long lastStride = t.rank() == 0 ? 1 : e.view.stride()[t.rank() - 1];
+        long rowBytes = (long) rowLength * size;
+        MemorySegment stage = STAGE.get();
+        if (rowBytes <= STAGE_BYTES) {
+            // Whole rows at a time: gathered into the stage as stored elements, then decoded from there.
+            int perStage = (int) (STAGE_BYTES / rowBytes);
+            for (int done = 0; done < rows; ) {
+                int n = Math.min(perStage, rows - done);
+                gatherRows(e, t, firstRow + done, n, stage, 0);
+                Codecs.decode(t.dtype(), stage.asSlice(0, n * rowBytes), 0, dst, dstOffset + done * rowLength, n * rowLength);
+                done += n;
+            }
+            return;
+        }
+        // A row longer than the stage: in pieces, each a run of elements lastStride apart.
+        long lastStride = e.view.stride()[t.rank() - 1];
         RowCursor rowsAt = new RowCursor(e.view, firstRow);
+        int perStage = STAGE_BYTES / size;
         for (int r = 0; r < rows; r++, rowsAt.advance()) {
             long first = rowsAt.element();
             int at = dstOffset + r * rowLength;
-            if (lastStride == 1 || rowLength <= 1) {
-                Codecs.decode(t.dtype(), e.storage, first, dst, at, rowLength);
-                continue;
-            }
-            int size = t.dtype().size();
-            MemorySegment stage = STAGE.get();
-            int perStage = STAGE_BYTES / size;
             for (int done = 0; done < rowLength; ) {
                 int n = Math.min(perStage, rowLength - done);
                 gather(e.storage, first + done * lastStride, lastStride, n, size, stage, 0);
@@ -223,18 +234,57 @@ public final class TorchCheckpoint implements WeightFile {
      */
     public void copyRows(TensorInfo t, long firstRow, int rows, MemorySegment dst, long dstOffset) {
         Objects.checkFromIndexSize(firstRow, rows, t.rows());
-        Entry e = entry(t);
+        Objects.checkFromIndexSize(dstOffset, rows * t.rowLength() * t.dtype().size(), dst.byteSize());
+        gatherRows(entry(t), t, firstRow, rows, dst, dstOffset);
+    }
+
+    /** Rows of {@code t} as stored elements, row-major, into {@code dst} from byte {@code dstAt}. */
+    private void gatherRows(Entry e, TensorInfo t, long firstRow, int rows, MemorySegment dst, long dstAt) {
         int size = t.dtype().size();
         long rowBytes = t.rowLength() * size;
-        Objects.checkFromIndexSize(dstOffset, rows * rowBytes, dst.byteSize());
         if (e.rowMajor) {
-            MemorySegment.copy(bytes(t), firstRow * rowBytes, dst, dstOffset, rows * rowBytes);
+            MemorySegment.copy(bytes(t), firstRow * rowBytes, dst, dstAt, rows * rowBytes);
             return;
         }
-        long lastStride = t.rank() == 0 ? 1 : e.view.stride()[t.rank() - 1];
+        long[] stride = e.view.stride();
+        if (t.rank() == 2 && stride[0] == 1 && t.rowLength() > 1) {
+            transposed(e, t, firstRow, rows, dst, dstAt);
+            return;
+        }
+        long lastStride = t.rank() == 0 ? 1 : stride[t.rank() - 1];
         RowCursor rowsAt = new RowCursor(e.view, firstRow);
         for (int r = 0; r < rows; r++, rowsAt.advance()) {
-            gather(e.storage, rowsAt.element(), lastStride, t.rowLength(), size, dst, dstOffset + r * rowBytes);
+            gather(e.storage, rowsAt.element(), lastStride, t.rowLength(), size, dst, dstAt + r * rowBytes);
+        }
+    }
+
+    /**
+     * A transposed matrix (strides (1, s)): the rows wanted are, in storage, a run of {@code rows} adjacent elements
+     * in each of its rowLength stored rows. Each run is copied out of the mapping in one piece and its elements
+     * scattered from there, instead of one copy per element.
+     */
+    private static void transposed(Entry e, TensorInfo t, long firstRow, int rows, MemorySegment dst, long dstAt) {
+        int size = t.dtype().size();
+        long rowLength = t.rowLength();
+        long stride = e.view.stride()[1];
+        MemorySegment column = COLUMN.get();
+        int perColumn = STAGE_BYTES / size;
+        for (int done = 0; done < rows; ) {
+            int n = Math.min(perColumn, rows - done);
+            long first = e.view.offset() + firstRow + done;
+            for (long j = 0; j < rowLength; j++) {
+                MemorySegment.copy(e.storage, (first + j * stride) * size, column, 0, (long) n * size);
+                long to = dstAt + ((long) done * rowLength + j) * size;
+                for (int i = 0; i < n; i++, to += rowLength * size) {
+                    switch (size) { // the column is native memory, not the mapping: plain loads are safe here
+                        case 1 -> dst.set(ValueLayout.JAVA_BYTE, to, column.get(ValueLayout.JAVA_BYTE, i));
+                        case 2 -> dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, to, column.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i));
+                        case 4 -> dst.set(ValueLayout.JAVA_INT_UNALIGNED, to, column.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
+                        default -> dst.set(ValueLayout.JAVA_LONG_UNALIGNED, to, column.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i));
+                    }
+                }
+            }
+            done += n;
         }
     }
 

@@ -129,7 +129,7 @@ class TorchCheckpointTest {
                 for (String v : List.of("base", "tied", "rows", "element")) {
                     assertTrue(bin.isVerbatim(bin.tensor(v)), file + " " + v);
                 }
-                for (String v : List.of("cols", "transposed", "every_other", "column", "bf16_t", "bf16_slice", "permuted", "broadcast")) {
+                for (String v : List.of("cols", "transposed", "every_other", "column", "bf16_t", "bf16_slice", "permuted", "broadcast", "f64_t", "i8_t")) {
                     assertFalse(bin.isVerbatim(bin.tensor(v)), file + " " + v);
                 }
                 // A transpose spans its whole storage; a broadcast only the 3 elements it repeats.
