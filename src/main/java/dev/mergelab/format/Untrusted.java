@@ -11,19 +11,20 @@ import java.nio.file.attribute.BasicFileAttributes;
  * Helpers for handling text and files that come from an untrusted checkpoint. Tensor names, metadata keys
  * and paths end up in one-line error messages, so anything that could break the line or fool a terminal
  * (control characters, line separators, bidi overrides, lone surrogates) is escaped and long text clipped.
+ * Public for the readers of other formats in sub-packages (format.gguf).
  */
-final class Untrusted {
+public final class Untrusted {
 
     private Untrusted() {
     }
 
     /** Untrusted text (a tensor name, a key) for an error message: escaped and clipped to 120 code points. */
-    static String show(String s) {
+    public static String show(String s) {
         return escape(s, 120);
     }
 
     /** A path for an error message: escaped but never clipped, so the user can find the file. */
-    static String path(Path p) {
+    public static String path(Path p) {
         return pathText(p.toString());
     }
 
@@ -32,7 +33,7 @@ final class Untrusted {
     }
 
     /** First line of an exception message (library messages can be multi-line), escaped and clipped. */
-    static String firstLine(String s) {
+    public static String firstLine(String s) {
         if (s == null) {
             return "parse error";
         }
@@ -137,7 +138,7 @@ final class Untrusted {
      * them). Without this a FIFO planted in a model folder makes {@code FileChannel.open} block forever, and a
      * directory or device gives confusing low-level errors.
      */
-    static BasicFileAttributes regularFile(Path file, String where, String hint) {
+    public static BasicFileAttributes regularFile(Path file, String where, String hint) {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(file, BasicFileAttributes.class);

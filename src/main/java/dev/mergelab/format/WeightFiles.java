@@ -1,6 +1,7 @@
 package dev.mergelab.format;
 
 import dev.mergelab.MergeLabException;
+import dev.mergelab.format.gguf.GgufFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -86,10 +87,11 @@ public final class WeightFiles {
      * cannot read yet, a file that is no weight format, or (from the reader) a malformed file.
      */
     public static WeightFile open(Path file) {
-        Format format = readableFormat(file);
+        Format format = recognisedFormat(file);
         return switch (format) {
             case SAFETENSORS -> SafetensorsFile.open(file);
-            case GGUF, PYTORCH -> throw notYet(file, format);
+            case GGUF -> GgufFile.open(file);
+            case PYTORCH -> throw notYet(file, format);
         };
     }
 
@@ -99,6 +101,14 @@ public final class WeightFiles {
      * weight format or one MergeLab cannot read yet. Reads at most the first four bytes.
      */
     public static Format readableFormat(Path file) {
+        Format format = recognisedFormat(file);
+        if (format != Format.SAFETENSORS) {
+            throw notYet(file, format); // GGUF opens (inspect reads it), but not yet as a model reference
+        }
+        return format;
+    }
+
+    private static Format recognisedFormat(Path file) {
         Format format = formatOf(file);
         if (format == null) {
             format = sniff(file);
@@ -106,9 +116,6 @@ public final class WeightFiles {
         if (format == null) {
             throw MergeLabException.input(Untrusted.path(file) + ": not a weight file MergeLab reads (.safetensors)",
                     "give a Hugging Face model folder or a .safetensors file");
-        }
-        if (format != Format.SAFETENSORS) {
-            throw notYet(file, format);
         }
         return format;
     }
