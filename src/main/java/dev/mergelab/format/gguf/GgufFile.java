@@ -88,6 +88,22 @@ public final class GgufFile implements WeightFile {
         }
     }
 
+    /** True when {@code file} is a regular file named *.gguf or starting with the GGUF magic. */
+    public static boolean isGguf(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        if (file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
+            return true;
+        }
+        byte[] head = new byte[4];
+        try (var in = Files.newInputStream(file)) {
+            return in.readNBytes(head, 0, 4) == 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Version, metadata, tensor infos (ggml order and types), alignment and data offset. */
     public GgufHeader header() {
         return header;
