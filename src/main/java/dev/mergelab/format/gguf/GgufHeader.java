@@ -23,8 +23,10 @@ import java.util.Set;
  * anything malformed is a one-line INPUT error naming the file. The rules gguf.cpp enforces are enforced
  * here too (version 2 or 3, unique non-empty keys, a power-of-two UINT32 {@code general.alignment}, tensor
  * names unique and shorter than 64 bytes, at most 4 dimensions, rows a whole number of blocks, tensors laid
- * out back to back at aligned offsets) so that a file MergeLab accepts is one llama.cpp accepts. One
- * difference: nested arrays, which gguf-py reads and writes but gguf.cpp refuses, are read (to a depth of 8).
+ * out back to back at aligned offsets). MergeLab is stricter where gguf.cpp's reader lets garbage through
+ * (a bool byte other than 0 or 1, keys and tensor names that are not UTF-8, tensor data past the end of the
+ * file, which llama.cpp's loader refuses only later) and reads one thing gguf.cpp refuses: nested arrays,
+ * which gguf-py reads and writes (to a depth of 8 here). GgufPrebuiltGgmlTest holds the two readers to this.
  */
 public record GgufHeader(int version, Map<String, GgufValue> metadata, List<GgufTensor> tensors, int alignment, long dataOffset) {
 
