@@ -7,7 +7,7 @@
 //                      finite fp16), then the floats of dequantize_row_<type> of them.
 // Inputs come from a fixed xorshift generator; each block of the quant fixture is one case: all zero, one
 // huge value, negative maxima, subnormals, a constant, tiny (1e-12) values, or normals at scales 2^-20..2^12.
-// Usage: harness TYPE OUT_DIR BLOCKS
+// Usage: harness TYPE OUT_DIR BLOCKS [SEED]   (SEED varies the random inputs; the committed fixtures use none)
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +87,7 @@ static void write_all(FILE * f, const void * p, size_t n) {
 }
 
 int main(int argc, char ** argv) {
-    if (argc != 4) { fprintf(stderr, "usage: harness TYPE OUT_DIR BLOCKS\n"); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: harness TYPE OUT_DIR BLOCKS [SEED]\n"); return 2; }
     const struct kind * k = NULL;
     for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++) if (!strcmp(KINDS[i].name, argv[1])) k = &KINDS[i];
     if (!k) { fprintf(stderr, "unknown type %s\n", argv[1]); return 2; }
@@ -100,6 +100,8 @@ int main(int argc, char ** argv) {
     float * y = malloc(n * sizeof(float));
     uint8_t * q = malloc(bytes);
     rng = 0x9E3779B97F4A7C15ull ^ (uint64_t) k->size * 0x100000001B3ull;
+    if (argc == 5) rng ^= strtoull(argv[4], NULL, 10) * 0xD1B54A32D192ED03ull;
+    if (!rng) rng = 1;
     for (uint32_t b = 0; b < blocks; b++) fill_case(x + (size_t) b * per, per, b);
     // nrow = blocks rows of one block each, as ggml_quantize_chunk passes them
     if (k->q(x, q, blocks, per, NULL) != bytes) { fprintf(stderr, "size mismatch\n"); return 1; }

@@ -3,10 +3,18 @@ package dev.mergelab.format.gguf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -21,7 +29,47 @@ class GgmlCodecReferenceTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void quantizeMatchesGgml(GgmlType type) throws IOException {
-        ByteBuffer f = fixture(type, "quant");
+        checkQuantize(type, fixture(type, "quant"));
+    }
+
+    /** Dequantizing random blocks gives ggml's floats. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void dequantizeMatchesGgml(GgmlType type) throws IOException {
+        checkDequantize(type, fixture(type, "dequant"));
+    }
+
+    /**
+     * Thirty times the committed cases with other random inputs, generated now by the harness from ggml's
+     * sources (scripts/gguf-ref/build.sh with SEED), when gcc and the llama.cpp tree (LLAMA_CPP_DIR, default
+     * /tmp/infb/llama.cpp) are present.
+     */
+    @Test
+    void freshInputsFromGgmlMatchToo(@TempDir Path tmp) throws Exception {
+        Path llama = Path.of(System.getenv().getOrDefault("LLAMA_CPP_DIR", "/tmp/infb/llama.cpp"));
+        assumeTrue(Files.isRegularFile(llama.resolve("ggml/src/ggml-quants.c")) && Files.isExecutable(Path.of("/usr/bin/gcc")),
+                "needs gcc and the llama.cpp tree");
+        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/gguf-ref/build.sh", llama.toString(), tmp.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("SEED", "20261207");
+        pb.environment().put("BLOCKS_LEGACY", "2880");
+        pb.environment().put("BLOCKS_K", "960");
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), log);
+        assertEquals(0, p.exitValue(), log);
+        for (GgmlType type : List.of(GgmlType.F16, GgmlType.BF16, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
+                GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K)) {
+            checkQuantize(type, read(tmp.resolve(type.ggmlName() + ".quant.bin")));
+            checkDequantize(type, read(tmp.resolve(type.ggmlName() + ".dequant.bin")));
+        }
+    }
+
+    private static ByteBuffer read(Path p) throws IOException {
+        return ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static void checkQuantize(GgmlType type, ByteBuffer f) {
         int n = f.getInt() * f.getInt();
         float[] x = floats(f, n);
         byte[] expected = bytes(f, (int) type.rowBytes(n));
@@ -39,11 +87,7 @@ class GgmlCodecReferenceTest {
         assertSameFloats(type, expectedBack, decode(type, expected, n));
     }
 
-    /** Dequantizing random blocks gives ggml's floats. */
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
-    void dequantizeMatchesGgml(GgmlType type) throws IOException {
-        ByteBuffer f = fixture(type, "dequant");
+    private static void checkDequantize(GgmlType type, ByteBuffer f) {
         int n = f.getInt() * f.getInt();
         byte[] blocks = bytes(f, (int) type.rowBytes(n));
         float[] expected = floats(f, n);
