@@ -38,6 +38,8 @@ public final class GgufFile implements WeightFile {
 
     /** Bytes of quantized rows copied out of the mapping at a time before decoding. */
     private static final int STAGE_BYTES = 1 << 18;
+    /** One staging buffer per worker thread: decoding is called per few rows, from every core. */
+    private static final ThreadLocal<byte[]> STAGE = ThreadLocal.withInitial(() -> new byte[STAGE_BYTES]);
 
     private final Path path;
     private final Arena arena;
@@ -182,7 +184,7 @@ public final class GgufFile implements WeightFile {
         if (rowBytes > STAGE_BYTES) {
             // one row at a time, a whole number of blocks per copy
             int blocksPerCopy = STAGE_BYTES / type.typeSize;
-            byte[] stage = new byte[blocksPerCopy * type.typeSize];
+            byte[] stage = STAGE.get();
             for (int r = 0; r < rows; r++) {
                 long src = header.dataOffset() + t.begin() + (firstRow + r) * rowBytes;
                 long done = 0;
@@ -197,7 +199,7 @@ public final class GgufFile implements WeightFile {
             return;
         }
         int rowsPerCopy = (int) Math.max(1, STAGE_BYTES / rowBytes);
-        byte[] stage = new byte[(int) (Math.min(rowsPerCopy, rows) * rowBytes)];
+        byte[] stage = STAGE.get();
         for (int r = 0; r < rows; r += rowsPerCopy) {
             int n = Math.min(rowsPerCopy, rows - r);
             long src = header.dataOffset() + t.begin() + (firstRow + r) * rowBytes;

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +125,28 @@ class GgufRoundTripTest {
             assertArrayEquals(new long[0], f.tensor("scalar").shape());
             assertEquals(0, f.readFloats("empty").length);
             assertEquals(Files.size(p), f.fileSize());
+        }
+    }
+
+    /** Rows longer than the 256 KiB staging buffer decode in pieces, with the same values as decoding them whole. */
+    @Test
+    void rowsLongerThanTheStagingBufferDecodeInPieces() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(9);
+        int n = 256 * 2048; // a Q4_K row of 294,912 bytes
+        byte[] b = new byte[(int) GgmlType.Q4_K.rowBytes(2L * n)];
+        rnd.nextBytes(b);
+        for (int blk = 0; blk < b.length; blk += GgmlType.Q4_K.typeSize) {
+            b[blk + 1] &= 0x3B; // finite d and dmin (exponent below 31)
+            b[blk + 3] &= 0x3B;
+        }
+        Path p = tmp.resolve("long.gguf");
+        GgufWriter.write(p, Map.of(), List.of(new GgufWriter.Entry("w", GgmlType.Q4_K, new long[] {n, 2})), List.of(b));
+        float[] expected = new float[2 * n];
+        GgmlCodec.decode(GgmlType.Q4_K, b, 0, expected, 0, 2 * n);
+        try (GgufFile f = GgufFile.open(p)) {
+            float[] got = new float[2 * n + 5];
+            f.decodeRows(f.tensor("w"), 0, 2, got, 5);
+            assertArrayEquals(expected, Arrays.copyOfRange(got, 5, got.length));
         }
     }
 
