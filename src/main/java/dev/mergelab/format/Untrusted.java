@@ -11,7 +11,6 @@ import java.nio.file.attribute.BasicFileAttributes;
  * Helpers for handling text and files that come from an untrusted checkpoint. Tensor names, metadata keys
  * and paths end up in one-line error messages, so anything that could break the line or fool a terminal
  * (control characters, line separators, bidi overrides, lone surrogates) is escaped and long text clipped.
- * Public for the readers of other formats in sub-packages (format.gguf).
  */
 public final class Untrusted {
 
