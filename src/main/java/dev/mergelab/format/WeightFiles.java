@@ -1,7 +1,6 @@
 package dev.mergelab.format;
 
 import dev.mergelab.MergeLabException;
-import dev.mergelab.format.gguf.GgufFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -87,11 +86,16 @@ public final class WeightFiles {
      * cannot read yet, a file that is no weight format, or (from the reader) a malformed file.
      */
     public static WeightFile open(Path file) {
-        Format format = recognisedFormat(file);
+        Format named = formatOf(file);
+        if ((named == null ? sniff(file) : named) == Format.GGUF) {
+            // read here (inspect, and the model layer once it maps llama.cpp's names); readableFormat still
+            // refuses GGUF as a model reference
+            return dev.mergelab.format.gguf.GgufFile.open(file);
+        }
+        Format format = readableFormat(file);
         return switch (format) {
             case SAFETENSORS -> SafetensorsFile.open(file);
-            case GGUF -> GgufFile.open(file);
-            case PYTORCH -> throw notYet(file, format);
+            case GGUF, PYTORCH -> throw notYet(file, format);
         };
     }
 
@@ -101,14 +105,6 @@ public final class WeightFiles {
      * weight format or one MergeLab cannot read yet. Reads at most the first four bytes.
      */
     public static Format readableFormat(Path file) {
-        Format format = recognisedFormat(file);
-        if (format != Format.SAFETENSORS) {
-            throw notYet(file, format); // GGUF opens (inspect reads it), but not yet as a model reference
-        }
-        return format;
-    }
-
-    private static Format recognisedFormat(Path file) {
         Format format = formatOf(file);
         if (format == null) {
             format = sniff(file);
@@ -116,6 +112,9 @@ public final class WeightFiles {
         if (format == null) {
             throw MergeLabException.input(Untrusted.path(file) + ": not a weight file MergeLab reads (.safetensors)",
                     "give a Hugging Face model folder or a .safetensors file");
+        }
+        if (format != Format.SAFETENSORS) {
+            throw notYet(file, format);
         }
         return format;
     }

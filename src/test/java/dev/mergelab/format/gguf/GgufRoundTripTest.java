@@ -150,6 +150,21 @@ class GgufRoundTripTest {
         }
     }
 
+    /** WeightFiles.open reads GGUF (by name or magic), while readableFormat still refuses it as a model reference. */
+    @Test
+    void weightFilesOpensGgufButNotYetAsAModelReference() throws Exception {
+        Path named = tmp.resolve("m.gguf");
+        GgufWriter.write(named, Map.of(), List.of(), List.of());
+        Path sniffed = Files.copy(named, tmp.resolve("weights.dat"));
+        for (Path p : List.of(named, sniffed)) {
+            try (WeightFile f = WeightFiles.open(p)) {
+                assertInstanceOf(GgufFile.class, f);
+            }
+            MergeLabException e = assertThrows(MergeLabException.class, () -> WeightFiles.readableFormat(p));
+            assertTrue(e.getMessage().contains("GGUF weights are not supported yet"), e.getMessage());
+        }
+    }
+
     @Test
     void anEmptyFileWithoutTensorsOrMetadataIsValid() throws Exception {
         Path p = tmp.resolve("empty.gguf");
