@@ -1,9 +1,12 @@
 package dev.mergelab.cli;
 
+import dev.mergelab.format.gguf.GgufFile;
+import dev.mergelab.format.gguf.GgufSummary;
 import dev.mergelab.lab.ModelFacts;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.model.TensorRef;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Show a model's architecture, layers, parameters, dtypes, size and tokenizer.")
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "MODEL", description = "Model folder, .safetensors file, or hub id (org/name[@revision]) in the local cache.")
+    @Parameters(paramLabel = "MODEL", description = "Model folder, .safetensors or .gguf file, or hub id (org/name[@revision]) in the local cache.")
     String model;
 
     @Option(names = "--json", description = "Print JSON (format, architecture, num_layers, num_parameters, dtypes, tensors, ...).")
@@ -32,6 +35,13 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Path file = Path.of(model);
+        if (GgufFile.isGguf(file)) {
+            try (GgufFile g = GgufFile.open(file)) {
+                out.print(json ? GgufSummary.json(g) + "\n" : GgufSummary.text(g, tensors));
+            }
+            return 0;
+        }
         try (ModelSource m = Models.opener().open(model)) {
             ModelFacts f = ModelFacts.of(m);
             if (json) {

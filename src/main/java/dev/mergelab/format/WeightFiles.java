@@ -88,6 +88,12 @@ public final class WeightFiles {
      * cannot read yet, a file that is no weight format, or (from the reader) a malformed file.
      */
     public static WeightFile open(Path file) {
+        Format named = formatOf(file);
+        if ((named == null ? sniff(file) : named) == Format.GGUF) {
+            // read here (inspect, and the model layer once it maps llama.cpp's names); readableFormat still
+            // refuses GGUF as a model reference
+            return dev.mergelab.format.gguf.GgufFile.open(file);
+        }
         Format format = readableFormat(file);
         return switch (format) {
             case SAFETENSORS -> SafetensorsFile.open(file);

@@ -42,6 +42,7 @@ public final class ModelSource implements AutoCloseable, WeightSource {
     /** Opens a model folder or a single weight file. */
     public static ModelSource open(Path path, String displayName) {
         if (Files.isRegularFile(path)) {
+            WeightFiles.readableFormat(path); // GGUF opens, but is no model reference until its names are mapped
             WeightFile f = WeightFiles.open(path);
             Map<String, TensorRef> map = new LinkedHashMap<>();
             for (TensorInfo t : f.tensors()) {
@@ -61,6 +62,7 @@ public final class ModelSource implements AutoCloseable, WeightSource {
             } else {
                 List<Path> weights = weightFiles(path);
                 for (Path p : weights) {
+                    WeightFiles.readableFormat(p);
                     WeightFile f = WeightFiles.open(p);
                     opened.add(f);
                     for (TensorInfo t : f.tensors()) {
