@@ -22,7 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code mergelab bench infer MODEL -p 512 -n 64}: forward-pass speed measured as llama-bench measures it.
- * Prompt processing (pp): a fresh sequence of P token ids run as one batch. Token generation (tg): a fresh
+ * Prompt processing (pp): a fresh sequence of P token ids run as one batch, the logits of its last token out (as
+ * llama-bench's {@code llama_batch_get_one} batch asks only for the last token's output). Token generation (tg): a fresh
  * sequence decoding N tokens one at a time, each the greedy (argmax) choice after the last. Each test runs
  * {@code -r} times after one short warm-up; the best run is reported (on a shared machine the fastest run is
  * the one least disturbed) beside the median.
@@ -71,7 +72,7 @@ final class BenchInferCommand implements Callable<Integer> {
             int[] ids = promptIds(prompt, vocab);
             // warm-up: compile the batch and single-token paths before timing them
             if (prompt > 0) {
-                m.newSession().forward(Arrays.copyOf(ids, Math.min(prompt, 32)));
+                m.newSession().forwardLast(Arrays.copyOf(ids, Math.min(prompt, 32)));
             }
             if (generate > 0) {
                 generate(m, Math.min(generate, 4));
@@ -79,7 +80,7 @@ final class BenchInferCommand implements Callable<Integer> {
             double[] pp = new double[prompt > 0 ? repetitions : 0];
             for (int r = 0; r < pp.length; r++) {
                 long t0 = System.nanoTime();
-                m.newSession().forward(ids);
+                m.newSession().forwardLast(ids);   // like llama-bench: the last token's logits only
                 pp[r] = (System.nanoTime() - t0) / 1e9;
             }
             double[] tg = new double[generate > 0 ? repetitions : 0];

@@ -10,7 +10,18 @@ import dev.mergelab.tensor.MatrixKernels;
  */
 final class Attention {
 
+    /** Each thread's score buffer, grown as needed: a prefill would otherwise allocate one per (token, head). */
+    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
+
     private Attention() {
+    }
+
+    private static float[] scores(int count) {
+        float[][] holder = SCORES.get();
+        if (holder[0].length < count) {
+            holder[0] = new float[Math.max(count, 2 * holder[0].length)];
+        }
+        return holder[0];
     }
 
     /**
@@ -36,7 +47,7 @@ final class Attention {
             int qo = (t * heads + h) * hd;
             int ko = (h / group) * hd;
             int count = pos - from + 1;
-            float[] scores = new float[count];
+            float[] scores = scores(count);
             for (int j = from; j <= pos; j++) {
                 float sc = MatrixKernels.dot(q, qo, keys, j * kvWidth + ko, hd) * scale;
                 if (cap > 0) {

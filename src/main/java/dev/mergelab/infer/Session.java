@@ -4,6 +4,7 @@ import dev.mergelab.MergeLabException;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.MatrixKernels;
+import java.util.Arrays;
 
 /**
  * One sequence being run: its KV cache and RoPE state. {@link #forward} takes the next tokens (a prefill of
@@ -34,6 +35,22 @@ public final class Session {
 
     /** Runs {@code tokens} and returns their logits, {@code [tokens.length, vocab]} row-major. */
     public float[] forward(int[] tokens) {
+        return run(tokens, false);
+    }
+
+    /**
+     * Runs {@code tokens} (at least one) and returns the logits of the last only, {@code [vocab]}: the same
+     * values as the last row of {@link #forward}, without the output head for the others (what a prompt
+     * before generation needs, and what {@code llama-bench} times as prompt processing).
+     */
+    public float[] forwardLast(int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens");
+        }
+        return run(tokens, true);
+    }
+
+    private float[] run(int[] tokens, boolean lastOnly) {
         int n = tokens.length;
         if (n == 0) {
             return new float[0];
@@ -63,9 +80,11 @@ public final class Session {
             addScaled(x, m, d.residualMultiplier());
         }
         cache.advance(n);
-        float[] normed = rmsNorm(x, n, h, model.weights().finalNorm());
-        float[] logits = new float[n * d.vocab()];
-        model.matMul().multiply(model.weights().lmHead(), normed, n, logits);
+        int outputs = lastOnly ? 1 : n;
+        float[] last = lastOnly ? Arrays.copyOfRange(x, (n - 1) * h, n * h) : x;
+        float[] normed = rmsNorm(last, outputs, h, model.weights().finalNorm());
+        float[] logits = new float[outputs * d.vocab()];
+        model.matMul().multiply(model.weights().lmHead(), normed, outputs, logits);
         for (int i = 0; i < logits.length; i++) {
             float v = logits[i] / d.logitsDivisor();
             if (d.finalSoftcap() > 0) {

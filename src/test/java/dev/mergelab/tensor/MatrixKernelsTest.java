@@ -114,6 +114,16 @@ class MatrixKernelsTest {
                 VEC.matmul(w, x, tokens, yv, 11, 0, 11);
                 REF.matmul(w, x, tokens, yr, 11, 0, 11);
                 assertBits(yr, yv, type + " matmul");
+                // rows over several decoded panels, with a group of fewer than four rows left in the last
+                int wide = 8192;
+                int panelled = 2 * VectorMatrixSupport.panelRows(wide) + 3;
+                RowMatrix p = matrix(arena, r, type, panelled, wide);
+                float[] xp = vector(r, 9 * wide);
+                float[] yp = new float[9 * panelled];
+                float[] yq = new float[9 * panelled];
+                VEC.matmul(p, xp, 9, yp, panelled, 0, panelled);
+                REF.matmul(p, xp, 9, yq, panelled, 0, panelled);
+                assertBits(yq, yp, type + " matmul over panels");
                 byte[] heap = new byte[(int) w.data().byteSize()];
                 MemorySegment.copy(w.data(), 0, MemorySegment.ofArray(heap), 0, heap.length);
                 RowMatrix onHeap = new RowMatrix(MemorySegment.ofArray(heap), type, 11, 1100);
@@ -180,6 +190,30 @@ class MatrixKernelsTest {
         for (int k = 0; k < n; k++) {
             double want = Math.exp(in[off + k] - max) / total;
             assertEquals(want, sv[off + k], 1e-6 * want + 1e-37, "softmax at " + k);
+        }
+    }
+
+    /** The vector F16 decode of matvec and matmul equals the scalar one for all 65536 halves, bit for bit. */
+    @Test
+    void f16LanesDecodeEveryHalfExactly() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment all = arena.allocate(2 * 65536 + 1).asSlice(1);
+            for (int h = 0; h < 65536; h++) {
+                all.set(Codecs.I16, 2L * h, (short) h);
+            }
+            float[] lanes = new float[VEC.lanes()];
+            for (int h = 0; h < 65536; h += lanes.length) {
+                VectorMatrixSupport.f16(all, 2L * h).intoArray(lanes, 0);
+                for (int i = 0; i < lanes.length; i++) {
+                    short half = (short) (h + i);
+                    int want = Float.floatToRawIntBits(Codecs.f16ToFloat(half));
+                    assertEquals(want, Float.floatToRawIntBits(lanes[i]), "half 0x" + Integer.toHexString(h + i));
+                    float java = Float.float16ToFloat(half);
+                    if (!Float.isNaN(java)) {
+                        assertEquals(Float.floatToRawIntBits(java), want, "Float.float16ToFloat of 0x" + Integer.toHexString(h + i));
+                    }
+                }
+            }
         }
     }
 
