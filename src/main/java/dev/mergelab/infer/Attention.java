@@ -5,8 +5,8 @@ import dev.mergelab.tensor.MatrixKernels;
 /**
  * Causal (optionally sliding-window, optionally soft-capped) grouped-query attention of n new queries over
  * the cached keys and values. Each (token, head) pair is computed whole by one thread: scores by
- * {@link MatrixKernels#dot}, weights by {@link MatrixKernels#softmax}, then a float sum of the values in
- * position order.
+ * {@link MatrixKernels#dots} (each a {@link MatrixKernels#dot}), weights by {@link MatrixKernels#softmax}, then
+ * the values summed in position order by {@link MatrixKernels#weightedSum}.
  */
 final class Attention {
 
@@ -48,22 +48,18 @@ final class Attention {
             int ko = (h / group) * hd;
             int count = pos - from + 1;
             float[] scores = scores(count);
-            for (int j = from; j <= pos; j++) {
-                float sc = MatrixKernels.dot(q, qo, keys, j * kvWidth + ko, hd) * scale;
+            int first = from * kvWidth + ko;
+            MatrixKernels.dots(q, qo, keys, first, kvWidth, count, hd, scores, 0);
+            for (int j = 0; j < count; j++) {
+                float sc = scores[j] * scale;
                 if (cap > 0) {
                     sc = (float) (Math.tanh(sc / cap) * cap);
                 }
-                scores[j - from] = sc;
+                scores[j] = sc;
             }
             MatrixKernels.softmax(scores, 0, count);
             // weighted sum of the values, position by position (a fixed order: thread-count independent)
-            for (int j = from; j <= pos; j++) {
-                float p = scores[j - from];
-                int vb = j * kvWidth + ko;
-                for (int i = 0; i < hd; i++) {
-                    out[qo + i] = Math.fma(p, values[vb + i], out[qo + i]);
-                }
-            }
+            MatrixKernels.weightedSum(scores, 0, count, values, first, kvWidth, hd, out, qo);
         });
         return out;
     }

@@ -130,6 +130,74 @@ final class VectorMatrixSupport implements MatrixSupport {
     }
 
     @Override
+    public void dots(float[] q, int qOff, float[] k, int kOff, int kStride, int count, int n, float[] out, int outOff) {
+        int j = 0;
+        if (n % V == 0) {
+            // four keys at a time: four independent FMA chains, each folded like dot's
+            for (; j + 4 <= count; j += 4) {
+                int k0 = kOff + j * kStride;
+                int k1 = k0 + kStride;
+                int k2 = k1 + kStride;
+                int k3 = k2 + kStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int i = 0; i < n; i += V) {
+                    FloatVector qv = FloatVector.fromArray(F, q, qOff + i);
+                    a0 = qv.fma(FloatVector.fromArray(F, k, k0 + i), a0);
+                    a1 = qv.fma(FloatVector.fromArray(F, k, k1 + i), a1);
+                    a2 = qv.fma(FloatVector.fromArray(F, k, k2 + i), a2);
+                    a3 = qv.fma(FloatVector.fromArray(F, k, k3 + i), a3);
+                }
+                out[outOff + j] = fold(a0);
+                out[outOff + j + 1] = fold(a1);
+                out[outOff + j + 2] = fold(a2);
+                out[outOff + j + 3] = fold(a3);
+            }
+        }
+        for (; j < count; j++) {
+            out[outOff + j] = dot(q, qOff, k, kOff + j * kStride, n);
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] p, int pOff, int count, float[] v, int vOff, int vStride, int n, float[] out, int outOff) {
+        int i = 0;
+        // four vectors of the output held in registers across all j: four independent FMA chains
+        for (; i + 4 * V <= n; i += 4 * V) {
+            int o = outOff + i;
+            FloatVector c0 = FloatVector.fromArray(F, out, o);
+            FloatVector c1 = FloatVector.fromArray(F, out, o + V);
+            FloatVector c2 = FloatVector.fromArray(F, out, o + 2 * V);
+            FloatVector c3 = FloatVector.fromArray(F, out, o + 3 * V);
+            for (int j = 0; j < count; j++) {
+                FloatVector w = FloatVector.broadcast(F, p[pOff + j]);
+                int row = vOff + j * vStride + i;
+                c0 = w.fma(FloatVector.fromArray(F, v, row), c0);
+                c1 = w.fma(FloatVector.fromArray(F, v, row + V), c1);
+                c2 = w.fma(FloatVector.fromArray(F, v, row + 2 * V), c2);
+                c3 = w.fma(FloatVector.fromArray(F, v, row + 3 * V), c3);
+            }
+            c0.intoArray(out, o);
+            c1.intoArray(out, o + V);
+            c2.intoArray(out, o + 2 * V);
+            c3.intoArray(out, o + 3 * V);
+        }
+        for (; i + V <= n; i += V) {
+            FloatVector c = FloatVector.fromArray(F, out, outOff + i);
+            for (int j = 0; j < count; j++) {
+                c = FloatVector.broadcast(F, p[pOff + j]).fma(FloatVector.fromArray(F, v, vOff + j * vStride + i), c);
+            }
+            c.intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float c = out[outOff + i];
+            for (int j = 0; j < count; j++) {
+                c = Math.fma(p[pOff + j], v[vOff + j * vStride + i], c);
+            }
+            out[outOff + i] = c;
+        }
+    }
+
+    @Override
     public void rmsNorm(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int n, float eps, boolean onePlusWeight) {
         float inv = ScalarMatrixSupport.rmsScale(dot(x, xOff, x, xOff, n), n, eps);
         int i = 0;

@@ -193,6 +193,41 @@ class MatrixKernelsTest {
         }
     }
 
+    @Property(tries = 200)
+    void attentionDotsAndWeightedSumsMatchTheReference(@ForAll long seed, @ForAll @IntRange(min = 0, max = 150) int n,
+            @ForAll @IntRange(min = 0, max = 11) int count, @ForAll @IntRange(min = 0, max = 40) int gap) {
+        Random r = new Random(seed);
+        int stride = n + gap;
+        float[] q = vector(r, n + 3);
+        float[] keys = vector(r, 5 + count * stride);
+        float[] dv = new float[count + 2];
+        float[] dr = new float[count + 2];
+        VEC.dots(q, 3, keys, 5, stride, count, n, dv, 2);
+        REF.dots(q, 3, keys, 5, stride, count, n, dr, 2);
+        assertBits(dr, dv, "dots");
+        for (int j = 0; j < count; j++) {
+            assertEquals(Float.floatToRawIntBits(VEC.dot(q, 3, keys, 5 + j * stride, n)), Float.floatToRawIntBits(dv[2 + j]),
+                    "dots = dot at " + j);
+        }
+        float[] p = vector(r, count + 1);
+        float[] start = vector(r, n + 4);
+        float[] ov = start.clone();
+        float[] or = start.clone();
+        VEC.weightedSum(p, 1, count, keys, 5, stride, n, ov, 4);
+        REF.weightedSum(p, 1, count, keys, 5, stride, n, or, 4);
+        assertBits(or, ov, "weightedSum");
+        for (int i = 0; i < n; i++) {
+            double exact = start[4 + i];
+            double mags = Math.abs(exact);
+            for (int j = 0; j < count; j++) {
+                double term = (double) p[1 + j] * keys[5 + j * stride + i];
+                exact += term;
+                mags += Math.abs(term);
+            }
+            assertTrue(Math.abs(ov[4 + i] - exact) <= (count + 1) * 0x1p-24 * mags, "weightedSum at " + i);
+        }
+    }
+
     /** The vector F16 decode of matvec and matmul equals the scalar one for all 65536 halves, bit for bit. */
     @Test
     void f16LanesDecodeEveryHalfExactly() {
