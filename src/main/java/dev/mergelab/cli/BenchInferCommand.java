@@ -11,6 +11,7 @@ import dev.mergelab.infer.Workers;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Vectorization;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -78,19 +79,25 @@ final class BenchInferCommand implements Callable<Integer> {
                 generate(m, Math.min(generate, 4));
             }
             double[] pp = new double[prompt > 0 ? repetitions : 0];
+            double[] ppCpu = new double[pp.length];
             for (int r = 0; r < pp.length; r++) {
                 long t0 = System.nanoTime();
+                long c0 = processCpuNanos();
                 m.newSession().forwardLast(ids);   // like llama-bench: the last token's logits only
                 pp[r] = (System.nanoTime() - t0) / 1e9;
+                ppCpu[r] = (processCpuNanos() - c0) / 1e9;
             }
             double[] tg = new double[generate > 0 ? repetitions : 0];
+            double[] tgCpu = new double[tg.length];
             for (int r = 0; r < tg.length; r++) {
                 long t0 = System.nanoTime();
+                long c0 = processCpuNanos();
                 generate(m, generate);
                 tg[r] = (System.nanoTime() - t0) / 1e9;
+                tgCpu[r] = (processCpuNanos() - c0) / 1e9;
             }
             long weightBytes = matrixBytes(m.weights());
-            report(out, m, t, weightBytes, pp, tg);
+            report(out, m, t, weightBytes, pp, tg, ppCpu, tgCpu);
         }
         return 0;
     }
@@ -144,7 +151,20 @@ final class BenchInferCommand implements Callable<Integer> {
         return b;
     }
 
-    private void report(PrintWriter out, TransformerModel m, int t, long weightBytes, double[] pp, double[] tg) {
+    /**
+     * CPU time of the whole process so far (all threads, JIT and GC included), or -1 where the JVM cannot say.
+     * Beside the wall time of a run it shows how much of the machine the run had: on a shared machine a
+     * CPU time well under threads × wall time means other work took the cores.
+     */
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    private void report(PrintWriter out, TransformerModel m, int t, long weightBytes, double[] pp, double[] tg,
+            double[] ppCpu, double[] tgCpu) {
         double ppBest = min(pp);
         double tgBest = min(tg);
         double ppRate = pp.length == 0 ? 0 : prompt / ppBest;
@@ -168,16 +188,19 @@ final class BenchInferCommand implements Callable<Integer> {
             o.put("matrix_bytes", weightBytes);
             o.putPOJO("pp_seconds", pp);
             o.putPOJO("tg_seconds", tg);
+            o.putPOJO("pp_cpu_seconds", ppCpu);
+            o.putPOJO("tg_cpu_seconds", tgCpu);
             out.println(o.toString());
             return;
         }
         out.printf("model %s, %d threads, kernels %s, matrices %.2f GB, best of %d%n", model, t, kernels, weightBytes / 1e9, repetitions);
         if (pp.length > 0) {
-            out.printf("pp%d: %.2f tokens/s (median %.2f)%n", prompt, ppRate, prompt / median(pp));
+            out.printf("pp%d: %.2f tokens/s (median %.2f), process CPU %.1f s per run at best%n", prompt, ppRate,
+                    prompt / median(pp), min(ppCpu));
         }
         if (tg.length > 0) {
-            out.printf("tg%d: %.2f tokens/s (median %.2f), matrices read at %.2f GB/s%n", generate, tgRate,
-                    generate / median(tg), tgGbPerS);
+            out.printf("tg%d: %.2f tokens/s (median %.2f), matrices read at %.2f GB/s, process CPU %.1f s per run at best%n",
+                    generate, tgRate, generate / median(tg), tgGbPerS, min(tgCpu));
         }
     }
 

@@ -29,12 +29,12 @@ import jdk.incubator.vector.VectorSpecies;
  * a tail of fewer than {@code V} elements is added to the stored lanes one by one, and the lanes are
  * folded by the reference's {@link ScalarMatrixSupport#treeSum}.
  *
- * <p>{@link #matmul} decodes a panel of weight rows ({@link #panelRows}, about 512 KiB of floats, kept in
- * L2) once per tile of tokens ({@link #tokenTile}: up to 8 MiB of inputs, so a 512-token prompt is usually
- * one tile and each weight is read from memory once), then runs a 4-row × 4-token register block (4 × 2 with
- * 16 registers: at least eight independent FMA chains, enough to hide the FMA latency) for every block of
- * tokens against every four rows of the panel, so every vector load feeds two or four FMAs. When the row
- * length is a multiple of V the lanes are folded by halving shuffles (the reference's tree, step for step)
+ * <p>{@link #matmul} decodes a panel of weight rows ({@link #panelRows}, about 256 KiB of floats, kept in
+ * L2) once per call, so each weight is read from memory once, then sweeps each group of four of its rows
+ * (in L1) over the tokens a tile at a time ({@link #tokenTile}: 1 MiB of inputs, in L2) with a 4-row ×
+ * 4-token register block (4 × 2 with 16 registers: at least eight independent FMA chains, enough to hide
+ * the FMA latency), so every vector load feeds two or four FMAs. When the row length is a multiple of V
+ * the lanes are folded by halving shuffles (the reference's tree, step for step)
  * instead of one by one. {@link #matvec} is bound by reading the weights: it streams four rows at a time
  * straight from the segment (BF16 is a shift, F32 a load, F16 a few integer lane operations and one exact
  * multiplication, {@link #f16}). Buffers are per thread and reused, so no call allocates.
@@ -49,19 +49,18 @@ final class VectorMatrixSupport implements MatrixSupport {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
-     * Bytes of token inputs a tile may span (8 MiB: 1024 tokens of 2048 floats, 372 of 5632). The inputs
-     * of a tile are swept once per panel of rows, from the last-level cache; the larger the tile, the fewer
-     * times each weight row is read from memory and decoded (once per tile), which costs more than the
-     * sweeps.
+     * Bytes of token inputs a tile may span: the tile stays in L2 beside the panel while each group of four
+     * rows (in L1 for rows up to about 2048) is swept over all its tokens (1 MiB: 128 tokens of 2048
+     * floats, 46 of 5632).
      */
-    private static final int TILE_BYTES = 8 << 20;
+    private static final int TILE_BYTES = 1 << 20;
 
     /**
-     * Bytes of decoded float rows in a panel (512 KiB: 64 rows of 2048, 20 of 5632): it stays in L2
-     * (1-2 MiB per core on current x86 servers) while a block of tokens (in L1 for rows up to about 2048)
-     * is run against each group of four of its rows.
+     * Bytes of decoded float rows in a panel (256 KiB: 32 rows of 2048, 8 of 5632). A panel is decoded
+     * once per call, so every weight is read from memory once however many tokens there are; it stays in
+     * L2 (1-2 MiB per core on current x86 servers) beside one tile of token inputs.
      */
-    private static final int PANEL_BYTES = 512 << 10;
+    private static final int PANEL_BYTES = 256 << 10;
 
     /** Halving shuffles of the lane fold ({@link #fold}); those of h >= V are never used. */
     private static final VectorShuffle<Float> FOLD_32 = shiftDown(32);
@@ -396,22 +395,22 @@ final class VectorMatrixSupport implements MatrixSupport {
         int tile = tokenTile(cols);
         // without a tail the lanes fold in registers and the sums go straight to y (same order, same bits)
         boolean direct = cols % V == 0;
-        for (int t0 = 0; t0 < tokens; t0 += tile) {
-            int t1 = Math.min(tokens, t0 + tile);
-            for (int p = rowFrom; p < rowTo; p += panelRows) {
-                int count = Math.min(panelRows, rowTo - p);
-                decodeRows(w, p, count, panel);
-                int full = count & ~3;
-                int t = t0;
-                for (; t + TOKEN_BLOCK <= t1; t += TOKEN_BLOCK) {
-                    for (int g = 0; g < full; g += 4) {
-                        int rowOff = g * cols;
+        for (int p = rowFrom; p < rowTo; p += panelRows) {
+            int count = Math.min(panelRows, rowTo - p);
+            decodeRows(w, p, count, panel);
+            int full = count & ~3;
+            for (int t0 = 0; t0 < tokens; t0 += tile) {
+                int t1 = Math.min(tokens, t0 + tile);
+                int blocked = t0 + (t1 - t0) / TOKEN_BLOCK * TOKEN_BLOCK;
+                for (int g = 0; g < full; g += 4) {
+                    int rowOff = g * cols;
+                    int r = p + g;
+                    for (int t = t0; t < blocked; t += TOKEN_BLOCK) {
                         if (TOKEN_BLOCK == 4) {
                             block4x4(panel, rowOff, cols, x, t, lanes);
                         } else {
                             block4x2(panel, rowOff, cols, x, t, lanes);
                         }
-                        int r = p + g;
                         for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
                             int tok = t + (j >> 2);
                             int row = j & 3;
@@ -419,14 +418,9 @@ final class VectorMatrixSupport implements MatrixSupport {
                                     : finishBuffered(lanes, j * V, panel, rowOff + row * cols, x, tok * cols, cols);
                         }
                     }
-                    for (int g = full; g < count; g++) {
-                        for (int tok = t; tok < t + TOKEN_BLOCK; tok++) {
-                            y[tok * yStride + p + g] = dot(panel, g * cols, x, tok * cols, cols);
-                        }
-                    }
                 }
-                for (; t < t1; t++) {
-                    for (int g = 0; g < count; g++) {
+                for (int g = 0; g < count; g++) {
+                    for (int t = g < full ? blocked : t0; t < t1; t++) {
                         y[t * yStride + p + g] = dot(panel, g * cols, x, t * cols, cols);
                     }
                 }
@@ -442,10 +436,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         return Math.max(4, PANEL_BYTES / (4 * Math.max(1, cols)) & ~3);
     }
 
-    /**
-     * Tokens per tile for rows of {@code cols}: as many as fit {@link #TILE_BYTES} of inputs, whole register
-     * blocks. Every weight row is read from memory and decoded once per tile.
-     */
+    /** Tokens per tile for rows of {@code cols}: as many as fit {@link #TILE_BYTES} of inputs, whole register blocks. */
     static int tokenTile(int cols) {
         int fit = TILE_BYTES / (4 * Math.max(1, cols));
         return Math.max(TOKEN_BLOCK, fit / TOKEN_BLOCK * TOKEN_BLOCK);
