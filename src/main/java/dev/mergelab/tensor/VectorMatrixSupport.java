@@ -371,17 +371,18 @@ final class VectorMatrixSupport implements MatrixSupport {
 
     /**
      * V f16 values at byte {@code p} as floats, exactly {@link Codecs#f16ToFloat} lane by lane (NaN payloads
-     * included): the 15 magnitude bits moved up 13 places are the half's value as a float scaled by 2^-112
-     * (normals and subnormals alike), so one exact multiplication by 2^112 rebiases the exponent; exponent 31
-     * (Inf, NaN) then gets the float's all-ones exponent with its payload, and the sign (kept by the sign
-     * extension) is put back. A handful of lane operations, no table and no branch.
+     * included). Sign-extended to 32 bits and moved up 13 places, a half's sign lands on the float's sign and
+     * its exponent and mantissa on the low exponent bits and the mantissa, so masking out the copies of the
+     * sign leaves the half's value times 2^-112 as a float (normals and subnormals alike); one exact
+     * multiplication by 2^112 rebiases the exponent. Exponent 31 (Inf, NaN) then gets the float's all-ones
+     * exponent, its payload kept. Seven lane operations, no table and no branch.
      */
     static FloatVector f16(MemorySegment m, long p) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, m, p, LE).convertShape(VectorOperators.S2I, I, 0);
-        IntVector mag = h.and(0x7FFF);
-        IntVector bits = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        bits = bits.lanewise(VectorOperators.OR, 0x7F800000, mag.compare(VectorOperators.GE, 0x7C00));
-        return bits.or(h.and(0x80000000)).reinterpretAsFloats();
+        FloatVector scaled = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+        return scaled.reinterpretAsInts()
+                .lanewise(VectorOperators.OR, 0x7F800000, h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00))
+                .reinterpretAsFloats();
     }
 
     // ---- matmul -----------------------------------------------------------------------------------
