@@ -11,6 +11,7 @@ import dev.mergelab.infer.Workers;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Vectorization;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code mergelab bench infer MODEL -p 512 -n 64}: forward-pass speed measured as llama-bench measures it.
- * Prompt processing (pp): a fresh sequence of P token ids run as one batch. Token generation (tg): a fresh
+ * Prompt processing (pp): a fresh sequence of P token ids run as one batch, the logits of its last token out (as
+ * llama-bench's {@code llama_batch_get_one} batch asks only for the last token's output). Token generation (tg): a fresh
  * sequence decoding N tokens one at a time, each the greedy (argmax) choice after the last. Each test runs
  * {@code -r} times after one short warm-up; the best run is reported (on a shared machine the fastest run is
  * the one least disturbed) beside the median.
@@ -71,25 +73,31 @@ final class BenchInferCommand implements Callable<Integer> {
             int[] ids = promptIds(prompt, vocab);
             // warm-up: compile the batch and single-token paths before timing them
             if (prompt > 0) {
-                m.newSession().forward(Arrays.copyOf(ids, Math.min(prompt, 32)));
+                m.newSession().forwardLast(Arrays.copyOf(ids, Math.min(prompt, 32)));
             }
             if (generate > 0) {
                 generate(m, Math.min(generate, 4));
             }
             double[] pp = new double[prompt > 0 ? repetitions : 0];
+            double[] ppCpu = new double[pp.length];
             for (int r = 0; r < pp.length; r++) {
                 long t0 = System.nanoTime();
-                m.newSession().forward(ids);
+                long c0 = processCpuNanos();
+                m.newSession().forwardLast(ids);   // like llama-bench: the last token's logits only
                 pp[r] = (System.nanoTime() - t0) / 1e9;
+                ppCpu[r] = (processCpuNanos() - c0) / 1e9;
             }
             double[] tg = new double[generate > 0 ? repetitions : 0];
+            double[] tgCpu = new double[tg.length];
             for (int r = 0; r < tg.length; r++) {
                 long t0 = System.nanoTime();
+                long c0 = processCpuNanos();
                 generate(m, generate);
                 tg[r] = (System.nanoTime() - t0) / 1e9;
+                tgCpu[r] = (processCpuNanos() - c0) / 1e9;
             }
             long weightBytes = matrixBytes(m.weights());
-            report(out, m, t, weightBytes, pp, tg);
+            report(out, m, t, weightBytes, pp, tg, ppCpu, tgCpu);
         }
         return 0;
     }
@@ -143,7 +151,20 @@ final class BenchInferCommand implements Callable<Integer> {
         return b;
     }
 
-    private void report(PrintWriter out, TransformerModel m, int t, long weightBytes, double[] pp, double[] tg) {
+    /**
+     * CPU time of the whole process so far (all threads, JIT and GC included), or -1 where the JVM cannot say.
+     * Beside the wall time of a run it shows how much of the machine the run had: on a shared machine a
+     * CPU time well under threads × wall time means other work took the cores.
+     */
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    private void report(PrintWriter out, TransformerModel m, int t, long weightBytes, double[] pp, double[] tg,
+            double[] ppCpu, double[] tgCpu) {
         double ppBest = min(pp);
         double tgBest = min(tg);
         double ppRate = pp.length == 0 ? 0 : prompt / ppBest;
@@ -167,16 +188,19 @@ final class BenchInferCommand implements Callable<Integer> {
             o.put("matrix_bytes", weightBytes);
             o.putPOJO("pp_seconds", pp);
             o.putPOJO("tg_seconds", tg);
+            o.putPOJO("pp_cpu_seconds", ppCpu);
+            o.putPOJO("tg_cpu_seconds", tgCpu);
             out.println(o.toString());
             return;
         }
         out.printf("model %s, %d threads, kernels %s, matrices %.2f GB, best of %d%n", model, t, kernels, weightBytes / 1e9, repetitions);
         if (pp.length > 0) {
-            out.printf("pp%d: %.2f tokens/s (median %.2f)%n", prompt, ppRate, prompt / median(pp));
+            out.printf("pp%d: %.2f tokens/s (median %.2f), process CPU %.1f s per run at best%n", prompt, ppRate,
+                    prompt / median(pp), min(ppCpu));
         }
         if (tg.length > 0) {
-            out.printf("tg%d: %.2f tokens/s (median %.2f), matrices read at %.2f GB/s%n", generate, tgRate,
-                    generate / median(tg), tgGbPerS);
+            out.printf("tg%d: %.2f tokens/s (median %.2f), matrices read at %.2f GB/s, process CPU %.1f s per run at best%n",
+                    generate, tgRate, generate / median(tg), tgGbPerS, min(tgCpu));
         }
     }
 

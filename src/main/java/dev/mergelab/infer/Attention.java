@@ -5,12 +5,23 @@ import dev.mergelab.tensor.MatrixKernels;
 /**
  * Causal (optionally sliding-window, optionally soft-capped) grouped-query attention of n new queries over
  * the cached keys and values. Each (token, head) pair is computed whole by one thread: scores by
- * {@link MatrixKernels#dot}, weights by {@link MatrixKernels#softmax}, then a float sum of the values in
- * position order.
+ * {@link MatrixKernels#dots} (each a {@link MatrixKernels#dot}), weights by {@link MatrixKernels#softmax}, then
+ * the values summed in position order by {@link MatrixKernels#weightedSum}.
  */
 final class Attention {
 
+    /** Each thread's score buffer, grown as needed: a prefill would otherwise allocate one per (token, head). */
+    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
+
     private Attention() {
+    }
+
+    private static float[] scores(int count) {
+        float[][] holder = SCORES.get();
+        if (holder[0].length < count) {
+            holder[0] = new float[Math.max(count, 2 * holder[0].length)];
+        }
+        return holder[0];
     }
 
     /**
@@ -36,23 +47,19 @@ final class Attention {
             int qo = (t * heads + h) * hd;
             int ko = (h / group) * hd;
             int count = pos - from + 1;
-            float[] scores = new float[count];
-            for (int j = from; j <= pos; j++) {
-                float sc = MatrixKernels.dot(q, qo, keys, j * kvWidth + ko, hd) * scale;
+            float[] scores = scores(count);
+            int first = from * kvWidth + ko;
+            MatrixKernels.dots(q, qo, keys, first, kvWidth, count, hd, scores, 0);
+            for (int j = 0; j < count; j++) {
+                float sc = scores[j] * scale;
                 if (cap > 0) {
                     sc = (float) (Math.tanh(sc / cap) * cap);
                 }
-                scores[j - from] = sc;
+                scores[j] = sc;
             }
             MatrixKernels.softmax(scores, 0, count);
             // weighted sum of the values, position by position (a fixed order: thread-count independent)
-            for (int j = from; j <= pos; j++) {
-                float p = scores[j - from];
-                int vb = j * kvWidth + ko;
-                for (int i = 0; i < hd; i++) {
-                    out[qo + i] = Math.fma(p, values[vb + i], out[qo + i]);
-                }
-            }
+            MatrixKernels.weightedSum(scores, 0, count, values, first, kvWidth, hd, out, qo);
         });
         return out;
     }

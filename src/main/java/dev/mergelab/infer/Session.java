@@ -4,6 +4,7 @@ import dev.mergelab.MergeLabException;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.MatrixKernels;
+import java.util.Arrays;
 
 /**
  * One sequence being run: its KV cache and RoPE state. {@link #forward} takes the next tokens (a prefill of
@@ -34,6 +35,22 @@ public final class Session {
 
     /** Runs {@code tokens} and returns their logits, {@code [tokens.length, vocab]} row-major. */
     public float[] forward(int[] tokens) {
+        return run(tokens, false);
+    }
+
+    /**
+     * Runs {@code tokens} (at least one) and returns the logits of the last only, {@code [vocab]}: the same
+     * values as the last row of {@link #forward}, without the output head for the others (what a prompt
+     * before generation needs, and what {@code llama-bench} times as prompt processing).
+     */
+    public float[] forwardLast(int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens");
+        }
+        return run(tokens, true);
+    }
+
+    private float[] run(int[] tokens, boolean lastOnly) {
         int n = tokens.length;
         if (n == 0) {
             return new float[0];
@@ -47,25 +64,35 @@ public final class Session {
 
         int h = d.hidden();
         float[] x = embed(tokens);
+        int rows = n;   // token rows still carried: all, or only the last one through the last layer
         for (int l = 0; l < d.layers(); l++) {
             LayerWeights w = model.weights().layers()[l];
+            // when only the last token's logits are wanted, the last layer needs the others' keys and values
+            // (the cache keeps them) but nothing after attention, as in llama.cpp's graph
+            boolean tail = lastOnly && l == d.layers() - 1 && n > 1;
             float[] a = attention(l, w, w.attnNorm() == null ? x : rmsNorm(x, n, h, w.attnNorm()), n, start,
-                    d.slidingLayers()[l] ? localTables : globalTables);
+                    d.slidingLayers()[l] ? localTables : globalTables, tail);
+            if (tail) {
+                x = Arrays.copyOfRange(x, (n - 1) * h, n * h);
+                rows = 1;
+            }
             if (w.attnPostNorm() != null) {
-                a = rmsNorm(a, n, h, w.attnPostNorm());
+                a = rmsNorm(a, rows, h, w.attnPostNorm());
             }
             addScaled(x, a, d.residualMultiplier());
-            float[] in = w.mlpNorm() == null ? x : rmsNorm(x, n, h, w.mlpNorm());
-            float[] m = d.sparseLayers()[l] ? Experts.forward(model, w, in, n) : mlp(w, in, n);
+            float[] in = w.mlpNorm() == null ? x : rmsNorm(x, rows, h, w.mlpNorm());
+            float[] m = d.sparseLayers()[l] ? Experts.forward(model, w, in, rows) : mlp(w, in, rows);
             if (w.mlpPostNorm() != null) {
-                m = rmsNorm(m, n, h, w.mlpPostNorm());
+                m = rmsNorm(m, rows, h, w.mlpPostNorm());
             }
             addScaled(x, m, d.residualMultiplier());
         }
         cache.advance(n);
-        float[] normed = rmsNorm(x, n, h, model.weights().finalNorm());
-        float[] logits = new float[n * d.vocab()];
-        model.matMul().multiply(model.weights().lmHead(), normed, n, logits);
+        int outputs = lastOnly ? 1 : n;
+        float[] last = rows != outputs ? Arrays.copyOfRange(x, (n - 1) * h, n * h) : x;
+        float[] normed = rmsNorm(last, outputs, h, model.weights().finalNorm());
+        float[] logits = new float[outputs * d.vocab()];
+        model.matMul().multiply(model.weights().lmHead(), normed, outputs, logits);
         for (int i = 0; i < logits.length; i++) {
             float v = logits[i] / d.logitsDivisor();
             if (d.finalSoftcap() > 0) {
@@ -95,7 +122,8 @@ public final class Session {
         return x;
     }
 
-    private float[] attention(int layer, LayerWeights w, float[] in, int n, int start, float[][] rope) {
+    /** Attention output for the n tokens, or for the last one only with {@code lastOnly} (all n are cached). */
+    private float[] attention(int layer, LayerWeights w, float[] in, int n, int start, float[][] rope, boolean lastOnly) {
         int qd = d.qDim();
         int kvd = d.kvDim();
         float[] q = new float[n * qd];
@@ -132,9 +160,16 @@ public final class Session {
         Rotary.apply(q, n, d.heads(), d.headDim(), rope);
         Rotary.apply(k, n, d.kvHeads(), d.headDim(), rope);
         cache.put(layer, k, v, n);
-        float[] out = Attention.compute(model.workers(), d, q, cache.keys(layer), cache.values(layer), n, start,
+        int queries = n;
+        int first = start;
+        if (lastOnly) {
+            q = Arrays.copyOfRange(q, (n - 1) * qd, n * qd);
+            queries = 1;
+            first = start + n - 1;
+        }
+        float[] out = Attention.compute(model.workers(), d, q, cache.keys(layer), cache.values(layer), queries, first,
                 d.slidingLayers()[layer] ? d.slidingWindow() : 0);
-        return project(w.o(), out, n, w.oBias());
+        return project(w.o(), out, queries, w.oBias());
     }
 
     private float[] mlp(LayerWeights w, float[] in, int n) {

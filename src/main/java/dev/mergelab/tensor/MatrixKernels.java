@@ -88,6 +88,34 @@ public final class MatrixKernels {
     }
 
     /**
+     * Attention scores: {@code out[outOff + j] = dot(q, qOff, k, kOff + j·kStride, n)} for j &lt; count (each
+     * bit for bit what {@link #dot} gives), e.g. one query against {@code count} cached keys.
+     */
+    public static void dots(float[] q, int qOff, float[] k, int kOff, int kStride, int count, int n, float[] out, int outOff) {
+        Objects.checkFromIndexSize(qOff, n, q.length);
+        Objects.checkFromIndexSize(outOff, count, out.length);
+        if (count > 0) {
+            Objects.checkFromIndexSize(kOff, Math.addExact(Math.multiplyExact(count - 1, kStride), n), k.length);
+        }
+        K.dots(q, qOff, k, kOff, kStride, count, n, out, outOff);
+    }
+
+    /**
+     * Attention's weighted sum of values: for j = 0 .. count−1 in turn,
+     * {@code out[outOff + i] = fma(p[pOff + j], v[vOff + j·vStride + i], out[outOff + i])} for i &lt; n (one rounding
+     * per term, in position order, so any split of the work over outputs gives the same bits).
+     */
+    public static void weightedSum(float[] p, int pOff, int count, float[] v, int vOff, int vStride, int n, float[] out,
+            int outOff) {
+        Objects.checkFromIndexSize(pOff, count, p.length);
+        Objects.checkFromIndexSize(outOff, n, out.length);
+        if (count > 0) {
+            Objects.checkFromIndexSize(vOff, Math.addExact(Math.multiplyExact(count - 1, vStride), n), v.length);
+        }
+        K.weightedSum(p, pOff, count, v, vOff, vStride, n, out, outOff);
+    }
+
+    /**
      * RMS norm: {@code y[i] = x[i]·s·g[i]} (left to right, each product rounded once) with
      * {@code s = 1 / sqrt(dot(x, x)/n + eps)} (float, each operation rounded once) and
      * {@code g[i] = w[i]}, or {@code 1 + w[i]} with {@code onePlusWeight} (Gemma's norm). {@code y} may

@@ -22,6 +22,12 @@ public interface MatrixSupport {
 
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
+    /** {@code out[outOff + j] = dot(q, qOff, k, kOff + j·kStride, n)} for j < count. */
+    void dots(float[] q, int qOff, float[] k, int kOff, int kStride, int count, int n, float[] out, int outOff);
+
+    /** {@code out[outOff + i] = fma(p[pOff + j], v[vOff + j·vStride + i], out[outOff + i])} for j = 0 .. count−1 in turn, i < n. */
+    void weightedSum(float[] p, int pOff, int count, float[] v, int vOff, int vStride, int n, float[] out, int outOff);
+
     void rmsNorm(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int n, float eps, boolean onePlusWeight);
 
     void softmax(float[] x, int off, int n);

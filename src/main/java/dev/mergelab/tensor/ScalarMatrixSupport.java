@@ -83,6 +83,24 @@ final class ScalarMatrixSupport implements MatrixSupport {
     }
 
     @Override
+    public void dots(float[] q, int qOff, float[] k, int kOff, int kStride, int count, int n, float[] out, int outOff) {
+        for (int j = 0; j < count; j++) {
+            out[outOff + j] = dot(q, qOff, k, kOff + j * kStride, n);
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] p, int pOff, int count, float[] v, int vOff, int vStride, int n, float[] out, int outOff) {
+        for (int j = 0; j < count; j++) {
+            float w = p[pOff + j];
+            int row = vOff + j * vStride;
+            for (int i = 0; i < n; i++) {
+                out[outOff + i] = Math.fma(w, v[row + i], out[outOff + i]);
+            }
+        }
+    }
+
+    @Override
     public void rmsNorm(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, int n, float eps, boolean onePlusWeight) {
         float inv = rmsScale(dot(x, xOff, x, xOff, n), n, eps);
         for (int i = 0; i < n; i++) {

@@ -29,14 +29,15 @@ import jdk.incubator.vector.VectorSpecies;
  * a tail of fewer than {@code V} elements is added to the stored lanes one by one, and the lanes are
  * folded by the reference's {@link ScalarMatrixSupport#treeSum}.
  *
- * <p>{@link #matmul} decodes four weight rows into a float buffer once per tile of up to
- * {@value #TOKEN_TILE} tokens (as many as fit 1 MiB of inputs) and runs a 4-row × 4-token block (4 × 2
- * with 16 registers: at least eight independent FMA chains, enough to hide the FMA latency) over the tile,
- * so every vector load feeds two or four FMAs. When the row length is a multiple of V the lanes are folded
- * by halving shuffles (the reference's tree, step for step) instead of one by one. {@link #matvec}
- * is bound by reading the weights: it streams four rows at a time straight from the segment (BF16 is a
- * shift, F32 a load; F16 goes through a small decoded chunk, converted by the CPU's half-to-float
- * instruction that the JIT emits for {@link Float#float16ToFloat} loops).
+ * <p>{@link #matmul} decodes a panel of weight rows ({@link #panelRows}, about 256 KiB of floats, kept in
+ * L2) once per call, so each weight is read from memory once, then sweeps each group of four of its rows
+ * (in L1) over the tokens a tile at a time ({@link #tokenTile}: 1 MiB of inputs, in L2) with a 4-row ×
+ * 4-token register block (4 × 2 with 16 registers: at least eight independent FMA chains, enough to hide
+ * the FMA latency), so every vector load feeds two or four FMAs. When the row length is a multiple of V
+ * the lanes are folded by halving shuffles (the reference's tree, step for step)
+ * instead of one by one. {@link #matvec} is bound by reading the weights: it streams four rows at a time
+ * straight from the segment (BF16 is a shift, F32 a load, F16 a few integer lane operations and one exact
+ * multiplication, {@link #f16}). Buffers are per thread and reused, so no call allocates.
  */
 final class VectorMatrixSupport implements MatrixSupport {
 
@@ -47,15 +48,19 @@ final class VectorMatrixSupport implements MatrixSupport {
     private static final int V = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** The most tokens whose inputs are swept per decoded group of rows. */
-    static final int TOKEN_TILE = 128;
-
     /**
-     * Bytes of token inputs a tile may span: they are re-read from L2 for every group of four rows, and
-     * the larger the tile the fewer times each weight row is decoded (1 MiB: 128 tokens of 2048 floats,
-     * 46 of 5632; L2 is 1-2 MiB per core on current x86 servers).
+     * Bytes of token inputs a tile may span: the tile stays in L2 beside the panel while each group of four
+     * rows (in L1 for rows up to about 2048) is swept over all its tokens (1 MiB: 128 tokens of 2048
+     * floats, 46 of 5632).
      */
     private static final int TILE_BYTES = 1 << 20;
+
+    /**
+     * Bytes of decoded float rows in a panel (256 KiB: 32 rows of 2048, 8 of 5632). A panel is decoded
+     * once per call, so every weight is read from memory once however many tokens there are; it stays in
+     * L2 (1-2 MiB per core on current x86 servers) beside one tile of token inputs.
+     */
+    private static final int PANEL_BYTES = 256 << 10;
 
     /** Halving shuffles of the lane fold ({@link #fold}); those of h >= V are never used. */
     private static final VectorShuffle<Float> FOLD_32 = shiftDown(32);
@@ -72,10 +77,23 @@ final class VectorMatrixSupport implements MatrixSupport {
      */
     private static final int TOKEN_BLOCK = V >= 16 ? 4 : 2;
 
-    /** Elements of an F16 row decoded at a time by {@link #matvec} (a multiple of every V): 4 × 2 KiB in L1. */
-    private static final int F16_CHUNK = 512;
-
     static final VectorMatrixSupport INSTANCE = new VectorMatrixSupport();
+
+    /** A float buffer per thread that only grows, so that the kernels allocate nothing per call. */
+    private static final class Scratch {
+        static final ThreadLocal<Scratch> PANEL = ThreadLocal.withInitial(Scratch::new);
+        static final ThreadLocal<Scratch> LANES = ThreadLocal.withInitial(Scratch::new);
+
+        private float[] buffer = new float[0];
+
+        /** At least {@code n} floats (old contents unspecified). */
+        float[] floats(int n) {
+            if (buffer.length < n) {
+                buffer = new float[n];
+            }
+            return buffer;
+        }
+    }
 
     private VectorMatrixSupport() {
     }
@@ -99,12 +117,83 @@ final class VectorMatrixSupport implements MatrixSupport {
         for (int bound = F.loopBound(n); k < bound; k += V) {
             acc = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), acc);
         }
+        if (k == n) {
+            return fold(acc);   // the reference's tree, in registers
+        }
         float[] s = new float[V];
         acc.intoArray(s, 0);
         for (; k < n; k++) {
             s[k & (V - 1)] = Math.fma(a[aOff + k], b[bOff + k], s[k & (V - 1)]);
         }
         return ScalarMatrixSupport.treeSum(s, 0, V);
+    }
+
+    @Override
+    public void dots(float[] q, int qOff, float[] k, int kOff, int kStride, int count, int n, float[] out, int outOff) {
+        int j = 0;
+        if (n % V == 0) {
+            // four keys at a time: four independent FMA chains, each folded like dot's
+            for (; j + 4 <= count; j += 4) {
+                int k0 = kOff + j * kStride;
+                int k1 = k0 + kStride;
+                int k2 = k1 + kStride;
+                int k3 = k2 + kStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int i = 0; i < n; i += V) {
+                    FloatVector qv = FloatVector.fromArray(F, q, qOff + i);
+                    a0 = qv.fma(FloatVector.fromArray(F, k, k0 + i), a0);
+                    a1 = qv.fma(FloatVector.fromArray(F, k, k1 + i), a1);
+                    a2 = qv.fma(FloatVector.fromArray(F, k, k2 + i), a2);
+                    a3 = qv.fma(FloatVector.fromArray(F, k, k3 + i), a3);
+                }
+                out[outOff + j] = fold(a0);
+                out[outOff + j + 1] = fold(a1);
+                out[outOff + j + 2] = fold(a2);
+                out[outOff + j + 3] = fold(a3);
+            }
+        }
+        for (; j < count; j++) {
+            out[outOff + j] = dot(q, qOff, k, kOff + j * kStride, n);
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] p, int pOff, int count, float[] v, int vOff, int vStride, int n, float[] out, int outOff) {
+        int i = 0;
+        // four vectors of the output held in registers across all j: four independent FMA chains
+        for (; i + 4 * V <= n; i += 4 * V) {
+            int o = outOff + i;
+            FloatVector c0 = FloatVector.fromArray(F, out, o);
+            FloatVector c1 = FloatVector.fromArray(F, out, o + V);
+            FloatVector c2 = FloatVector.fromArray(F, out, o + 2 * V);
+            FloatVector c3 = FloatVector.fromArray(F, out, o + 3 * V);
+            for (int j = 0; j < count; j++) {
+                FloatVector w = FloatVector.broadcast(F, p[pOff + j]);
+                int row = vOff + j * vStride + i;
+                c0 = w.fma(FloatVector.fromArray(F, v, row), c0);
+                c1 = w.fma(FloatVector.fromArray(F, v, row + V), c1);
+                c2 = w.fma(FloatVector.fromArray(F, v, row + 2 * V), c2);
+                c3 = w.fma(FloatVector.fromArray(F, v, row + 3 * V), c3);
+            }
+            c0.intoArray(out, o);
+            c1.intoArray(out, o + V);
+            c2.intoArray(out, o + 2 * V);
+            c3.intoArray(out, o + 3 * V);
+        }
+        for (; i + V <= n; i += V) {
+            FloatVector c = FloatVector.fromArray(F, out, outOff + i);
+            for (int j = 0; j < count; j++) {
+                c = FloatVector.broadcast(F, p[pOff + j]).fma(FloatVector.fromArray(F, v, vOff + j * vStride + i), c);
+            }
+            c.intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float c = out[outOff + i];
+            for (int j = 0; j < count; j++) {
+                c = Math.fma(p[pOff + j], v[vOff + j * vStride + i], c);
+            }
+            out[outOff + i] = c;
+        }
     }
 
     @Override
@@ -184,15 +273,13 @@ final class VectorMatrixSupport implements MatrixSupport {
             ScalarMatrixSupport.withLanes(V).matvec(w, x, xOff, y, yOff, rowFrom, rowTo);
             return;
         }
-        float[] lanes = new float[4 * V];
-        float[] chunk = w.dtype() == DType.F16 ? new float[4 * F16_CHUNK] : null;
-        short[] halves = w.dtype() == DType.F16 ? new short[F16_CHUNK] : null;
+        float[] lanes = Scratch.LANES.get().floats(4 * V);
         int r = rowFrom;
         for (; r + 4 <= rowTo; r += 4) {
             switch (w.dtype()) {
                 case F32 -> rows4F32(w, r, x, xOff, lanes);
                 case BF16 -> rows4Bf16(w, r, x, xOff, lanes);
-                default -> rows4F16(w, r, x, xOff, lanes, chunk, halves);
+                default -> rows4F16(w, r, x, xOff, lanes);
             }
             for (int j = 0; j < 4; j++) {
                 y[yOff + r + j - rowFrom] = finish(lanes, j * V, w, r + j, x, xOff);
@@ -257,28 +344,45 @@ final class VectorMatrixSupport implements MatrixSupport {
                 .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static void rows4F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes, float[] chunk, short[] halves) {
-        int cols = w.cols();
-        int bound = F.loopBound(cols);
-        long e0 = (long) r * cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int c0 = 0; c0 < bound; c0 += F16_CHUNK) {
-            int len = Math.min(F16_CHUNK, bound - c0);
-            for (int j = 0; j < 4; j++) {
-                decodeF16(w.data(), e0 + (long) j * cols + c0, chunk, j * F16_CHUNK, len, halves);
-            }
-            for (int k = 0; k < len; k += V) {
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + c0 + k);
-                a0 = FloatVector.fromArray(F, chunk, k).fma(xv, a0);
-                a1 = FloatVector.fromArray(F, chunk, F16_CHUNK + k).fma(xv, a1);
-                a2 = FloatVector.fromArray(F, chunk, 2 * F16_CHUNK + k).fma(xv, a2);
-                a3 = FloatVector.fromArray(F, chunk, 3 * F16_CHUNK + k).fma(xv, a3);
-            }
+    /**
+     * F16 rows are converted in registers by {@link #f16}, two rows per sweep: four inlined copies of it in
+     * one loop exceed the JIT's inlining budget (the fourth falls back to boxed vectors), two do not, and two
+     * independent FMA chains are plenty when the conversion, not the FMA, sets the pace.
+     */
+    private static void rows4F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes) {
+        rows2F16(w, r, x, xOff, lanes, 0);
+        rows2F16(w, r + 2, x, xOff, lanes, 2 * V);
+    }
+
+    private static void rows2F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes, int at) {
+        MemorySegment m = w.data();
+        long stride = 2L * w.cols();
+        long p0 = w.offset(r, 0);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int k = 0, bound = F.loopBound(w.cols()); k < bound; k += V) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + k);
+            long p = p0 + 2L * k;
+            a0 = f16(m, p).fma(xv, a0);
+            a1 = f16(m, p + stride).fma(xv, a1);
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, V);
-        a2.intoArray(lanes, 2 * V);
-        a3.intoArray(lanes, 3 * V);
+        a0.intoArray(lanes, at);
+        a1.intoArray(lanes, at + V);
+    }
+
+    /**
+     * V f16 values at byte {@code p} as floats, exactly {@link Codecs#f16ToFloat} lane by lane (NaN payloads
+     * included). Sign-extended to 32 bits and moved up 13 places, a half's sign lands on the float's sign and
+     * its exponent and mantissa on the low exponent bits and the mantissa, so masking out the copies of the
+     * sign leaves the half's value times 2^-112 as a float (normals and subnormals alike); one exact
+     * multiplication by 2^112 rebiases the exponent. Exponent 31 (Inf, NaN) then gets the float's all-ones
+     * exponent, its payload kept. Seven lane operations, no table and no branch.
+     */
+    static FloatVector f16(MemorySegment m, long p) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, m, p, LE).convertShape(VectorOperators.S2I, I, 0);
+        FloatVector scaled = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+        return scaled.reinterpretAsInts()
+                .lanewise(VectorOperators.OR, 0x7F800000, h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00))
+                .reinterpretAsFloats();
     }
 
     // ---- matmul -----------------------------------------------------------------------------------
@@ -286,45 +390,57 @@ final class VectorMatrixSupport implements MatrixSupport {
     @Override
     public void matmul(RowMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
         int cols = w.cols();
-        float[] rows = new float[4 * cols];
-        float[] lanes = new float[4 * TOKEN_BLOCK * V];
+        int panelRows = panelRows(cols);
+        float[] panel = Scratch.PANEL.get().floats(Math.min(panelRows, rowTo - rowFrom) * cols);
+        float[] lanes = Scratch.LANES.get().floats(4 * TOKEN_BLOCK * V);
         int tile = tokenTile(cols);
         // without a tail the lanes fold in registers and the sums go straight to y (same order, same bits)
         boolean direct = cols % V == 0;
-        for (int t0 = 0; t0 < tokens; t0 += tile) {
-            int t1 = Math.min(tokens, t0 + tile);
-            for (int r = rowFrom; r < rowTo; r += 4) {
-                int group = Math.min(4, rowTo - r);
-                decodeRows(w, r, group, rows);
-                int t = t0;
-                if (group == 4) {
-                    for (; t + TOKEN_BLOCK <= t1; t += TOKEN_BLOCK) {
+        for (int p = rowFrom; p < rowTo; p += panelRows) {
+            int count = Math.min(panelRows, rowTo - p);
+            decodeRows(w, p, count, panel);
+            int full = count & ~3;
+            for (int t0 = 0; t0 < tokens; t0 += tile) {
+                int t1 = Math.min(tokens, t0 + tile);
+                int blocked = t0 + (t1 - t0) / TOKEN_BLOCK * TOKEN_BLOCK;
+                for (int g = 0; g < full; g += 4) {
+                    int rowOff = g * cols;
+                    int r = p + g;
+                    for (int t = t0; t < blocked; t += TOKEN_BLOCK) {
                         if (TOKEN_BLOCK == 4) {
-                            block4x4(rows, cols, x, t, lanes);
+                            block4x4(panel, rowOff, cols, x, t, lanes);
                         } else {
-                            block4x2(rows, cols, x, t, lanes);
+                            block4x2(panel, rowOff, cols, x, t, lanes);
                         }
                         for (int j = 0; j < 4 * TOKEN_BLOCK; j++) {
                             int tok = t + (j >> 2);
                             int row = j & 3;
                             y[tok * yStride + r + row] = direct ? fold(FloatVector.fromArray(F, lanes, j * V))
-                                    : finishBuffered(lanes, j * V, rows, row * cols, x, tok * cols, cols);
+                                    : finishBuffered(lanes, j * V, panel, rowOff + row * cols, x, tok * cols, cols);
                         }
                     }
                 }
-                for (; t < t1; t++) {
-                    for (int row = 0; row < group; row++) {
-                        y[t * yStride + r + row] = dot(rows, row * cols, x, t * cols, cols);
+                for (int g = 0; g < count; g++) {
+                    for (int t = g < full ? blocked : t0; t < t1; t++) {
+                        y[t * yStride + p + g] = dot(panel, g * cols, x, t * cols, cols);
                     }
                 }
             }
         }
     }
 
-    /** Tokens per tile for rows of {@code cols}: as many as fit {@link #TILE_BYTES}, whole register blocks. */
+    /**
+     * Rows decoded at once for {@code cols}-long rows: a multiple of 4 whose floats fill about
+     * {@link #PANEL_BYTES}, so that a panel stays in L2 while every token of the tile is swept over it.
+     */
+    static int panelRows(int cols) {
+        return Math.max(4, PANEL_BYTES / (4 * Math.max(1, cols)) & ~3);
+    }
+
+    /** Tokens per tile for rows of {@code cols}: as many as fit {@link #TILE_BYTES} of inputs, whole register blocks. */
     static int tokenTile(int cols) {
         int fit = TILE_BYTES / (4 * Math.max(1, cols));
-        return Math.max(TOKEN_BLOCK, Math.min(TOKEN_TILE, fit) / TOKEN_BLOCK * TOKEN_BLOCK);
+        return Math.max(TOKEN_BLOCK, fit / TOKEN_BLOCK * TOKEN_BLOCK);
     }
 
     /** Lane i takes lane (i + h) mod V. */
@@ -366,32 +482,26 @@ final class VectorMatrixSupport implements MatrixSupport {
         switch (w.dtype()) {
             case F32 -> MemorySegment.copy(w.data(), Codecs.F32, w.offset(r, 0), out, 0, n);
             case BF16 -> VectorCodecSupport.INSTANCE.decodeBf16(w.data(), (long) r * cols, out, 0, n);
-            default -> decodeF16(w.data(), (long) r * cols, out, 0, n, new short[Math.min(n, F16_CHUNK)]);
+            default -> decodeF16(w.data(), (long) r * cols, out, 0, n);
         }
     }
 
-    /**
-     * F16 elements [from, from + count) of {@code m} as floats, through {@code halves} a chunk at a time:
-     * {@link Float#float16ToFloat} in a plain loop, which the JIT turns into the CPU's half-to-float vector
-     * conversion (F16C, AVX-512 FP16), several times faster than widening with integer lane operations.
-     * Exact like every F16 decode (NaN payloads aside).
-     */
-    private static void decodeF16(MemorySegment m, long from, float[] dst, int dstOff, int count, short[] halves) {
-        for (int done = 0; done < count; ) {
-            int len = Math.min(halves.length, count - done);
-            MemorySegment.copy(m, Codecs.I16, (from + done) * 2, halves, 0, len);
-            for (int i = 0; i < len; i++) {
-                dst[dstOff + done + i] = Float.float16ToFloat(halves[i]);
-            }
-            done += len;
+    /** F16 elements [from, from + count) of {@code m} as floats by {@link #f16}, the same values matvec uses. */
+    private static void decodeF16(MemorySegment m, long from, float[] dst, int dstOff, int count) {
+        int i = 0;
+        for (int bound = VectorCodecSupport.vectorLoadable(m) ? F.loopBound(count) : 0; i < bound; i += V) {
+            f16(m, (from + i) * 2).intoArray(dst, dstOff + i);
+        }
+        for (; i < count; i++) {
+            dst[dstOff + i] = Codecs.f16ToFloat(m.get(Codecs.I16, (from + i) * 2));
         }
     }
 
-    /** Lanes of rows 0..3 of {@code rows} against tokens t and t+1, token-major: lanes[(4·(token−t) + row)·V ..]. */
-    private static void block4x2(float[] rows, int cols, float[] x, int t, float[] lanes) {
-        int w1 = cols;
-        int w2 = 2 * cols;
-        int w3 = 3 * cols;
+    /** Lanes of the four rows of {@code rows} from {@code w0} against tokens t and t+1, token-major: lanes[(4·(token−t) + row)·V ..]. */
+    private static void block4x2(float[] rows, int w0, int cols, float[] x, int t, float[] lanes) {
+        int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
         int x0 = t * cols;
         int x1 = x0 + cols;
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
@@ -399,7 +509,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         for (int k = 0, bound = F.loopBound(cols); k < bound; k += V) {
             FloatVector u = FloatVector.fromArray(F, x, x0 + k);
             FloatVector v = FloatVector.fromArray(F, x, x1 + k);
-            FloatVector r0 = FloatVector.fromArray(F, rows, k);
+            FloatVector r0 = FloatVector.fromArray(F, rows, w0 + k);
             FloatVector r1 = FloatVector.fromArray(F, rows, w1 + k);
             FloatVector r2 = FloatVector.fromArray(F, rows, w2 + k);
             FloatVector r3 = FloatVector.fromArray(F, rows, w3 + k);
@@ -423,10 +533,10 @@ final class VectorMatrixSupport implements MatrixSupport {
     }
 
     /** As {@link #block4x2}, for tokens t .. t+3. */
-    private static void block4x4(float[] rows, int cols, float[] x, int t, float[] lanes) {
-        int w1 = cols;
-        int w2 = 2 * cols;
-        int w3 = 3 * cols;
+    private static void block4x4(float[] rows, int w0, int cols, float[] x, int t, float[] lanes) {
+        int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
         int x0 = t * cols;
         int x1 = x0 + cols;
         int x2 = x1 + cols;
@@ -436,7 +546,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
         FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         for (int k = 0, bound = F.loopBound(cols); k < bound; k += V) {
-            FloatVector r0 = FloatVector.fromArray(F, rows, k);
+            FloatVector r0 = FloatVector.fromArray(F, rows, w0 + k);
             FloatVector r1 = FloatVector.fromArray(F, rows, w1 + k);
             FloatVector r2 = FloatVector.fromArray(F, rows, w2 + k);
             FloatVector r3 = FloatVector.fromArray(F, rows, w3 + k);

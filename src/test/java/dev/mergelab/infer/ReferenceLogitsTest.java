@@ -93,4 +93,19 @@ class ReferenceLogitsTest {
             assertArrayEquals(a, b);
         }
     }
+
+    @ParameterizedTest
+    @FieldSource("CASES")
+    void lastTokenLogitsAreTheLastRowOfTheFullForward(String name) throws Exception {
+        int[] seq = InferFixtures.ids(name)[0];
+        try (ModelSource src = ModelSource.open(InferFixtures.ROOT.resolve(name), name)) {
+            TransformerModel model = TransformerModel.load(src, three);
+            int vocab = model.description().vocab();
+            float[] all = model.newSession().forward(seq);
+            Session s = model.newSession();
+            float[] last = s.forwardLast(seq);
+            assertArrayEquals(Arrays.copyOfRange(all, (seq.length - 1) * vocab, seq.length * vocab), last);
+            assertEquals(seq.length, s.length());
+        }
+    }
 }

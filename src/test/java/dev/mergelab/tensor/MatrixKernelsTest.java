@@ -114,6 +114,16 @@ class MatrixKernelsTest {
                 VEC.matmul(w, x, tokens, yv, 11, 0, 11);
                 REF.matmul(w, x, tokens, yr, 11, 0, 11);
                 assertBits(yr, yv, type + " matmul");
+                // rows over several decoded panels, with a group of fewer than four rows left in the last
+                int wide = 8192;
+                int panelled = 2 * VectorMatrixSupport.panelRows(wide) + 3;
+                RowMatrix p = matrix(arena, r, type, panelled, wide);
+                float[] xp = vector(r, 9 * wide);
+                float[] yp = new float[9 * panelled];
+                float[] yq = new float[9 * panelled];
+                VEC.matmul(p, xp, 9, yp, panelled, 0, panelled);
+                REF.matmul(p, xp, 9, yq, panelled, 0, panelled);
+                assertBits(yq, yp, type + " matmul over panels");
                 byte[] heap = new byte[(int) w.data().byteSize()];
                 MemorySegment.copy(w.data(), 0, MemorySegment.ofArray(heap), 0, heap.length);
                 RowMatrix onHeap = new RowMatrix(MemorySegment.ofArray(heap), type, 11, 1100);
@@ -180,6 +190,65 @@ class MatrixKernelsTest {
         for (int k = 0; k < n; k++) {
             double want = Math.exp(in[off + k] - max) / total;
             assertEquals(want, sv[off + k], 1e-6 * want + 1e-37, "softmax at " + k);
+        }
+    }
+
+    @Property(tries = 200)
+    void attentionDotsAndWeightedSumsMatchTheReference(@ForAll long seed, @ForAll @IntRange(min = 0, max = 150) int n,
+            @ForAll @IntRange(min = 0, max = 11) int count, @ForAll @IntRange(min = 0, max = 40) int gap) {
+        Random r = new Random(seed);
+        int stride = n + gap;
+        float[] q = vector(r, n + 3);
+        float[] keys = vector(r, 5 + count * stride);
+        float[] dv = new float[count + 2];
+        float[] dr = new float[count + 2];
+        VEC.dots(q, 3, keys, 5, stride, count, n, dv, 2);
+        REF.dots(q, 3, keys, 5, stride, count, n, dr, 2);
+        assertBits(dr, dv, "dots");
+        for (int j = 0; j < count; j++) {
+            assertEquals(Float.floatToRawIntBits(VEC.dot(q, 3, keys, 5 + j * stride, n)), Float.floatToRawIntBits(dv[2 + j]),
+                    "dots = dot at " + j);
+        }
+        float[] p = vector(r, count + 1);
+        float[] start = vector(r, n + 4);
+        float[] ov = start.clone();
+        float[] or = start.clone();
+        VEC.weightedSum(p, 1, count, keys, 5, stride, n, ov, 4);
+        REF.weightedSum(p, 1, count, keys, 5, stride, n, or, 4);
+        assertBits(or, ov, "weightedSum");
+        for (int i = 0; i < n; i++) {
+            double exact = start[4 + i];
+            double mags = Math.abs(exact);
+            for (int j = 0; j < count; j++) {
+                double term = (double) p[1 + j] * keys[5 + j * stride + i];
+                exact += term;
+                mags += Math.abs(term);
+            }
+            assertTrue(Math.abs(ov[4 + i] - exact) <= (count + 1) * 0x1p-24 * mags, "weightedSum at " + i);
+        }
+    }
+
+    /** The vector F16 decode of matvec and matmul equals the scalar one for all 65536 halves, bit for bit. */
+    @Test
+    void f16LanesDecodeEveryHalfExactly() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment all = arena.allocate(2 * 65536 + 1).asSlice(1);
+            for (int h = 0; h < 65536; h++) {
+                all.set(Codecs.I16, 2L * h, (short) h);
+            }
+            float[] lanes = new float[VEC.lanes()];
+            for (int h = 0; h < 65536; h += lanes.length) {
+                VectorMatrixSupport.f16(all, 2L * h).intoArray(lanes, 0);
+                for (int i = 0; i < lanes.length; i++) {
+                    short half = (short) (h + i);
+                    int want = Float.floatToRawIntBits(Codecs.f16ToFloat(half));
+                    assertEquals(want, Float.floatToRawIntBits(lanes[i]), "half 0x" + Integer.toHexString(h + i));
+                    float java = Float.float16ToFloat(half);
+                    if (!Float.isNaN(java)) {
+                        assertEquals(Float.floatToRawIntBits(java), want, "Float.float16ToFloat of 0x" + Integer.toHexString(h + i));
+                    }
+                }
+            }
         }
     }
 
