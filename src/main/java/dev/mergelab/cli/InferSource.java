@@ -1,6 +1,7 @@
 package dev.mergelab.cli;
 
 import dev.mergelab.engine.Executor;
+import dev.mergelab.engine.MergePlan;
 import dev.mergelab.engine.MergeSession;
 import dev.mergelab.engine.VirtualChild;
 import dev.mergelab.model.ModelSource;
@@ -18,10 +19,14 @@ import java.util.function.Consumer;
 final class InferSource implements AutoCloseable {
 
     private final WeightSource weights;
+    private final Path folder;
+    private final MergePlan plan;
     private final AutoCloseable[] opened;
 
-    private InferSource(WeightSource weights, AutoCloseable... opened) {
+    private InferSource(WeightSource weights, Path folder, MergePlan plan, AutoCloseable... opened) {
         this.weights = weights;
+        this.folder = folder;
+        this.plan = plan;
         this.opened = opened;
     }
 
@@ -33,14 +38,16 @@ final class InferSource implements AutoCloseable {
             try {
                 // the forward pass keeps every tensor it reads: the child need keep none besides
                 VirtualChild child = session.virtualChild(seed, new Executor.Options(threads, Sizes.heapBudget(null)), 0, warnings);
-                return new InferSource(child.weights(), child, session);
+                ModelSource files = session.plan().tokenizerSource() != null ? session.plan().tokenizerSource()
+                        : session.plan().configSource();
+                return new InferSource(child.weights(), files.folder(), session.plan(), child, session);
             } catch (RuntimeException | Error e) {
                 session.close();
                 throw e;
             }
         }
         ModelSource source = Models.opener(warnings).open(model);
-        return new InferSource(source, source);
+        return new InferSource(source, source.folder(), null, source);
     }
 
     static boolean isRecipe(String model) {
@@ -50,6 +57,16 @@ final class InferSource implements AutoCloseable {
 
     WeightSource weights() {
         return weights;
+    }
+
+    /** The folder of the tokenizer and generation files: the model's, or for a recipe its tokenizer source's. */
+    Path folder() {
+        return folder;
+    }
+
+    /** The recipe's merge plan, or null when MODEL is not a recipe. */
+    MergePlan plan() {
+        return plan;
     }
 
     @Override
