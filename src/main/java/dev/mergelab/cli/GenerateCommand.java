@@ -140,7 +140,8 @@ final class GenerateCommand implements Callable<Integer> {
             ChatTemplate template = chatting ? template(source, folder) : null;
             TransformerModel m = TransformerModel.load(source.weights(), workers);
             Generator generator = new Generator(m, tokenizer);
-            Generator.Options options = new Generator.Options(maxTokens, sampling, EosIds.of(folder), stops);
+            int maxLength = source.weights().config().intValue("max_position_embeddings").orElse(0);
+            Generator.Options options = new Generator.Options(maxTokens, sampling, EosIds.of(folder), stops, maxLength);
             if (!chatting) {
                 report(generator.generate(tokenizer.encode(prompt, true), options, stream(out)), out, err);
                 return 0;

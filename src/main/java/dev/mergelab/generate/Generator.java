@@ -20,15 +20,21 @@ public final class Generator {
      * @param maxTokens most tokens to generate
      * @param eos       ids that end generation (not printed)
      * @param stops     strings that end generation; the text stops just before
+     * @param maxLength the model's positions (max_position_embeddings): context and generated tokens together
+     *                  stop there; 0 for no limit
      */
-    public record Options(int maxTokens, Sampling sampling, Set<Integer> eos, List<String> stops) {
+    public record Options(int maxTokens, Sampling sampling, Set<Integer> eos, List<String> stops, int maxLength) {
         public Options {
             eos = Set.copyOf(eos);
             stops = List.copyOf(stops);
         }
+
+        public Options(int maxTokens, Sampling sampling, Set<Integer> eos, List<String> stops) {
+            this(maxTokens, sampling, eos, stops, 0);
+        }
     }
 
-    public enum StopReason { EOS, STOP_STRING, MAX_TOKENS }
+    public enum StopReason { EOS, STOP_STRING, MAX_TOKENS, MAX_LENGTH }
 
     /**
      * @param text            the generated text as streamed (cut before a stop string)
@@ -72,6 +78,14 @@ public final class Generator {
         if (context.length == 0) {
             throw dev.mergelab.MergeLabException.input("the prompt encodes to no tokens: nothing to continue", null);
         }
+        int budget = options.maxTokens();
+        if (options.maxLength() > 0) {
+            if (context.length >= options.maxLength()) {
+                throw dev.mergelab.MergeLabException.input("the prompt is " + context.length + " tokens; the model holds "
+                        + options.maxLength() + " positions (max_position_embeddings)", "shorten the prompt or the conversation");
+            }
+            budget = Math.min(budget, options.maxLength() - context.length);
+        }
         if (session == null) {
             session = model.newSession();
         }
@@ -86,15 +100,15 @@ public final class Generator {
         float[] logits = lastRow(session.forward(Arrays.copyOfRange(context, keep, context.length)));
         long prefill = System.nanoTime() - t0;
 
-        int[] history = Arrays.copyOf(context, context.length + options.maxTokens());
+        int[] history = Arrays.copyOf(context, context.length + budget);
         int length = context.length;
         // each call draws from its own stream: the n-th reply of a chat is the same for the same seed
         Sampler sampler = new Sampler(options.sampling(), calls++);
         TextStream stream = new TextStream(decode, options.stops());
-        StopReason reason = StopReason.MAX_TOKENS;
+        StopReason reason = budget < options.maxTokens() ? StopReason.MAX_LENGTH : StopReason.MAX_TOKENS;
         int generated = 0;
         long t1 = System.nanoTime();
-        while (generated < options.maxTokens()) {
+        while (generated < budget) {
             int id = sampler.next(logits, history, length);
             history[length++] = id;
             generated++;
@@ -107,7 +121,7 @@ public final class Generator {
                 reason = StopReason.STOP_STRING;
                 break;
             }
-            if (generated == options.maxTokens()) {
+            if (generated == budget) {
                 break;
             }
             logits = lastRow(session.forward(new int[] {id}));

@@ -8,6 +8,13 @@
  * workaround named in {@link dev.mergelab.jinja.JinjaSource} or {@link dev.mergelab.jinja.JinjaTemplate};
  * {@code ChatTemplateParityTest} holds renders made by jinja2 itself.
  *
+ * <p>Known differences left (no template of the tested families depends on them): Jinjava has one null for
+ * Python's None and jinja2's Undefined, so {@code {{ none }}} prints nothing (jinja2: {@code None}), an
+ * undefined name {@code is none} (jinja2: not), and a key whose value is None is not {@code defined}; attribute
+ * access on an undefined value renders empty where jinja2 raises; integer literals stop at 64 bits; Jinjava's
+ * own filters are used beyond those replaced here ({@code tojson}, {@code trim}) and the tests
+ * ({@code iterable}, {@code sequence}), and their corner cases are Jinjava's.
+ *
  * <p>Layering: a bottom layer; imports only {@link dev.mergelab.MergeLabException} of MergeLab.
  */
 package dev.mergelab.jinja;

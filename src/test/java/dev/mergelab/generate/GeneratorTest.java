@@ -130,6 +130,23 @@ class GeneratorTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"llama"})
+    void theModelsLengthBoundsContextAndGeneratedTokens(String name) throws IOException {
+        int[] prompt = new ObjectMapper().readValue(INFER.resolve(name).resolve("ids.json").toFile(), int[][].class)[0];
+        try (ModelSource src = ModelSource.open(INFER.resolve(name), name)) {
+            TransformerModel m = TransformerModel.load(src, workers);
+            Generator.Result r = new Generator(m, GeneratorTest::text).generate(prompt,
+                    new Generator.Options(6, Sampling.greedy(), Set.of(), List.of(), prompt.length + 2), s -> { });
+            assertEquals(2, r.generated().length);
+            assertEquals(Generator.StopReason.MAX_LENGTH, r.stopReason());
+            dev.mergelab.MergeLabException e = org.junit.jupiter.api.Assertions.assertThrows(dev.mergelab.MergeLabException.class,
+                    () -> new Generator(m, GeneratorTest::text).generate(prompt,
+                            new Generator.Options(6, Sampling.greedy(), Set.of(), List.of(), prompt.length), s -> { }));
+            assertTrue(e.getMessage().contains("the model holds " + prompt.length + " positions"), e.getMessage());
+        }
+    }
+
     /** A stand-in detokeniser: each id as {@code <id>}. */
     static String text(int[] ids) {
         StringBuilder b = new StringBuilder();
