@@ -184,6 +184,21 @@ class GenerateCommandTest {
     }
 
     @Test
+    void toolsReachTheTemplate() throws IOException {
+        Path template = write("tools.jinja", "{% for t in tools %}{{ t.function.name }} {% endfor %}{{ messages[-1].content }}");
+        Path tools = write("tools.json", "[{\"type\": \"function\", \"function\": {\"name\": \"tok40\"}},"
+                + " {\"type\": \"function\", \"function\": {\"name\": \"tok41\"}}]");
+        InProcessCli.Run r = cli("generate", base.toString(), "--chat-template", template.toString(), "--tools", tools.toString(),
+                "--prompt", "tok42", "--max-tokens", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, JSON.readTree(r.out()).get("prompt_tokens").intValue(), r.out());
+        Path notList = write("tools-object.json", "{\"name\": \"x\"}");
+        r = cli("generate", base.toString(), "--chat-template", template.toString(), "--tools", notList.toString(), "--prompt", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("tools must be a JSON list"), r.err());
+    }
+
+    @Test
     void aModelWithoutAChatTemplateSaysHowToGiveOne() {
         InProcessCli.Run r = cli("generate", base.toString(), "--chat", "--prompt", "hi");
         assertEquals(2, r.code());
