@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * The MODEL argument of the forward-pass commands ({@code logits}, {@code bench infer}): a model ref (folder,
+ * The MODEL argument of the forward-pass commands ({@code logits}, {@code bench infer}, {@code generate}): a model ref (folder,
  * hub id, {@code BASE+ADAPTER}) opened as a {@link ModelSource}, or a recipe file ({@code .yml}/{@code .yaml})
  * read as its virtual child, merged in memory tensor by tensor, never written. Closing closes what was opened.
  */
