@@ -1,6 +1,7 @@
 package dev.mergelab.cli;
 
 import dev.mergelab.engine.Executor;
+import dev.mergelab.engine.MergePlan;
 import dev.mergelab.engine.MergeSession;
 import dev.mergelab.engine.VirtualChild;
 import dev.mergelab.model.ModelSource;
@@ -11,7 +12,7 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * The MODEL argument of the forward-pass commands ({@code logits}, {@code bench infer}): a model ref (folder,
+ * The MODEL argument of the forward-pass commands ({@code logits}, {@code bench infer}, {@code generate}): a model ref (folder,
  * hub id, {@code BASE+ADAPTER}) opened as a {@link ModelSource}, or a recipe file ({@code .yml}/{@code .yaml})
  * read as its virtual child, merged in memory tensor by tensor, never written as a model. The forward pass keeps
  * every tensor it reads, so a child of more than a quarter of the heap is spilled: each merged tensor goes to an
@@ -21,10 +22,14 @@ import java.util.function.Consumer;
 final class InferSource implements AutoCloseable {
 
     private final WeightSource weights;
+    private final Path folder;
+    private final MergePlan plan;
     private final AutoCloseable[] opened;
 
-    private InferSource(WeightSource weights, AutoCloseable... opened) {
+    private InferSource(WeightSource weights, Path folder, MergePlan plan, AutoCloseable... opened) {
         this.weights = weights;
+        this.folder = folder;
+        this.plan = plan;
         this.opened = opened;
     }
 
@@ -44,14 +49,16 @@ final class InferSource implements AutoCloseable {
                 if (child.totalBytes() > heapShare) {
                     child.spillTo(scratchDir());
                 }
-                return new InferSource(child.weights(), child, session);
+                ModelSource files = session.plan().tokenizerSource() != null ? session.plan().tokenizerSource()
+                        : session.plan().configSource();
+                return new InferSource(child.weights(), files.folder(), session.plan(), child, session);
             } catch (RuntimeException | Error e) {
                 session.close();
                 throw e;
             }
         }
         ModelSource source = Models.opener(warnings).open(model);
-        return new InferSource(source, source);
+        return new InferSource(source, source.folder(), null, source);
     }
 
     /** Where a spilled child's scratch file goes: {@code MERGELAB_TMP}, else the system temp directory. */
@@ -67,6 +74,16 @@ final class InferSource implements AutoCloseable {
 
     WeightSource weights() {
         return weights;
+    }
+
+    /** The folder of the tokenizer and generation files: the model's, or for a recipe its tokenizer source's. */
+    Path folder() {
+        return folder;
+    }
+
+    /** The recipe's merge plan, or null when MODEL is not a recipe. */
+    MergePlan plan() {
+        return plan;
     }
 
     @Override

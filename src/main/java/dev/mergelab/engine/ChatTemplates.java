@@ -57,6 +57,16 @@ public final class ChatTemplates {
     private ChatTemplates() {
     }
 
+    /** The built-in template called {@code name} (alpaca, chatml, exaone, llama3, mistral), if there is one. */
+    public static java.util.Optional<String> builtIn(String name) {
+        return java.util.Optional.ofNullable(BUILT_IN.get(name));
+    }
+
+    /** The names of the built-in templates, in a fixed order. */
+    public static java.util.Set<String> builtInNames() {
+        return BUILT_IN.keySet();
+    }
+
     /**
      * The template the output gets, or null when the recipe names none, when {@code auto} finds none among
      * the parents (the output keeps the tokenizer source's files as they are, as in mergekit), or when the

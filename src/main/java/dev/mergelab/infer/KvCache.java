@@ -46,6 +46,14 @@ final class KvCache {
         length += n;
     }
 
+    /** Forgets every position from {@code length} on (their slots are overwritten by later ones). */
+    void truncate(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("cannot truncate " + this.length + " positions to " + length);
+        }
+        this.length = length;
+    }
+
     float[] keys(int layer) {
         return keys[layer];
     }

@@ -33,6 +33,14 @@ public final class Session {
         return cache.length();
     }
 
+    /**
+     * Forgets the positions from {@code length} on, so that the next {@link #forward} continues after the first
+     * {@code length} tokens (a chat whose re-rendered history differs from what was run keeps the common prefix).
+     */
+    public void truncate(int length) {
+        cache.truncate(length);
+    }
+
     /** Runs {@code tokens} and returns their logits, {@code [tokens.length, vocab]} row-major. */
     public float[] forward(int[] tokens) {
         return run(tokens, false);

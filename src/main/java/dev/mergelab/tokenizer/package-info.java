@@ -14,6 +14,9 @@
  * <p>tokenizer.json is untrusted: it is read with size, depth and length caps, and every problem is one
  * {@link dev.mergelab.MergeLabException} line naming the file and the field ({@link dev.mergelab.tokenizer.JsonField}).
  *
- * <p>Layering: imports only {@code dev.mergelab}.
+ * <p>Chat templates ({@link dev.mergelab.tokenizer.ChatTemplate}) are found as transformers finds them and rendered by
+ * {@link dev.mergelab.jinja.JinjaTemplate}.
+ *
+ * <p>Layering: imports only {@code dev.mergelab} and the bottom-layer {@code dev.mergelab.jinja}.
  */
 package dev.mergelab.tokenizer;
