@@ -46,6 +46,14 @@ final class KvCache {
         length += n;
     }
 
+    /** Forgets every position from {@code keep} on; the next {@link #put} writes over them. */
+    void truncate(int keep) {
+        if (keep < 0 || keep > length) {
+            throw new IllegalArgumentException("cannot keep " + keep + " of " + length + " cached positions");
+        }
+        length = keep;
+    }
+
     float[] keys(int layer) {
         return keys[layer];
     }

@@ -32,6 +32,15 @@ public final class Session {
         return cache.length();
     }
 
+    /**
+     * Forgets the positions from {@code keep} on, so the next {@link #forward} continues after the first
+     * {@code keep} tokens: several continuations of one prefix then share its prefill (evaluation scores every
+     * answer of a question after one pass over the question).
+     */
+    public void rewind(int keep) {
+        cache.truncate(keep);
+    }
+
     /** Runs {@code tokens} and returns their logits, {@code [tokens.length, vocab]} row-major. */
     public float[] forward(int[] tokens) {
         int n = tokens.length;

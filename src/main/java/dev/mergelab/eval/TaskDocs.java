@@ -1,0 +1,99 @@
+package dev.mergelab.eval;
+
+import dev.mergelab.MergeLabException;
+import dev.mergelab.data.Rows;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a task's splits come from: {@code --data TASK=PATH}, a file (the split the task evaluates) or a folder
+ * holding {@code <split>.jsonl|json|csv} (or {@code <split>-*.*} as the hub writes them), looked for first in
+ * {@code PATH/<dataset_name>/} (one folder per config, as mmlu's subjects) and then in PATH.
+ */
+public final class TaskDocs {
+
+    private final TaskConfig config;
+    private final Path path;
+
+    public TaskDocs(TaskConfig config, Path path) {
+        this.config = config;
+        this.path = path;
+    }
+
+    /** The split the task evaluates: test if it has one, else validation (api/task.py:566 eval_docs). */
+    public String evalSplit() {
+        if (config.testSplit != null) {
+            return config.testSplit;
+        }
+        if (config.validationSplit != null) {
+            return config.validationSplit;
+        }
+        throw MergeLabException.input(config.source + ": the task has neither test_split nor validation_split", null);
+    }
+
+    public List<Map<String, Object>> evalDocs() {
+        String split = evalSplit();
+        if (path != null && Files.isRegularFile(path)) {
+            return process(Rows.read(path));
+        }
+        return process(Rows.read(find(split)));
+    }
+
+    /**
+     * The few-shot pool (api/task.py:906-931 and :204-219): fewshot_split if set, else the training split,
+     * else validation, else test, each through process_docs.
+     */
+    public List<Map<String, Object>> fewshotDocs() {
+        String split = config.fewshotSplit != null ? config.fewshotSplit
+                : config.trainingSplit != null ? config.trainingSplit
+                : config.validationSplit != null ? config.validationSplit : config.testSplit;
+        if (path != null && Files.isRegularFile(path)) {
+            if (split.equals(evalSplit())) {
+                return process(Rows.read(path));
+            }
+            throw MergeLabException.input("few-shot examples of " + config.task + " come from its " + split
+                    + " split; give --data " + config.task + "=FOLDER holding " + split + ".jsonl beside " + evalSplit() + ".jsonl", null);
+        }
+        return process(Rows.read(find(split)));
+    }
+
+    private List<Map<String, Object>> process(List<Map<String, Object>> rows) {
+        return config.processDocs == null ? rows : config.processDocs.apply(rows);
+    }
+
+    private Path find(String split) {
+        String hint = "(columns of the Hugging Face dataset " + (config.datasetPath == null ? "" : config.datasetPath)
+                + (config.datasetName == null ? "" : " " + config.datasetName) + ")";
+        if (path == null) {
+            throw MergeLabException.input("no data for task " + config.task + ": download " + split + ".jsonl " + hint
+                    + " and pass --data " + config.task + "=FOLDER (or =FILE)", null);
+        }
+        if (!Files.exists(path)) {
+            throw MergeLabException.input("--data " + config.task + "=" + path + ": no such file or folder", null);
+        }
+        for (Path dir : config.datasetName == null ? List.of(path) : List.of(path.resolve(config.datasetName), path)) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            for (String ext : Rows.EXTENSIONS) {
+                Path f = dir.resolve(split + "." + ext);
+                if (Files.isRegularFile(f)) {
+                    return f;
+                }
+            }
+            try (var files = Files.list(dir)) {
+                var match = files.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().startsWith(split + "-")).sorted().findFirst();
+                if (match.isPresent()) {
+                    return match.get();
+                }
+            } catch (java.io.IOException e) {
+                throw MergeLabException.input(dir + ": cannot list: " + e.getMessage(), null);
+            }
+        }
+        Path where = config.datasetName == null ? path : path.resolve(config.datasetName);
+        throw MergeLabException.input("no data for task " + config.task + ": expected " + where.resolve(split + ".jsonl")
+                + " " + hint, null);
+    }
+}
