@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             BenchCommand.class,
             CompatCommand.class,
             DemoCommand.class,
+            EvalCommand.class,
             InspectCommand.class,
             LogitsCommand.class,
             LoraCommand.class,

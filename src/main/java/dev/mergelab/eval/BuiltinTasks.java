@@ -280,8 +280,9 @@ public final class BuiltinTasks {
     }
 
     /** A plain-text file scored as one rolling document (the issue's {@code ppl:FILE}). */
-    public static TaskConfig plainText(String taskName, String text) {
+    public static TaskConfig plainText(String taskName) {
         TaskConfig c = base(taskName, null, null, "loglikelihood_rolling");
+        c.testSplit = "test";
         c.version = 1.0;
         c.docToText = "";
         c.docToTarget = "text";

@@ -16,10 +16,19 @@ public final class TaskDocs {
 
     private final TaskConfig config;
     private final Path path;
+    private final List<Map<String, Object>> rows;
 
     public TaskDocs(TaskConfig config, Path path) {
         this.config = config;
         this.path = path;
+        this.rows = null;
+    }
+
+    /** Documents given directly (a ppl:FILE task's one document); the few-shot pool is the same rows. */
+    public TaskDocs(TaskConfig config, List<Map<String, Object>> rows) {
+        this.config = config;
+        this.path = null;
+        this.rows = rows;
     }
 
     /** The split the task evaluates: test if it has one, else validation (api/task.py:566 eval_docs). */
@@ -34,6 +43,9 @@ public final class TaskDocs {
     }
 
     public List<Map<String, Object>> evalDocs() {
+        if (rows != null) {
+            return process(rows);
+        }
         String split = evalSplit();
         if (path != null && Files.isRegularFile(path)) {
             return process(Rows.read(path));
@@ -46,6 +58,9 @@ public final class TaskDocs {
      * else validation, else test, each through process_docs.
      */
     public List<Map<String, Object>> fewshotDocs() {
+        if (rows != null) {
+            return process(rows);
+        }
         String split = config.fewshotSplit != null ? config.fewshotSplit
                 : config.trainingSplit != null ? config.trainingSplit
                 : config.validationSplit != null ? config.validationSplit : config.testSplit;
