@@ -73,7 +73,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-length", paramLabel = "N", description = "Tokens the model reads at most (default: config.json's max_position_embeddings).")
     Integer maxLength;
 
-    @Option(names = "--output", paramLabel = "DIR", description = "Write DIR/results.json (several models: DIR/<model>/results.json).")
+    @Option(names = "--output", paramLabel = "DIR", description = "Write DIR/results.json (several models: DIR/<n>-<model>/results.json "
+            + "and DIR/interference.json).")
     Path output;
 
     @Option(names = "--log-samples", description = "With --output: also DIR/samples_<task>.jsonl, one line per document.")
@@ -137,7 +138,7 @@ final class EvalCommand implements Callable<Integer> {
         List<ObjectNode> documents = new ArrayList<>();
         for (int mi = 0; mi < models.size(); mi++) {
             String model = models.get(mi);
-            Path dir = output == null ? null : models.size() == 1 ? output : output.resolve(sanitize(model));
+            Path dir = output == null ? null : models.size() == 1 ? output : output.resolve((mi + 1) + "-" + sanitize(model));
             ObjectNode results;
             if (evaluator != null) {
                 if (InferSource.isRecipe(model)) {
@@ -373,8 +374,11 @@ final class EvalCommand implements Callable<Integer> {
         return v == null ? "-" : String.valueOf(v);
     }
 
+    /** The model's last path component (or hub id's name), safe as a folder name. */
     private static String sanitize(String model) {
-        return model.replaceAll("[^A-Za-z0-9_.-]", "__");
+        String trimmed = model.replaceAll("[/\\\\]+$", "");
+        String last = trimmed.substring(Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\')) + 1);
+        return last.replaceAll("[^A-Za-z0-9_.+-]", "_");
     }
 
 }

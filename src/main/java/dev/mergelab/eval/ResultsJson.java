@@ -65,7 +65,7 @@ public final class ResultsJson {
         ObjectNode nSamples = root.putObject("n-samples");
         for (TaskResult t : tasks.stream().sorted((a, b) -> a.config().task.compareTo(b.config().task)).toList()) {
             String name = t.config().task;
-            configs.set(name, JSON.valueToTree(t.config().raw));
+            configs.set(name, JSON.valueToTree(dumpedConfig(t)));
             versions.set(name, JSON.valueToTree(t.config().version));
             nShot.put(name, t.numFewshot());
             higher.set(name, JSON.valueToTree(t.higherIsBetter()));
@@ -86,6 +86,22 @@ public final class ResultsJson {
         root.put("model_name", model);
         root.put("mergelab_version", Version.VERSION);
         return root;
+    }
+
+    /**
+     * The task's config as lm-eval dumps it: the fields given, the defaults that shaped the prompts
+     * (TaskConfig's description, target_delimiter, fewshot_delimiter), and num_fewshot as run (evaluator.py sets it).
+     */
+    static Map<String, Object> dumpedConfig(TaskResult t) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(t.config().raw);
+        m.putIfAbsent("description", t.config().description);
+        m.putIfAbsent("target_delimiter", t.config().targetDelimiter);
+        m.putIfAbsent("fewshot_delimiter", t.config().fewshotDelimiter);
+        m.put("num_fewshot", t.numFewshot());
+        if (t.config().version != null) {
+            m.putIfAbsent("metadata", Map.of("version", t.config().version));
+        }
+        return m;
     }
 
     /** A group's metric from its leaves (api/group.py:183-283): size-weighted mean, pooled stderr unless one is "N/A". */
