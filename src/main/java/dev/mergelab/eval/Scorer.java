@@ -76,9 +76,9 @@ public final class Scorer {
             }
             int[] ctx = requests.get(group.get(0)).context();
             Session session = model.newSession();
-            float[] ctxLogits = session.forward(ctx);
+            // only the context's last row is read: it predicts every continuation's first token
+            float[] lastCtxRow = session.forward(ctx, 1);
             int vocab = model.description().vocab();
-            float[] lastCtxRow = Arrays.copyOfRange(ctxLogits, (ctx.length - 1) * vocab, ctx.length * vocab);
             for (int i : group) {
                 int[] cont = requests.get(i).continuation();
                 session.rewind(ctx.length);
@@ -114,11 +114,11 @@ public final class Scorer {
         }
         int from = Math.max(0, total - (maxLength + 1));
         int[] input = Arrays.copyOfRange(all, from, total - 1);
-        float[] logits = model.newSession().forward(input);
+        float[] logits = model.newSession().forward(input, cont.length);
         int vocab = model.description().vocab();
         double sum = 0;
         boolean greedy = true;
-        int firstRow = input.length - cont.length;
+        int firstRow = 0;
         for (int t = 0; t < cont.length; t++) {
             int offset = (firstRow + t) * vocab;
             sum += logProb(logits, offset, vocab, cont[t]);

@@ -43,7 +43,19 @@ public final class Session {
 
     /** Runs {@code tokens} and returns their logits, {@code [tokens.length, vocab]} row-major. */
     public float[] forward(int[] tokens) {
+        return forward(tokens, tokens.length);
+    }
+
+    /**
+     * Runs {@code tokens} and returns the logits of the last {@code lastRows} of them only,
+     * {@code [lastRows, vocab]}: the same numbers as those rows of {@link #forward(int[])}, without the
+     * output projection of the rows nobody reads (evaluation reads one row after a long context).
+     */
+    public float[] forward(int[] tokens, int lastRows) {
         int n = tokens.length;
+        if (lastRows < 0 || lastRows > n) {
+            throw new IllegalArgumentException("lastRows " + lastRows + " of " + n + " tokens");
+        }
         if (n == 0) {
             return new float[0];
         }
@@ -72,9 +84,13 @@ public final class Session {
             addScaled(x, m, d.residualMultiplier());
         }
         cache.advance(n);
-        float[] normed = rmsNorm(x, n, h, model.weights().finalNorm());
-        float[] logits = new float[n * d.vocab()];
-        model.matMul().multiply(model.weights().lmHead(), normed, n, logits);
+        int skip = n - lastRows;
+        float[] tail = skip == 0 ? x : java.util.Arrays.copyOfRange(x, skip * h, n * h);
+        float[] normed = rmsNorm(tail, lastRows, h, model.weights().finalNorm());
+        float[] logits = new float[lastRows * d.vocab()];
+        if (lastRows > 0) {
+            model.matMul().multiply(model.weights().lmHead(), normed, lastRows, logits);
+        }
         for (int i = 0; i < logits.length; i++) {
             float v = logits[i] / d.logitsDivisor();
             if (d.finalSoftcap() > 0) {

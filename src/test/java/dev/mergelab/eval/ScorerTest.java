@@ -97,6 +97,18 @@ class ScorerTest {
     }
 
     @Test
+    void lastRowsAreTheSameNumbersAsTheFullLogits() {
+        int[] all = {1, 47, 25, 9, 23, 24, 13, 90, 69, 81};
+        float[] whole = model.newSession().forward(all);
+        float[] last3 = model.newSession().forward(all, 3);
+        int v = model.description().vocab();
+        assertEquals(3 * v, last3.length);
+        for (int i = 0; i < last3.length; i++) {
+            assertEquals(whole[7 * v + i], last3[i], 0.0f);
+        }
+    }
+
+    @Test
     void longRequestsAreLeftTruncatedWithAWarning() {
         int[] ctx = new int[70];
         for (int i = 0; i < ctx.length; i++) {
