@@ -119,6 +119,14 @@ final class EvalCommand implements Callable<Integer> {
                 selected.add(select(t.strip()));
             }
         }
+        Set<String> seen = new LinkedHashSet<>();
+        for (Selected s : selected) {
+            for (TaskConfig c : s.configs()) {
+                if (!seen.add(c.task)) {
+                    throw MergeLabException.input("task " + c.task + " is selected twice in --tasks", null);
+                }
+            }
+        }
         Set<String> used = new LinkedHashSet<>();
         selected.forEach(s -> {
             used.add(s.name());

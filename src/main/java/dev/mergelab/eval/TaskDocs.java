@@ -48,9 +48,9 @@ public final class TaskDocs {
         }
         String split = evalSplit();
         if (path != null && Files.isRegularFile(path)) {
-            return process(Rows.read(path));
+            return process(read(path));
         }
-        return process(Rows.read(find(split)));
+        return process(read(find(split)));
     }
 
     /**
@@ -66,12 +66,25 @@ public final class TaskDocs {
                 : config.validationSplit != null ? config.validationSplit : config.testSplit;
         if (path != null && Files.isRegularFile(path)) {
             if (split.equals(evalSplit())) {
-                return process(Rows.read(path));
+                return process(read(path));
             }
             throw MergeLabException.input("few-shot examples of " + config.task + " come from its " + split
                     + " split; give --data " + config.task + "=FOLDER holding " + split + ".jsonl beside " + evalSplit() + ".jsonl", null);
         }
-        return process(Rows.read(find(split)));
+        return process(read(find(split)));
+    }
+
+    /**
+     * The split file's rows; an mmlu file holding every subject (cais/mmlu's {@code all} config, found in PATH
+     * rather than PATH/SUBJECT) gives the rows of this task's subject, by its {@code subject} column.
+     */
+    private List<Map<String, Object>> read(Path file) {
+        List<Map<String, Object>> all = Rows.read(file);
+        boolean shared = config.datasetName != null && !file.getParent().equals(path.resolve(config.datasetName));
+        if (shared && "cais/mmlu".equals(config.datasetPath) && !all.isEmpty() && all.get(0).containsKey("subject")) {
+            return all.stream().filter(r -> config.datasetName.equals(r.get("subject"))).toList();
+        }
+        return all;
     }
 
     private List<Map<String, Object>> process(List<Map<String, Object>> rows) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.mergelab.eval.BuiltinTasks;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +87,53 @@ class EvalCommandTest {
         JsonNode doc = JSON.readTree(Files.readAllLines(out.resolve("samples_ppl_notes.jsonl")).get(0));
         assertEquals(2, doc.get("word_perplexity").size()); // (loglikelihood, words)
         assertEquals(doc.get("loglikelihoods").get(0).asDouble(), doc.get("word_perplexity").get(0).asDouble());
+    }
+
+    @Test
+    void mmluFromOneAllSubjectsFileAggregatesBySize() throws IOException {
+        StringBuilder test = new StringBuilder();
+        StringBuilder shots = new StringBuilder();
+        int k = 0;
+        for (String subject : BuiltinTasks.mmluSubjects().keySet()) {
+            for (int i = 0; i < 2 + (k % 2); i++) {
+                test.append("{\"question\": \"Is the sea wet? ").append(i).append("\", \"subject\": \"").append(subject)
+                        .append("\", \"choices\": [\"yes\", \"no\", \"at noon\", \"the cat\"], \"answer\": ").append((k + i) % 4).append("}\n");
+            }
+            shots.append("{\"question\": \"Is fire hot?\", \"subject\": \"").append(subject)
+                    .append("\", \"choices\": [\"no\", \"yes\", \"a\", \"b\"], \"answer\": 1}\n");
+            k++;
+        }
+        Path data = dir.resolve("mmlu");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("test.jsonl"), test);
+        Files.writeString(data.resolve("dev.jsonl"), shots);
+        Path out = dir.resolve("mmlu-out");
+        InProcessCli.Run r = cli("eval", TINY, "--tasks", "mmlu", "--data", "mmlu=" + data, "--num-fewshot", "1",
+                "--output", out.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = JSON.readTree(out.resolve("results.json").toFile());
+        JsonNode results = root.get("results");
+        assertEquals(57 + 5, results.size());
+        double num = 0;
+        double den = 0;
+        double pooled = 0;
+        for (String subject : BuiltinTasks.mmluSubjects().keySet()) {
+            JsonNode leaf = results.get("mmlu_" + subject);
+            int n = leaf.get("sample_len").asInt();
+            num += leaf.get("acc,none").asDouble() * n;
+            den += n;
+            double se = leaf.get("acc_stderr,none").asDouble();
+            pooled += (n - 1) * se * se * n;
+            assertEquals(subject, leaf.get("alias").asText());
+        }
+        JsonNode group = results.get("mmlu");
+        assertEquals(num / den, group.get("acc,none").asDouble(), 1e-12);
+        assertEquals(Math.sqrt(pooled / (den - 57) / den), group.get("acc_stderr,none").asDouble(), 1e-12);
+        assertEquals(142, group.get("sample_len").asInt());
+        assertTrue(root.get("groups").has("mmlu_stem"));
+        assertEquals(57, root.get("group_subtasks").get("mmlu").size());
+        assertEquals(1, root.get("n-shot").get("mmlu_anatomy").asInt());
+        assertTrue(root.get("configs").get("mmlu_anatomy").get("description").asText().endsWith("about anatomy.\n\n"));
     }
 
     @Test
