@@ -219,13 +219,13 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 groups.addAll(s.groups());
             }
-            int total = prepared.stream().mapToInt(Evaluator.Prepared::tokenRequests).sum();
-            int[] before = {0};
-            progress.started("eval " + model);
+            long total = prepared.stream().mapToLong(Evaluator.Prepared::work).sum();
+            int requests = prepared.stream().mapToInt(p -> p.tokens().size()).sum();
+            long[] done = {0};
+            progress.started("eval " + model + " (" + requests + " requests)");
             List<TaskResult> results = new ArrayList<>();
             for (Evaluator.Prepared p : prepared) {
-                results.add(evaluator.run(p, (done, n) -> progress.update(before[0] + done, total)));
-                before[0] += p.tokenRequests();
+                results.add(evaluator.run(p, w -> progress.update(done[0] += w, total)));
             }
             if (dir != null && logSamples) {
                 Files.createDirectories(dir);

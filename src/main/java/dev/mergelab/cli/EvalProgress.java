@@ -3,7 +3,7 @@ package dev.mergelab.cli;
 import java.io.PrintWriter;
 
 /**
- * Evaluation progress on stderr in ConsoleProgress's manner: a redrawn bar with requests done and ETA on a
+ * Evaluation progress on stderr in ConsoleProgress's manner: a redrawn bar with tokens read and ETA on a
  * terminal, a plain line every few seconds otherwise.
  */
 final class EvalProgress {
@@ -27,7 +27,7 @@ final class EvalProgress {
         lastPrint = start;
     }
 
-    void update(int done, int total) {
+    void update(long done, long total) {
         if (quiet) {
             return;
         }
@@ -39,7 +39,7 @@ final class EvalProgress {
         lastPrint = now;
         double secs = Math.max(1e-9, (now - start) / 1e9);
         double eta = done > 0 ? secs * (total - done) / done : 0;
-        String line = String.format("%s %d/%d requests  %.1f/s  ETA %.0fs", label, done, total, done / secs, eta);
+        String line = String.format("%s  %d/%d tokens  %.0f tokens/s  ETA %.0fs", label, done, total, done / secs, eta);
         synchronized (err) {
             if (terminal) {
                 int width = 30;

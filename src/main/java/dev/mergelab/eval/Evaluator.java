@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * Runs tasks on one model as lm-eval's evaluator does (lm_eval/evaluator.py, evaluator_utils.py at 4e7e0d47):
@@ -27,8 +27,21 @@ public final class Evaluator {
     }
 
     /** The requests of every document of a task, built before any scoring so progress has a total. */
+    /**
+     * A task ready to score: its documents' string requests, and those encoded as token requests with, for each,
+     * the document and request it belongs to (a rolling document's windows all belong to its one request).
+     */
     public record Prepared(TaskConfig config, Task task, int originalDocs, int numFewshot, List<Map<String, Object>> docs,
-                           List<Task.DocRequests> requests, int tokenRequests) {
+                           List<Task.DocRequests> requests, List<TokenRequest> tokens, List<int[]> owners) {
+
+        /** Tokens the model reads, for progress: each request's context and continuation. */
+        public long work() {
+            long w = 0;
+            for (TokenRequest t : tokens) {
+                w += t.context().length + t.continuation().length;
+            }
+            return w;
+        }
     }
 
     public Prepared prepare(TaskConfig config, TaskDocs data, Integer limit, Integer numFewshot) {
@@ -46,14 +59,26 @@ public final class Evaluator {
         List<Map<String, Object>> pool = k > 0 && !rolling ? data.fewshotDocs() : List.of();
         PythonRandom rnd = new PythonRandom(FEWSHOT_SEED);
         List<Task.DocRequests> requests = new ArrayList<>();
-        int count = 0;
-        for (Map<String, Object> doc : docs) {
+        List<TokenRequest> tokens = new ArrayList<>();
+        List<int[]> owners = new ArrayList<>();
+        for (int d = 0; d < docs.size(); d++) {
+            Map<String, Object> doc = docs.get(d);
             List<Map<String, Object>> shots = k == 0 || rolling ? List.of() : sample(config, task, pool, doc, k, rnd);
             Task.DocRequests r = task.requests(doc, task.contexts(doc, shots));
             requests.add(r);
-            count += r.rolling() ? encoder.rolling(r.pairs().get(0)[1]).size() : r.pairs().size();
+            if (r.rolling()) {
+                for (TokenRequest w : encoder.rolling(r.pairs().get(0)[1])) {
+                    tokens.add(w);
+                    owners.add(new int[] {d, 0});
+                }
+            } else {
+                for (int i = 0; i < r.pairs().size(); i++) {
+                    tokens.add(encoder.encodePair(r.pairs().get(i)[0], r.pairs().get(i)[1]));
+                    owners.add(new int[] {d, i});
+                }
+            }
         }
-        return new Prepared(config, task, all.size(), k, docs, requests, count);
+        return new Prepared(config, task, all.size(), k, docs, requests, tokens, owners);
     }
 
     /**
@@ -91,26 +116,11 @@ public final class Evaluator {
         return kept.subList(0, Math.min(k, kept.size()));
     }
 
-    /** Scores a prepared task; {@code progress} hears (requests done, total) as they finish. */
-    public TaskResult run(Prepared p, BiConsumer<Integer, Integer> progress) {
-        List<TokenRequest> tokens = new ArrayList<>();
-        List<int[]> owner = new ArrayList<>(); // per token request: doc index, request index, rolling?
-        for (int d = 0; d < p.requests().size(); d++) {
-            Task.DocRequests r = p.requests().get(d);
-            if (r.rolling()) {
-                for (TokenRequest w : encoder.rolling(r.pairs().get(0)[1])) {
-                    tokens.add(w);
-                    owner.add(new int[] {d, 0});
-                }
-            } else {
-                for (int i = 0; i < r.pairs().size(); i++) {
-                    tokens.add(encoder.encodePair(r.pairs().get(i)[0], r.pairs().get(i)[1]));
-                    owner.add(new int[] {d, i});
-                }
-            }
-        }
-        int[] done = {0};
-        Score[] scores = scorer.score(tokens, i -> progress.accept(++done[0], tokens.size()));
+    /** Scores a prepared task; {@code progress} hears the tokens of each finished request (see {@link Prepared#work}). */
+    public TaskResult run(Prepared p, LongConsumer progress) {
+        List<TokenRequest> tokens = p.tokens();
+        List<int[]> owner = p.owners();
+        Score[] scores = scorer.score(tokens, i -> progress.accept(tokens.get(i).context().length + tokens.get(i).continuation().length));
         double[][] lls = new double[p.requests().size()][];
         boolean[][] greedy = new boolean[p.requests().size()][];
         for (int d = 0; d < lls.length; d++) {

@@ -35,9 +35,15 @@ public final class Scorer {
     private final int maxLength;
     private final Consumer<String> warnings;
     private final boolean sharePrefill;
+    private final int chunkRows;
     private int truncationWarnings;
 
     public Scorer(TransformerModel model, int maxLength, Consumer<String> warnings) {
+        this(model, maxLength, warnings, 512);
+    }
+
+    Scorer(TransformerModel model, int maxLength, Consumer<String> warnings, int chunkRows) {
+        this.chunkRows = chunkRows;
         this.model = model;
         this.maxLength = maxLength;
         this.warnings = warnings;
@@ -114,15 +120,24 @@ public final class Scorer {
         }
         int from = Math.max(0, total - (maxLength + 1));
         int[] input = Arrays.copyOfRange(all, from, total - 1);
-        float[] logits = model.newSession().forward(input, cont.length);
         int vocab = model.description().vocab();
+        int firstRow = input.length - cont.length;
+        // a long pass runs in chunks through the KV cache (the same numbers) so that at most chunkRows rows of
+        // logits exist at once: a 2048-token window of a 128k vocabulary would be a gigabyte
+        int chunk = sharePrefill ? chunkRows : input.length;
+        Session session = model.newSession();
         double sum = 0;
         boolean greedy = true;
-        int firstRow = 0;
-        for (int t = 0; t < cont.length; t++) {
-            int offset = (firstRow + t) * vocab;
-            sum += logProb(logits, offset, vocab, cont[t]);
-            greedy &= argmax(logits, offset, vocab) == cont[t];
+        for (int start = 0; start < input.length; start += chunk) {
+            int end = Math.min(input.length, start + chunk);
+            int readFrom = Math.max(start, firstRow);
+            int rows = Math.max(0, end - readFrom);
+            float[] logits = session.forward(Arrays.copyOfRange(input, start, end), rows);
+            for (int row = 0; row < rows; row++) {
+                int t = readFrom + row - firstRow;
+                sum += logProb(logits, row * vocab, vocab, cont[t]);
+                greedy &= argmax(logits, row * vocab, vocab) == cont[t];
+            }
         }
         return new Score(sum, greedy);
     }

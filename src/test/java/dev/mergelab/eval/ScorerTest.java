@@ -97,6 +97,19 @@ class ScorerTest {
     }
 
     @Test
+    void chunkedLongPassesGiveTheSameScores() {
+        int[] ctx = new int[40];
+        for (int i = 0; i < ctx.length; i++) {
+            ctx[i] = 4 + (i * 7) % 90;
+        }
+        int[] cont = {81, 4, 17, 93, 67, 3, 89};
+        Score one = new Scorer(model, 64, w -> { }, 1000).score(List.of(new TokenRequest(ctx, cont)), i -> { })[0];
+        Score chunked = new Scorer(model, 64, w -> { }, 5).score(List.of(new TokenRequest(ctx, cont)), i -> { })[0];
+        assertEquals(one.logprob(), chunked.logprob(), 0.0);
+        assertEquals(expected(ctx, cont, 64).logprob(), one.logprob(), 0.0);
+    }
+
+    @Test
     void lastRowsAreTheSameNumbersAsTheFullLogits() {
         int[] all = {1, 47, 25, 9, 23, 24, 13, 90, 69, 81};
         float[] whole = model.newSession().forward(all);
