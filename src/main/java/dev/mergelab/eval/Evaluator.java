@@ -64,7 +64,13 @@ public final class Evaluator {
         for (int d = 0; d < docs.size(); d++) {
             Map<String, Object> doc = docs.get(d);
             List<Map<String, Object>> shots = k == 0 || rolling ? List.of() : sample(config, task, pool, doc, k, rnd);
-            Task.DocRequests r = task.requests(doc, task.contexts(doc, shots));
+            Task.DocRequests r;
+            try {
+                r = task.requests(doc, task.contexts(doc, shots));
+            } catch (IllegalArgumentException | ClassCastException | IndexOutOfBoundsException | NullPointerException e) {
+                // a document without the columns the prompt reads, or of other types: bad data, said in one line
+                throw MergeLabException.input("task " + config.task + ", document " + d + ": " + e.getMessage(), null);
+            }
             requests.add(r);
             if (r.rolling()) {
                 for (TokenRequest w : encoder.rolling(r.pairs().get(0)[1])) {
@@ -143,7 +149,12 @@ public final class Evaluator {
             for (int i = 0; i < docScores.length; i++) {
                 docScores[i] = new Score(lls[d][i], greedy[d][i]);
             }
-            Map<String, double[]> m = p.task().results(p.docs().get(d), docScores);
+            Map<String, double[]> m;
+            try {
+                m = p.task().results(p.docs().get(d), docScores);
+            } catch (IllegalArgumentException | ClassCastException | IndexOutOfBoundsException | NullPointerException e) {
+                throw MergeLabException.input("task " + p.config().task + ", document " + d + ": " + e.getMessage(), null);
+            }
             m.forEach((k, v) -> perMetric.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
             samples.add(new TaskResult.DocSample(d, lls[d], greedy[d], m));
         }

@@ -73,13 +73,14 @@ public final class Metrics {
     public static double bootstrapPerplexityStderr(double[] lls, int iters) {
         int chunk = Math.min(1000, iters);
         double[] res = new double[(iters / chunk) * chunk];
-        int at = 0;
-        for (int i = 0; i < iters / chunk; i++) {
+        // chunks are independent (each its own generator) and land in their own slots: any thread order
+        // gives the same array, in lm-eval's order (pool.imap keeps it)
+        java.util.stream.IntStream.range(0, iters / chunk).parallel().forEach(i -> {
             PythonRandom rnd = new PythonRandom(i);
             for (int c = 0; c < chunk; c++) {
-                res[at++] = perplexity(rnd.choices(lls, lls.length));
+                res[i * chunk + c] = perplexity(rnd.choices(lls, lls.length));
             }
-        }
+        });
         return sampleStddev(res);
     }
 

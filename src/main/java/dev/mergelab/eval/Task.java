@@ -114,7 +114,8 @@ public final class Task {
     List<String> contexts(Map<String, Object> doc, List<Map<String, Object>> shots) {
         StringBuilder prefix = new StringBuilder();
         if (!c.description.isEmpty()) {
-            prefix.append(features.contains(c.description) ? String.valueOf(doc.get(c.description))
+            // resolve_field (api/task.py:609-612): a column of the document, else a template
+            prefix.append(doc.containsKey(c.description) ? String.valueOf(doc.get(c.description))
                     : Jinja.render(c.description, doc, c.source + ": description"));
         }
         for (Map<String, Object> shot : shots) {

@@ -88,7 +88,14 @@ public final class TaskDocs {
     }
 
     private List<Map<String, Object>> process(List<Map<String, Object>> rows) {
-        return config.processDocs == null ? rows : config.processDocs.apply(rows);
+        if (config.processDocs == null) {
+            return rows;
+        }
+        try {
+            return config.processDocs.apply(rows);
+        } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
+            throw MergeLabException.input("task " + config.task + ": process_docs: " + e.getMessage(), null);
+        }
     }
 
     private Path find(String split) {

@@ -145,6 +145,16 @@ class EvalCommandTest {
     }
 
     @Test
+    void aDocumentWithoutThePromptsColumnsIsOneLine() throws IOException {
+        Path data = dir.resolve("bad.jsonl");
+        Files.writeString(data, "{\"question\": \"q\", \"choices\": {\"text\": [\"a\"], \"label\": [\"A\"]}, \"answerKey\": \"A\"}\n"
+                + "{\"query\": \"q\"}\n");
+        InProcessCli.Run r = cli("eval", TINY, "--tasks", "arc_easy", "--data", "arc_easy=" + data);
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("mergelab: task arc_easy, document 1: the document has no column \"question\""), r.err());
+    }
+
+    @Test
     void malformedTaskFileNamesFileAndLine() {
         InProcessCli.Run r = cli("eval", TINY, "--tasks", "src/test/resources/eval/custom/bad_key.yaml");
         assertEquals(2, r.code());
