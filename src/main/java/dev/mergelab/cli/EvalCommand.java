@@ -208,6 +208,10 @@ final class EvalCommand implements Callable<Integer> {
             TransformerModel m = TransformerModel.load(source.weights(), workers);
             ModelTokens tokens = ModelTokens.load(TokenizeCommand.tokenizerFile(tokenizerModel(model)), source.weights().config(), maxLength);
             RequestEncoder encoder = new RequestEncoder(tokens.tokenizer(), tokens.prefixTokenId(), tokens.maxLength());
+            if (!json) {
+                err.printf("%s: maximum length %d (%s), prefix token %d%n", model, tokens.maxLength(), tokens.maxLengthFrom(),
+                        tokens.prefixTokenId());
+            }
             Evaluator evaluator = new Evaluator(encoder, new Scorer(m, tokens.maxLength(), progress::warning));
             List<Evaluator.Prepared> prepared = new ArrayList<>();
             List<BuiltinTasks.Group> groups = new ArrayList<>();
@@ -322,42 +326,53 @@ final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
+    /** One table: a row per task and metric, a column per model (value ± stderr). */
     private void printTables(PrintWriter out, List<Map<String, Map<String, Object>>> perModel) {
+        Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
+        for (Map<String, Map<String, Object>> m : perModel) {
+            m.forEach((task, metrics) -> metrics.keySet().stream().filter(k -> !k.contains("_stderr,"))
+                    .forEach(k -> rows.putIfAbsent(task + "\u0000" + k, Map.of())));
+        }
+        StringBuilder head = new StringBuilder(String.format("%-28s %-16s", "task", "metric"));
         for (int i = 0; i < models.size(); i++) {
-            out.println(models.get(i));
-            out.printf("  %-28s %-16s %12s %12s%n", "task", "metric", "value", "stderr");
-            for (var task : perModel.get(i).entrySet()) {
-                for (var e : task.getValue().entrySet()) {
-                    String k = e.getKey();
-                    if (k.contains("_stderr,")) {
-                        continue;
-                    }
-                    String metric = k.substring(0, k.indexOf(','));
-                    Object stderr = task.getValue().get(metric + "_stderr" + k.substring(k.indexOf(',')));
-                    out.printf("  %-28s %-16s %12s %12s%n", task.getKey(), metric, fmt(e.getValue()), fmt(stderr));
-                }
+            head.append(String.format(" %24s", models.size() == 1 ? "value ± stderr" : "[" + (i + 1) + "]"));
+        }
+        out.println(head);
+        for (String key : rows.keySet()) {
+            String task = key.substring(0, key.indexOf('\u0000'));
+            String k = key.substring(key.indexOf('\u0000') + 1);
+            String metric = k.substring(0, k.indexOf(','));
+            StringBuilder line = new StringBuilder(String.format("%-28s %-16s", task, metric));
+            for (Map<String, Map<String, Object>> m : perModel) {
+                Map<String, Object> metrics = m.getOrDefault(task, Map.of());
+                Object v = metrics.get(k);
+                Object se = metrics.get(metric + "_stderr" + k.substring(k.indexOf(',')));
+                line.append(String.format(" %24s", v == null ? "-" : fmt(v) + " ± " + fmt(se)));
+            }
+            out.println(line);
+        }
+        if (models.size() > 1) {
+            for (int i = 0; i < models.size(); i++) {
+                out.printf("[%d] %s%s%n", i + 1, models.get(i), InferSource.isRecipe(models.get(i)) ? " (recipe)" : "");
             }
         }
     }
 
     private void printMatrix(PrintWriter out, List<Interference.Row> rows) {
         out.println();
-        out.println("interference matrix (score; score relative to the best parent, > 1 better)");
-        StringBuilder head = new StringBuilder(String.format("  %-28s %-12s", "task", "metric"));
+        out.println("interference matrix: score (relative to the best parent model on the task; > 1 is better)");
+        StringBuilder head = new StringBuilder(String.format("%-28s %-16s", "task", "metric"));
         for (int i = 0; i < models.size(); i++) {
-            head.append(String.format(" %22s", "[" + (i + 1) + "]"));
+            head.append(String.format(" %24s", "[" + (i + 1) + "]"));
         }
         out.println(head);
         for (Interference.Row r : rows) {
-            StringBuilder line = new StringBuilder(String.format("  %-28s %-12s", r.task(), r.metric()));
+            StringBuilder line = new StringBuilder(String.format("%-28s %-16s", r.task(), r.metric()));
             for (int i = 0; i < r.scores().size(); i++) {
-                line.append(String.format(" %22s", fmt(r.scores().get(i)) + " (" + (r.normalised().get(i) == null ? "-"
+                line.append(String.format(" %24s", fmt(r.scores().get(i)) + " (" + (r.normalised().get(i) == null ? "-"
                         : String.format("%.3f", r.normalised().get(i))) + ")"));
             }
             out.println(line);
-        }
-        for (int i = 0; i < models.size(); i++) {
-            out.printf("  [%d] %s%s%n", i + 1, models.get(i), InferSource.isRecipe(models.get(i)) ? " (recipe)" : "");
         }
     }
 

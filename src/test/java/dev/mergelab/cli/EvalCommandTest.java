@@ -151,7 +151,8 @@ class EvalCommandTest {
                 + "{\"query\": \"q\"}\n");
         InProcessCli.Run r = cli("eval", TINY, "--tasks", "arc_easy", "--data", "arc_easy=" + data);
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("mergelab: task arc_easy, document 1: the document has no column \"question\""), r.err());
+        assertEquals(List.of("mergelab: task arc_easy, document 1: the document has no column \"question\" (columns: [query])"),
+                r.err().lines().filter(l -> l.startsWith("mergelab:")).toList(), r.err());
     }
 
     @Test
