@@ -61,7 +61,8 @@ final class EvalCommand implements Callable<Integer> {
     List<String> tasks;
 
     @Option(names = "--data", paramLabel = "TASK=PATH", description = "Where a task's data is: a file (the evaluated split) "
-            + "or a folder of <split>.jsonl|json|csv files (mmlu: FOLDER/<subject>/test.jsonl and dev.jsonl). Repeatable.")
+            + "or a folder of <split>.jsonl|json|csv files (mmlu: FOLDER/<subject>/test.jsonl and dev.jsonl, or one file of all "
+            + "subjects). A task .yaml may instead name a local folder as dataset_path or files in dataset_kwargs.data_files. Repeatable.")
     List<String> data = new ArrayList<>();
 
     @Option(names = "--limit", paramLabel = "N", description = "Only the first N documents of each task.")

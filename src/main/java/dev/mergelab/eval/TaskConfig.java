@@ -34,6 +34,14 @@ public final class TaskConfig {
     public Integer numFewshot;
     public List<Map<String, Object>> metricList = new ArrayList<>();
     public Object version;
+    /**
+     * Local files per split from {@code dataset_kwargs: {data_files: ...}} (datasets.load_dataset's argument:
+     * a map of split to file or files; a bare file or list is the train split), resolved against the working
+     * directory as load_dataset does; empty when the YAML names none.
+     */
+    public Map<String, List<java.nio.file.Path>> dataFiles = new LinkedHashMap<>();
+    /** {@code dataset_path} when it names a local folder: where the split files are unless --data says otherwise. */
+    public java.nio.file.Path localDataset;
     /** Where the config came from, for messages. */
     public String source;
     /** The config as read, for results.json's "configs". */

@@ -20,7 +20,7 @@ public final class TaskDocs {
 
     public TaskDocs(TaskConfig config, Path path) {
         this.config = config;
-        this.path = path;
+        this.path = path != null ? path : config.localDataset;
         this.rows = null;
     }
 
@@ -47,6 +47,9 @@ public final class TaskDocs {
             return process(rows);
         }
         String split = evalSplit();
+        if (path == null && config.dataFiles.containsKey(split)) {
+            return process(readAll(config.dataFiles.get(split)));
+        }
         if (path != null && Files.isRegularFile(path)) {
             return process(read(path));
         }
@@ -64,6 +67,9 @@ public final class TaskDocs {
         String split = config.fewshotSplit != null ? config.fewshotSplit
                 : config.trainingSplit != null ? config.trainingSplit
                 : config.validationSplit != null ? config.validationSplit : config.testSplit;
+        if (path == null && config.dataFiles.containsKey(split)) {
+            return process(readAll(config.dataFiles.get(split)));
+        }
         if (path != null && Files.isRegularFile(path)) {
             if (split.equals(evalSplit())) {
                 return process(read(path));
@@ -85,6 +91,15 @@ public final class TaskDocs {
             return all.stream().filter(r -> config.datasetName.equals(r.get("subject"))).toList();
         }
         return all;
+    }
+
+    /** The rows of every data file of a split, in order (datasets concatenates a split's files). */
+    private static List<Map<String, Object>> readAll(List<Path> files) {
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (Path f : files) {
+            out.addAll(Rows.read(f));
+        }
+        return out;
     }
 
     private List<Map<String, Object>> process(List<Map<String, Object>> rows) {

@@ -33,12 +33,12 @@ public final class TaskYaml {
 
     /** Keys that do not change a log-likelihood evaluation and are read without effect, as lm-eval reads them. */
     private static final Set<String> INERT = Set.of("tag", "group", "should_decontaminate", "doc_to_decontamination_query",
-            "dataset_kwargs", "filter_list", "generation_kwargs", "repeats", "unsafe_code");
+            "filter_list", "generation_kwargs", "repeats", "unsafe_code");
 
     private static final Set<String> KNOWN = Set.of("task", "task_alias", "include", "dataset_path", "dataset_name",
             "training_split", "validation_split", "test_split", "fewshot_split", "process_docs", "doc_to_text",
             "doc_to_target", "doc_to_choice", "process_results", "description", "target_delimiter", "fewshot_delimiter",
-            "fewshot_config", "num_fewshot", "metric_list", "output_type", "metadata");
+            "fewshot_config", "num_fewshot", "metric_list", "output_type", "metadata", "dataset_kwargs");
 
     /** A {@code !function} value: the Python function's dotted name. */
     record FunctionRef(String name, int line) {
@@ -74,7 +74,13 @@ public final class TaskYaml {
             switch (key) {
                 case "task" -> c.task = string(file, line, key, v);
                 case "task_alias" -> c.taskAlias = string(file, line, key, v);
-                case "dataset_path" -> c.datasetPath = string(file, line, key, v);
+                case "dataset_path" -> {
+                    c.datasetPath = string(file, line, key, v);
+                    if (java.nio.file.Files.isDirectory(Path.of(c.datasetPath))) {
+                        c.localDataset = Path.of(c.datasetPath);
+                    }
+                }
+                case "dataset_kwargs" -> c.dataFiles = dataFiles(file, line, v);
                 case "dataset_name" -> c.datasetName = optString(file, line, key, v);
                 case "training_split" -> c.trainingSplit = optString(file, line, key, v);
                 case "validation_split" -> c.validationSplit = optString(file, line, key, v);
@@ -160,6 +166,37 @@ public final class TaskYaml {
         }
         c.source = source;
         return c;
+    }
+
+    /** dataset_kwargs: data_files (split to file(s), or file(s) for the train split); other keys change nothing locally. */
+    private static Map<String, List<Path>> dataFiles(Path file, int line, Object v) {
+        Map<String, List<Path>> out = new LinkedHashMap<>();
+        if (!(v instanceof Map<?, ?> kwargs)) {
+            throw at(file, line, "dataset_kwargs must be a mapping");
+        }
+        Object files = kwargs.get("data_files");
+        if (files == null) {
+            return out;
+        }
+        if (files instanceof Map<?, ?> bySplit) {
+            for (var e : bySplit.entrySet()) {
+                out.put(String.valueOf(e.getKey()), paths(file, line, e.getValue()));
+            }
+        } else {
+            out.put("train", paths(file, line, files));
+        }
+        return out;
+    }
+
+    private static List<Path> paths(Path file, int line, Object v) {
+        List<Path> out = new ArrayList<>();
+        for (Object o : v instanceof List<?> l ? l : List.of(v)) {
+            if (!(o instanceof String s)) {
+                throw at(file, line, "data_files entries must be file paths");
+            }
+            out.add(Path.of(s));
+        }
+        return out;
     }
 
     private static List<Map<String, Object>> metricList(Path file, int line, Object v) {

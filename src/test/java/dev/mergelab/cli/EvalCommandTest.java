@@ -137,6 +137,21 @@ class EvalCommandTest {
     }
 
     @Test
+    void customTasksFindLocalDataThroughTheirYaml() throws IOException {
+        Path out = dir.resolve("custom");
+        InProcessCli.Run r = cli("eval", TINY, "--tasks", "src/test/resources/eval/custom/qa_files.yaml,"
+                + "src/test/resources/eval/custom/qa_folder.yaml,src/test/resources/eval/custom/qa.yaml",
+                "--data", "tiny_qa=src/test/resources/eval/custom", "--num-fewshot", "2", "--output", out.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode results = JSON.readTree(out.resolve("results.json").toFile()).get("results");
+        // the same data and the same shots reached three ways give the same numbers
+        for (String task : List.of("tiny_qa_files", "tiny_qa_folder")) {
+            assertEquals(results.get("tiny_qa").get("acc,none").asDouble(), results.get(task).get("acc,none").asDouble());
+            assertEquals(results.get("tiny_qa").get("acc_norm,none").asDouble(), results.get(task).get("acc_norm,none").asDouble());
+        }
+    }
+
+    @Test
     void missingDataIsOneLineNamingTheFile() {
         InProcessCli.Run r = cli("eval", TINY, "--tasks", "piqa");
         assertEquals(2, r.code());
