@@ -35,7 +35,9 @@ public final class Session {
     /**
      * Forgets the positions from {@code keep} on, so the next {@link #forward} continues after the first
      * {@code keep} tokens: several continuations of one prefix then share its prefill (evaluation scores every
-     * answer of a question after one pass over the question).
+     * answer of a question after one pass over the question). RoPE whose frequencies follow the longest length
+     * seen (dynamic NTK) keeps that state, as Transformers' cache does; the evaluator runs such models without
+     * rewinding.
      */
     public void rewind(int keep) {
         cache.truncate(keep);
