@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
             CompatCommand.class,
             ConvertCommand.class,
             DemoCommand.class,
+            EvalCommand.class,
             GenerateCommand.class,
             InspectCommand.class,
             LogitsCommand.class,

@@ -95,9 +95,9 @@ public final class Generator {
         while (keep < limit && held[keep] == context[keep]) {
             keep++;
         }
-        session.truncate(keep);
+        session.rewind(keep);
         long t0 = System.nanoTime();
-        float[] logits = lastRow(session.forward(Arrays.copyOfRange(context, keep, context.length)));
+        float[] logits = session.forwardLast(Arrays.copyOfRange(context, keep, context.length));
         long prefill = System.nanoTime() - t0;
 
         int[] history = Arrays.copyOf(context, context.length + budget);
@@ -124,7 +124,7 @@ public final class Generator {
             if (generated == budget) {
                 break;
             }
-            logits = lastRow(session.forward(new int[] {id}));
+            logits = session.forward(new int[] {id});
         }
         out.accept(stream.finish());
         long decode = System.nanoTime() - t1;
@@ -132,10 +132,5 @@ public final class Generator {
         held = Arrays.copyOf(history, generated == 0 ? length : length - 1);
         return new Result(stream.text(), Arrays.copyOfRange(history, context.length, length), reason, context.length,
                 context.length - keep, prefill, decode);
-    }
-
-    private float[] lastRow(float[] logits) {
-        int vocab = model.description().vocab();
-        return Arrays.copyOfRange(logits, logits.length - vocab, logits.length);
     }
 }

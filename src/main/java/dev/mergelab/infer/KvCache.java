@@ -46,12 +46,12 @@ final class KvCache {
         length += n;
     }
 
-    /** Forgets every position from {@code length} on (their slots are overwritten by later ones). */
-    void truncate(int length) {
-        if (length < 0 || length > this.length) {
-            throw new IllegalArgumentException("cannot truncate " + this.length + " positions to " + length);
+    /** Forgets every position from {@code keep} on; the next {@link #put} writes over them. */
+    void truncate(int keep) {
+        if (keep < 0 || keep > length) {
+            throw new IllegalArgumentException("cannot keep " + keep + " of " + length + " cached positions");
         }
-        this.length = length;
+        length = keep;
     }
 
     float[] keys(int layer) {

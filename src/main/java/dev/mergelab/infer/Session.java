@@ -34,16 +34,19 @@ public final class Session {
     }
 
     /**
-     * Forgets the positions from {@code length} on, so that the next {@link #forward} continues after the first
-     * {@code length} tokens (a chat whose re-rendered history differs from what was run keeps the common prefix).
+     * Forgets the positions from {@code keep} on, so the next {@link #forward} continues after the first
+     * {@code keep} tokens: several continuations of one prefix then share its prefill (evaluation scores every
+     * answer of a question after one pass over the question), and a chat whose re-rendered history differs from
+     * what was run keeps the common prefix. RoPE whose frequencies follow the longest length seen (dynamic NTK)
+     * keeps that state, as Transformers' cache does; the evaluator runs such models without rewinding.
      */
-    public void truncate(int length) {
-        cache.truncate(length);
+    public void rewind(int keep) {
+        cache.truncate(keep);
     }
 
     /** Runs {@code tokens} and returns their logits, {@code [tokens.length, vocab]} row-major. */
     public float[] forward(int[] tokens) {
-        return run(tokens, false);
+        return forward(tokens, tokens.length);
     }
 
     /**
@@ -55,11 +58,20 @@ public final class Session {
         if (tokens.length == 0) {
             throw new IllegalArgumentException("no tokens");
         }
-        return run(tokens, true);
+        return forward(tokens, 1);
     }
 
-    private float[] run(int[] tokens, boolean lastOnly) {
+    /**
+     * Runs {@code tokens} and returns the logits of the last {@code lastRows} of them only,
+     * {@code [lastRows, vocab]}: the same numbers as those rows of {@link #forward(int[])}. The other tokens'
+     * keys and values are cached, but the last layer does nothing after attention for them and the output head
+     * never sees them, as in llama.cpp's graph (evaluation reads one row after a long context).
+     */
+    public float[] forward(int[] tokens, int lastRows) {
         int n = tokens.length;
+        if (lastRows < 0 || lastRows > n) {
+            throw new IllegalArgumentException("lastRows " + lastRows + " of " + n + " tokens");
+        }
         if (n == 0) {
             return new float[0];
         }
@@ -72,17 +84,18 @@ public final class Session {
 
         int h = d.hidden();
         float[] x = embed(tokens);
-        int rows = n;   // token rows still carried: all, or only the last one through the last layer
+        int rows = n;   // token rows still carried: all, or only the wanted ones through the last layer
         for (int l = 0; l < d.layers(); l++) {
             LayerWeights w = model.weights().layers()[l];
-            // when only the last token's logits are wanted, the last layer needs the others' keys and values
-            // (the cache keeps them) but nothing after attention, as in llama.cpp's graph
-            boolean tail = lastOnly && l == d.layers() - 1 && n > 1;
+            int keep = l == d.layers() - 1 ? lastRows : n;
             float[] a = attention(l, w, w.attnNorm() == null ? x : rmsNorm(x, n, h, w.attnNorm()), n, start,
-                    d.slidingLayers()[l] ? localTables : globalTables, tail);
-            if (tail) {
-                x = Arrays.copyOfRange(x, (n - 1) * h, n * h);
-                rows = 1;
+                    d.slidingLayers()[l] ? localTables : globalTables, keep);
+            if (keep < n) {
+                x = Arrays.copyOfRange(x, (n - keep) * h, n * h);
+                rows = keep;
+            }
+            if (rows == 0) {
+                break;   // a prefill whose logits nobody reads: the cache has every layer's keys and values
             }
             if (w.attnPostNorm() != null) {
                 a = rmsNorm(a, rows, h, w.attnPostNorm());
@@ -96,11 +109,12 @@ public final class Session {
             addScaled(x, m, d.residualMultiplier());
         }
         cache.advance(n);
-        int outputs = lastOnly ? 1 : n;
-        float[] last = rows != outputs ? Arrays.copyOfRange(x, (n - 1) * h, n * h) : x;
-        float[] normed = rmsNorm(last, outputs, h, model.weights().finalNorm());
-        float[] logits = new float[outputs * d.vocab()];
-        model.matMul().multiply(model.weights().lmHead(), normed, outputs, logits);
+        if (lastRows == 0) {
+            return new float[0];
+        }
+        float[] normed = rmsNorm(x, lastRows, h, model.weights().finalNorm());
+        float[] logits = new float[lastRows * d.vocab()];
+        model.matMul().multiply(model.weights().lmHead(), normed, lastRows, logits);
         for (int i = 0; i < logits.length; i++) {
             float v = logits[i] / d.logitsDivisor();
             if (d.finalSoftcap() > 0) {
@@ -130,8 +144,8 @@ public final class Session {
         return x;
     }
 
-    /** Attention output for the n tokens, or for the last one only with {@code lastOnly} (all n are cached). */
-    private float[] attention(int layer, LayerWeights w, float[] in, int n, int start, float[][] rope, boolean lastOnly) {
+    /** Attention output for the last {@code outRows} of the n tokens (all n are cached). */
+    private float[] attention(int layer, LayerWeights w, float[] in, int n, int start, float[][] rope, int outRows) {
         int qd = d.qDim();
         int kvd = d.kvDim();
         float[] q = new float[n * qd];
@@ -168,12 +182,13 @@ public final class Session {
         Rotary.apply(q, n, d.heads(), d.headDim(), rope);
         Rotary.apply(k, n, d.kvHeads(), d.headDim(), rope);
         cache.put(layer, k, v, n);
-        int queries = n;
-        int first = start;
-        if (lastOnly) {
-            q = Arrays.copyOfRange(q, (n - 1) * qd, n * qd);
-            queries = 1;
-            first = start + n - 1;
+        if (outRows == 0) {
+            return new float[0];
+        }
+        int queries = outRows;
+        int first = start + n - outRows;
+        if (outRows < n) {
+            q = Arrays.copyOfRange(q, (n - outRows) * qd, n * qd);
         }
         float[] out = Attention.compute(model.workers(), d, q, cache.keys(layer), cache.values(layer), queries, first,
                 d.slidingLayers()[layer] ? d.slidingWindow() : 0);
