@@ -153,8 +153,9 @@ public final class ResultsJson {
 
     /**
      * samples_TASK.jsonl: one line per document with doc_id, loglikelihoods (one per request in the task's
-     * request order; a rolling document's is the sum over its windows), is_greedy, and its metric values (a
-     * number, or [loglikelihood, weight] for the weighted perplexities as lm-eval logs them).
+     * request order; a rolling document's is the sum over its windows), is_greedy (one per request; null for a
+     * rolling task's, whose responses lm-eval logs without one), and its metric values (a number, or
+     * [loglikelihood, weight] for the weighted perplexities as lm-eval logs them).
      */
     public static void writeSamples(Path file, TaskResult t) throws IOException {
         ObjectMapper compact = new ObjectMapper();
@@ -166,9 +167,14 @@ public final class ResultsJson {
                 for (double v : s.loglikelihoods()) {
                     lls.add(v);
                 }
+                boolean rolling = "loglikelihood_rolling".equals(t.config().outputType);
                 ArrayNode greedy = line.putArray("is_greedy");
                 for (boolean g : s.greedy()) {
-                    greedy.add(g);
+                    if (rolling) {
+                        greedy.addNull();
+                    } else {
+                        greedy.add(g);
+                    }
                 }
                 s.metrics().forEach((k, v) -> {
                     if (v.length == 1) {

@@ -133,7 +133,8 @@ public final class TaskDocs {
         if (path == null) {
             throw MergeLabException.input("no data for task " + config.task + ": download " + split + ".jsonl " + hint
                     + " and pass --data " + config.task + "=FOLDER (or =FILE)", config.datasetPath == null ? null
-                    : "or put it in the Hugging Face cache: " + HubDatasets.downloadHint(config.datasetPath, config.datasetName, split));
+                    : "or download it into the Hugging Face cache: huggingface-cli download " + config.datasetPath
+                            + " --repo-type dataset --include '" + (config.datasetName == null ? "" : config.datasetName + "/") + split + "*'");
         }
         if (!Files.exists(path)) {
             throw MergeLabException.input("--data " + config.task + "=" + path + ": no such file or folder", null);

@@ -156,7 +156,8 @@ class EvalCommandTest {
         InProcessCli.Run r = cli("eval", TINY, "--tasks", "piqa");
         assertEquals(2, r.code());
         assertEquals(List.of("mergelab: no data for task piqa: download validation.jsonl (columns of the Hugging Face dataset "
-                + "baber/piqa) and pass --data piqa=FOLDER (or =FILE)"), r.err().lines().filter(l -> l.startsWith("mergelab:")).toList());
+                + "baber/piqa) and pass --data piqa=FOLDER (or =FILE) (or download it into the Hugging Face cache: huggingface-cli download "
+                + "baber/piqa --repo-type dataset --include 'validation*')"), r.err().lines().filter(l -> l.startsWith("mergelab:")).toList());
     }
 
     @Test
