@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
             CompatCommand.class,
             DemoCommand.class,
             InspectCommand.class,
+            LabCommand.class,
             LogitsCommand.class,
             LoraCommand.class,
             MergeCommand.class,

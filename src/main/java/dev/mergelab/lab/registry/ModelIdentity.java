@@ -1,0 +1,173 @@
+package dev.mergelab.lab.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mergelab.MergeLabException;
+import dev.mergelab.engine.FileHashes;
+import dev.mergelab.engine.ModelFolderCheck;
+import dev.mergelab.format.SafetensorsFile;
+import dev.mergelab.format.ShardIndex;
+import dev.mergelab.format.TensorInfo;
+import dev.mergelab.format.WeightFile;
+import dev.mergelab.lab.ModelFacts;
+import dev.mergelab.model.AuxFiles;
+import dev.mergelab.model.ModelSource;
+import dev.mergelab.tensor.DType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * What the registry records of a model on disk: content id, where it is, whether it is a full model or a PEFT
+ * adapter, its size, main dtype and architecture, and the file list the id was computed from.
+ *
+ * @param kind         {@value #MODEL} or {@value #ADAPTER}
+ * @param dtype        the floating dtype holding most parameters (safetensors name), or null
+ * @param architecture config.json's first {@code architectures} entry (else the detected layout), "lora" for an adapter
+ */
+public record ModelIdentity(String id, Path path, String kind, long size, String dtype, String architecture,
+        SortedMap<String, ContentId.FileEntry> files) {
+
+    public static final String MODEL = "model";
+    public static final String ADAPTER = "adapter";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADAPTER_CONFIG = "adapter_config.json";
+    private static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
+
+    public ModelIdentity {
+        files = Collections.unmodifiableSortedMap(new TreeMap<>(files));
+    }
+
+    /** Describes the model folder or {@code .safetensors} file at {@code path}. */
+    public static ModelIdentity of(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        if (Files.isRegularFile(abs)) {
+            SortedMap<String, ContentId.FileEntry> files = new TreeMap<>();
+            files.put(abs.getFileName().toString(), entry(abs));
+            Facts f = modelFacts(abs);
+            return new ModelIdentity(ContentId.of(files), abs, MODEL, total(files), f.dtype, f.architecture, files);
+        }
+        if (!Files.isDirectory(abs)) {
+            throw MergeLabException.input(path + ": no such model folder or file", "check the path");
+        }
+        boolean adapter = Files.isRegularFile(abs.resolve(ADAPTER_CONFIG));
+        SortedMap<String, ContentId.FileEntry> files = ModelFolderCheck.hasManifest(abs) ? fromManifest(abs)
+                : adapter ? adapterFiles(abs) : modelFiles(abs);
+        Facts f = adapter ? adapterFacts(abs) : modelFacts(abs);
+        return new ModelIdentity(ContentId.of(files), abs, adapter ? ADAPTER : MODEL, total(files), f.dtype, f.architecture, files);
+    }
+
+    private record Facts(String dtype, String architecture) {
+    }
+
+    private static long total(SortedMap<String, ContentId.FileEntry> files) {
+        return files.entrySet().stream().filter(e -> !ContentId.NOT_CONTENT.contains(e.getKey())).mapToLong(e -> e.getValue().size()).sum();
+    }
+
+    private static ContentId.FileEntry entry(Path file) {
+        try {
+            return new ContentId.FileEntry(Files.size(file), FileHashes.sha256Cached(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The file list of a folder MergeLab wrote, as its manifest records it: nothing is read but the manifest. */
+    private static SortedMap<String, ContentId.FileEntry> fromManifest(Path dir) {
+        SortedMap<String, ContentId.FileEntry> files = new TreeMap<>();
+        Path manifest = dir.resolve(ModelFolderCheck.MANIFEST);
+        try {
+            if (Files.size(manifest) > (16L << 20)) {
+                throw MergeLabException.input(manifest + " is too large to be a MergeLab manifest", null);
+            }
+            JsonNode root = JSON.readTree(manifest.toFile());
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.path("files").fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String sha = e.getValue().path("sha256").asText("");
+                if (!sha.matches("[0-9a-f]{64}") || !e.getValue().path("size").canConvertToLong()) {
+                    throw MergeLabException.input(manifest + ": entry " + e.getKey() + " has no valid size and sha256",
+                            "run 'mergelab verify " + dir + "'");
+                }
+                files.put(e.getKey(), new ContentId.FileEntry(e.getValue().path("size").asLong(), sha));
+            }
+        } catch (IOException e) {
+            throw MergeLabException.input("cannot read " + manifest + ": " + e.getMessage(), null);
+        }
+        if (files.isEmpty()) {
+            throw MergeLabException.input(manifest + " lists no files", "run 'mergelab verify " + dir + "'");
+        }
+        return files;
+    }
+
+    private static SortedMap<String, ContentId.FileEntry> adapterFiles(Path dir) {
+        SortedMap<String, ContentId.FileEntry> files = new TreeMap<>();
+        for (String name : new String[] {ADAPTER_CONFIG, ADAPTER_WEIGHTS}) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) {
+                files.put(name, entry(p));
+            }
+        }
+        return files;
+    }
+
+    /** Weights (and index), config.json and the tokenizer, generation and processor files: what a loader reads. */
+    private static SortedMap<String, ContentId.FileEntry> modelFiles(Path dir) {
+        SortedMap<String, ContentId.FileEntry> files = new TreeMap<>();
+        try (ModelSource m = ModelSource.open(dir, dir.getFileName().toString())) {
+            for (WeightFile w : m.files()) {
+                files.put(dir.relativize(w.path().toAbsolutePath().normalize()).toString(), entry(w.path()));
+            }
+        }
+        for (String name : new String[] {ShardIndex.FILE_NAME, "config.json"}) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) {
+                files.put(name, entry(p));
+            }
+        }
+        for (Path p : AuxFiles.present(dir)) {
+            files.put(p.getFileName().toString(), entry(p));
+        }
+        return files;
+    }
+
+    private static Facts modelFacts(Path path) {
+        try (ModelSource m = ModelSource.open(path, path.getFileName().toString())) {
+            ModelFacts facts = ModelFacts.of(m);
+            String arch = facts.config() == null ? null : facts.config().raw().path("architectures").path(0).asText(null);
+            return new Facts(mainDtype(facts.dtypes()), arch != null ? arch : facts.architecture().name());
+        } catch (RuntimeException e) {
+            return new Facts(null, null); // facts are descriptive; an odd model is still recorded by its files
+        }
+    }
+
+    private static Facts adapterFacts(Path dir) {
+        Path weights = dir.resolve(ADAPTER_WEIGHTS);
+        if (!Files.isRegularFile(weights, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(weights)) {
+            return new Facts(null, "lora");
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(weights)) {
+            Map<DType, Long> counts = new EnumMap<>(DType.class);
+            for (TensorInfo t : f.tensors()) {
+                counts.merge(t.dtype(), t.numel(), Long::sum);
+            }
+            return new Facts(mainDtype(counts), "lora");
+        } catch (RuntimeException e) {
+            return new Facts(null, "lora");
+        }
+    }
+
+    private static String mainDtype(Map<DType, Long> counts) {
+        return counts.entrySet().stream().filter(e -> e.getKey().isFloating()).max(Comparator.comparingLong(Map.Entry::getValue))
+                .map(e -> e.getKey().safetensorsName()).orElse(null);
+    }
+}
