@@ -135,12 +135,13 @@ public final class Provenance {
 
     /**
      * Parameters as JSON: a value that is the same for every tensor ({@code count} of them) is that value; one that
-     * varies (a gradient over layers, a filter) is an object from tensors to value, where consecutive output tensors
+     * varies (a gradient over layers, a filter) is an object, keys sorted by name, from tensors to value, where consecutive output tensors
      * (in plan order) with the same value share one key {@code FIRST..LAST}, so a gradient takes one entry per layer.
      */
     static ObjectNode summarise(Map<String, Map<String, Object>> values, int count) {
         ObjectNode o = JSON.createObjectNode();
-        for (Map.Entry<String, Map<String, Object>> e : values.entrySet()) {
+        // by name: the planner's parameter maps have no stable order
+        for (Map.Entry<String, Map<String, Object>> e : new java.util.TreeMap<>(values).entrySet()) {
             Map<String, Object> perTensor = e.getValue();
             Set<JsonNode> distinct = new LinkedHashSet<>();
             for (Object v : perTensor.values()) {
