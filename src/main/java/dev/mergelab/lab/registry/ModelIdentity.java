@@ -9,9 +9,10 @@ import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.ShardIndex;
 import dev.mergelab.format.TensorInfo;
 import dev.mergelab.format.WeightFile;
-import dev.mergelab.lab.ModelFacts;
 import dev.mergelab.model.AuxFiles;
+import dev.mergelab.model.ModelConfig;
 import dev.mergelab.model.ModelSource;
+import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.DType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +33,7 @@ import java.util.TreeMap;
  *
  * @param kind         {@value #MODEL} or {@value #ADAPTER}
  * @param dtype        the floating dtype holding most parameters (safetensors name), or null
- * @param architecture config.json's first {@code architectures} entry (else the detected layout), "lora" for an adapter
+ * @param architecture config.json's first {@code architectures} entry (else its model_type), "lora" for an adapter
  */
 public record ModelIdentity(String id, Path path, String kind, long size, String dtype, String architecture,
         SortedMap<String, ContentId.FileEntry> files) {
@@ -140,13 +141,33 @@ public record ModelIdentity(String id, Path path, String kind, long size, String
         return files;
     }
 
+    /**
+     * Main dtype from the tensor headers and architecture from config.json: both read without touching tensor data
+     * or parsing the tokenizer (a large tokenizer.json would cost a recording hundreds of milliseconds).
+     */
     private static Facts modelFacts(Path path) {
         try (ModelSource m = ModelSource.open(path, path.getFileName().toString())) {
-            ModelFacts facts = ModelFacts.of(m);
-            String arch = facts.config() == null ? null : facts.config().raw().path("architectures").path(0).asText(null);
-            return new Facts(mainDtype(facts.dtypes()), arch != null ? arch : facts.architecture().name());
+            Map<DType, Long> counts = new EnumMap<>(DType.class);
+            for (TensorRef t : m.tensors().values()) {
+                counts.merge(t.dtype(), t.numel(), Long::sum);
+            }
+            return new Facts(mainDtype(counts), m.isSingleFile() ? null : architecture(m.folder().resolve("config.json")));
         } catch (RuntimeException e) {
             return new Facts(null, null); // facts are descriptive; an odd model is still recorded by its files
+        }
+    }
+
+    /** config.json's first {@code architectures} entry, else its {@code model_type}, else null. */
+    private static String architecture(Path config) {
+        try {
+            if (!Files.isRegularFile(config) || Files.size(config) > ModelConfig.MAX_BYTES) {
+                return null;
+            }
+            JsonNode c = JSON.readTree(config.toFile());
+            String arch = c.path("architectures").path(0).asText(null);
+            return arch != null ? arch : c.path("model_type").asText(null);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
