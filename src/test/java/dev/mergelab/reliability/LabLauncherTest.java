@@ -104,4 +104,46 @@ class LabLauncherTest {
             assertEquals(4, reg.candidates().size()); // ft1, ft2 and the two merges
         }
     }
+
+    /** Lays {@code model}'s files out as the Hugging Face cache does: blobs named by their SHA-256, snapshot links, refs/main. */
+    static Path toHubCache(Path model, Path cache, String repoId) throws Exception {
+        Path repo = cache.resolve("models--" + repoId.replace("/", "--"));
+        String commit = "c".repeat(40);
+        Path snap = Files.createDirectories(repo.resolve("snapshots").resolve(commit));
+        Files.createDirectories(repo.resolve("blobs"));
+        try (var files = Files.list(model)) {
+            for (Path f : files.toList()) {
+                Path blob = repo.resolve("blobs").resolve(dev.mergelab.engine.FileHashes.sha256(f));
+                Files.copy(f, blob);
+                Files.createSymbolicLink(snap.resolve(f.getFileName()), snap.relativize(blob));
+            }
+        }
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), commit);
+        return snap;
+    }
+
+    @Test
+    void aParentFromTheHubCacheHasTheContentIdOfTheSameFilesInAFolder() throws Exception {
+        Path cache = tmp.resolve("hub");
+        Path snap = toHubCache(fam.resolve("ft3"), cache, "org/ft3");
+        Path lab = tmp.resolve("hub-lab");
+        Registry.init(lab).close();
+        Path recipe = tmp.resolve("hub.yml");
+        Files.writeString(recipe, "merge_method: linear\nmodels:\n  - model: org/ft3\n    parameters: {weight: 0.5}\n"
+                + "  - model: " + fam.resolve("ft1") + "\n    parameters: {weight: 0.5}\n");
+        LauncherTest.Run r = start(tmp, Map.of("MERGELAB_LAB", lab.toString(), "HF_HUB_CACHE", cache.toString()), "merge", recipe.toString(),
+                "from-hub", "--quiet").await();
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        try (Registry reg = Registry.open(lab, Registry.COMMAND_BUSY_MILLIS)) {
+            var child = reg.resolve(tmp.resolve("from-hub").toString());
+            var parents = reg.parentsOf(child.id());
+            assertEquals(2, parents.size());
+            var hubParent = reg.candidate(parents.get(0).parent()).orElseThrow();
+            assertEquals(snap.toAbsolutePath().normalize(), hubParent.path());
+            // the same bytes are the same model, wherever they live
+            assertEquals(dev.mergelab.lab.registry.ModelIdentity.of(fam.resolve("ft3")).id(), hubParent.id());
+        }
+    }
 }
