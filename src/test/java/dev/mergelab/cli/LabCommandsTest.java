@@ -136,11 +136,14 @@ class LabCommandsTest {
             assertEquals("F32", c.dtype());
             assertEquals("LlamaForCausalLM", c.architecture());
             long size = 0;
-            for (String f : c.files()) {
-                size += Files.size(out.resolve(f));
+            JsonNode manifest = JSON.readTree(out.resolve("mergelab_manifest.json").toFile()).get("files");
+            for (var f : c.files().entrySet()) {
+                size += Files.size(out.resolve(f.getKey()));
+                assertEquals(manifest.get(f.getKey()).get("sha256").asText(), f.getValue().sha256());
             }
             assertEquals(size, c.size());
-            assertFalse(c.files().contains("README.md"));
+            assertFalse(c.files().containsKey("README.md"));
+            assertTrue(c.files().containsKey("model.safetensors") && c.files().containsKey("config.json"), c.files().toString());
 
             List<Edge> parents = reg.parentsOf(c.id());
             assertEquals(List.of("base", "ft1", "ft2"), parents.stream().map(e -> reg.candidate(e.parent()).orElseThrow().path()
@@ -360,6 +363,21 @@ class LabCommandsTest {
             assertTrue(reg.edges().isEmpty());
             assertTrue(reg.runs().isEmpty());
         }
+    }
+
+    @Test
+    void aFolderReplacedWithForceHoldsTheNewCandidateAndTheOldOneIsGone() throws Exception {
+        Path out = tmp.resolve("out");
+        String first = merge(ties(), out);
+        Path other = recipe("other", Files.readString(ties()).replace("weight: 0.6", "weight: 0.9"));
+        String second = recordNew("merge", other.toString(), out.toString(), "--force", "--quiet", "--lab", lab.toString());
+        assertNotEquals(first, second);
+        Run show = cli("lab", "show", out.toString(), "--lab", lab.toString());
+        assertTrue(show.out().startsWith("candidate    " + second), show.out());
+        Run list = cli("lab", "list", "--lab", lab.toString());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith(first) && l.endsWith(" (missing)")), list.out());
+        Run gc = cli("lab", "gc", "--lab", lab.toString());
+        assertEquals("forgot " + first + "  " + out + "\ngc: forgot 1 candidate, kept 0 missing ancestors\n", gc.out());
     }
 
     @Test

@@ -72,8 +72,8 @@ public final class LabJsonViews {
         ArrayNode cs = o.putArray("candidates");
         for (Candidate c : registry.candidates()) {
             ObjectNode n = candidate(c, scores.getOrDefault(c.id(), List.of()));
-            ArrayNode files = n.putArray("files");
-            c.files().forEach(files::add);
+            ObjectNode files = n.putObject("files");
+            c.files().forEach((name, f) -> files.putObject(name).put("size", f.size()).put("sha256", f.sha256()));
             ArrayNode rs = n.putArray("run_records");
             runs.getOrDefault(c.id(), List.of()).forEach(r -> rs.add(run(r)));
             cs.add(n);

@@ -171,8 +171,13 @@ public final class Registry implements AutoCloseable {
             s.setLong(4, m.size());
             s.setString(5, m.dtype());
             s.setString(6, m.architecture());
-            s.setString(7, json(Provenance.JSON.valueToTree(m.files().keySet().stream()
-                    .filter(f -> !ContentId.NOT_CONTENT.contains(f)).toList())));
+            com.fasterxml.jackson.databind.node.ObjectNode files = Provenance.JSON.createObjectNode();
+            m.files().forEach((name, f) -> {
+                if (!ContentId.NOT_CONTENT.contains(name)) {
+                    files.putObject(name).put("size", f.size()).put("sha256", f.sha256());
+                }
+            });
+            s.setString(7, json(files));
             s.setString(8, now);
             s.setString(9, now);
             s.executeUpdate();
@@ -360,10 +365,11 @@ public final class Registry implements AutoCloseable {
     }
 
     private static Candidate candidate(ResultSet rs) throws SQLException {
-        List<String> files = new ArrayList<>();
-        parse(rs.getString(7)).forEach(n -> files.add(n.asText()));
+        java.util.SortedMap<String, ContentId.FileEntry> files = new java.util.TreeMap<>();
+        parse(rs.getString(7)).properties().forEach(e -> files.put(e.getKey(),
+                new ContentId.FileEntry(e.getValue().path("size").asLong(), e.getValue().path("sha256").asText())));
         return new Candidate(rs.getString(1), rs.getString(2), Path.of(rs.getString(3)), rs.getLong(4), rs.getString(5), rs.getString(6),
-                List.copyOf(files), Instant.parse(rs.getString(8)), Instant.parse(rs.getString(9)), rs.getInt(10));
+                files, Instant.parse(rs.getString(8)), Instant.parse(rs.getString(9)), rs.getInt(10));
     }
 
     private static Edge edge(ResultSet rs) throws SQLException {

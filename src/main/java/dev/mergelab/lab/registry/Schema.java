@@ -10,7 +10,7 @@ import java.util.List;
 final class Schema {
 
     /**
-     * Version 1. Candidates are keyed by content id (SHA-256 of the canonical file list, {@link ContentId}); an
+     * Version 1. Candidates (files: a JSON object from file name to its size and sha256) are keyed by content id (SHA-256 of the canonical file list, {@link ContentId}); an
      * edge is "parent contributed to child", keyed so re-recording the same candidate adds no duplicate; scores
      * are unique per (candidate, task, metric, limit, data, evaluator) so re-evaluating replaces the value. NOT
      * NULL defaults of -1 and '' stand for "all examples" and "unknown" because SQLite's UNIQUE treats NULLs as
