@@ -2,7 +2,6 @@ package dev.mergelab.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mergelab.lab.registry.Edge;
-import java.util.Iterator;
 import java.util.Map;
 
 /** Short text forms of the lab's records for the terminal (the JSON forms carry everything). */
@@ -23,8 +22,7 @@ final class LabText {
             return "";
         }
         StringBuilder sb = new StringBuilder();
-        for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : params.properties()) {
             if (!sb.isEmpty()) {
                 sb.append(' ');
             }

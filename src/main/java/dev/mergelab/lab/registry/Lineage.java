@@ -8,7 +8,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,8 +79,7 @@ public record Lineage(List<Candidate> nodes, List<Edge> edges) {
                 label.append(" (base)");
             }
             if (e.parameters() != null) {
-                for (Iterator<Map.Entry<String, JsonNode>> it = e.parameters().fields(); it.hasNext();) {
-                    Map.Entry<String, JsonNode> p = it.next();
+                for (Map.Entry<String, JsonNode> p : e.parameters().properties()) {
                     label.append('\n').append(p.getKey()).append('=').append(p.getValue().isValueNode() ? p.getValue().asText() : "per tensor");
                 }
             }

@@ -17,15 +17,14 @@ import dev.mergelab.tensor.DType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * What the registry records of a model on disk: content id, where it is, whether it is a full model or a PEFT
@@ -92,8 +91,7 @@ public record ModelIdentity(String id, Path path, String kind, long size, String
                 throw MergeLabException.input(manifest + " is too large to be a MergeLab manifest", null);
             }
             JsonNode root = JSON.readTree(manifest.toFile());
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.path("files").fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : root.path("files").properties()) {
                 String sha = e.getValue().path("sha256").asText("");
                 if (!sha.matches("[0-9a-f]{64}") || !e.getValue().path("size").canConvertToLong()) {
                     throw MergeLabException.input(manifest + ": entry " + e.getKey() + " has no valid size and sha256",
@@ -111,34 +109,42 @@ public record ModelIdentity(String id, Path path, String kind, long size, String
     }
 
     private static SortedMap<String, ContentId.FileEntry> adapterFiles(Path dir) {
-        SortedMap<String, ContentId.FileEntry> files = new TreeMap<>();
+        Map<String, Path> files = new TreeMap<>();
         for (String name : new String[] {ADAPTER_CONFIG, ADAPTER_WEIGHTS}) {
             Path p = dir.resolve(name);
             if (Files.isRegularFile(p)) {
-                files.put(name, entry(p));
+                files.put(name, p);
             }
         }
-        return files;
+        return hashAll(files);
     }
 
     /** Weights (and index), config.json and the tokenizer, generation and processor files: what a loader reads. */
     private static SortedMap<String, ContentId.FileEntry> modelFiles(Path dir) {
-        SortedMap<String, ContentId.FileEntry> files = new TreeMap<>();
+        Map<String, Path> files = new TreeMap<>();
         try (ModelSource m = ModelSource.open(dir, dir.getFileName().toString())) {
             for (WeightFile w : m.files()) {
-                files.put(dir.relativize(w.path().toAbsolutePath().normalize()).toString(), entry(w.path()));
+                files.put(dir.relativize(w.path().toAbsolutePath().normalize()).toString(), w.path());
             }
         }
         for (String name : new String[] {ShardIndex.FILE_NAME, "config.json"}) {
             Path p = dir.resolve(name);
             if (Files.isRegularFile(p)) {
-                files.put(name, entry(p));
+                files.put(name, p);
             }
         }
         for (Path p : AuxFiles.present(dir)) {
-            files.put(p.getFileName().toString(), entry(p));
+            files.put(p.getFileName().toString(), p);
         }
-        return files;
+        return hashAll(files);
+    }
+
+    /**
+     * Size and SHA-256 of each file, shards in parallel: a parent met for the first time (and not hashed by the
+     * command, as lora merge and extract do not) is read once at the disk's pace rather than one core's.
+     */
+    private static SortedMap<String, ContentId.FileEntry> hashAll(Map<String, Path> files) {
+        return new TreeMap<>(files.entrySet().parallelStream().collect(Collectors.toMap(Map.Entry::getKey, e -> entry(e.getValue()))));
     }
 
     /**
@@ -173,7 +179,7 @@ public record ModelIdentity(String id, Path path, String kind, long size, String
 
     private static Facts adapterFacts(Path dir) {
         Path weights = dir.resolve(ADAPTER_WEIGHTS);
-        if (!Files.isRegularFile(weights, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(weights)) {
+        if (!Files.isRegularFile(weights)) {
             return new Facts(null, "lora");
         }
         try (SafetensorsFile f = SafetensorsFile.open(weights)) {
