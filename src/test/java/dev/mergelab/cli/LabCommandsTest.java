@@ -498,6 +498,21 @@ class LabCommandsTest {
                 assertEquals("", r.out());
             }
         }
+        // two ids that share a prefix: the prefix is ambiguous, one more digit is not
+        try (Registry reg = registry()) {
+            for (String id : List.of("abcd1" + "0".repeat(59), "abcd2" + "0".repeat(59))) {
+                reg.register(new ModelIdentity(id, tmp.resolve(id.substring(0, 5)), "model", 1, null, null, new TreeMap<>()));
+            }
+        }
+        Run ambiguous = cli("lab", "show", "ABCD", "--lab", lab.toString());
+        assertEquals(2, ambiguous.code());
+        assertEquals("mergelab: id ABCD is ambiguous: abcd10000000, abcd20000000 (give more digits)\n", ambiguous.err());
+        assertEquals(0, cli("lab", "show", "abcd2", "--lab", lab.toString()).code());
+        // a file that is not a model is named as such
+        Run notModel = cli("lab", "show", ties().toString(), "--lab", lab.toString());
+        assertEquals(2, notModel.code());
+        assertEquals("mergelab: " + ties() + " is not a model folder or .safetensors file (the lab records models by their files)\n",
+                notModel.err());
         Run r = cli("lab", "compare", "zz", "m", "--lab", lab.toString());
         assertEquals(2, r.code());
         assertEquals(1, r.err().lines().count(), r.err());

@@ -52,6 +52,9 @@ public record ModelIdentity(String id, Path path, String kind, long size, String
     public static ModelIdentity of(Path path) {
         Path abs = path.toAbsolutePath().normalize();
         if (Files.isRegularFile(abs)) {
+            if (!abs.getFileName().toString().endsWith(".safetensors")) {
+                throw MergeLabException.input(path + " is not a model folder or .safetensors file", "the lab records models by their files");
+            }
             SortedMap<String, ContentId.FileEntry> files = new TreeMap<>();
             files.put(abs.getFileName().toString(), entry(abs));
             Facts f = modelFacts(abs);
