@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "lineage", mixinStandardHelpOptions = true,
         description = {"Print a candidate's ancestry down to its base models: each edge with its relation (merge, adapter, finetune, "
                 + "quantized) and, on merge edges, the method and that parent's resolved parameters (a parameter that varies "
-                + "by tensor is an object from tensor name to value).",
+                + "by tensor is an object from output tensor ranges FIRST..LAST to values).",
                 "--json prints {\"nodes\": [{\"id\", \"path\", \"kind\", \"sha256\"}], \"edges\": [{\"from\", \"to\", \"relation\", "
                         + "\"method\", \"parameters\"}]} (id: short content id, sha256: full); --dot prints Graphviz."})
 final class LabLineageCommand implements Callable<Integer> {

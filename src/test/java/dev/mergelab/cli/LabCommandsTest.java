@@ -329,6 +329,24 @@ class LabCommandsTest {
             assertEquals(4, run.parameters().get("rank").asInt());
             assertEquals("lora apply", reg.runs(reg.resolve(ap).id()).getFirst().command());
         }
+        // a recipe parent BASE+ADAPTER contributes its base as a merge parent and its adapter by an adapter edge
+        String merged = merge(recipe("adapted", """
+                merge_method: linear
+                models:
+                  - model: FAM/ft2
+                    parameters: {weight: 0.5}
+                  - model: FAM/base+TMP/ad
+                    parameters: {weight: 0.5}
+                """), tmp.resolve("adapted"));
+        String ft2 = ContentId.shortId(ModelIdentity.of(fam.resolve("ft2")).id());
+        JsonNode m = JSON.readTree(cli("lab", "lineage", merged, "--json", "--lab", lab.toString()).out());
+        List<String> into = new ArrayList<>();
+        for (JsonNode e : m.get("edges")) {
+            if (e.get("to").asText().equals(merged)) {
+                into.add(e.get("from").asText() + " " + e.get("relation").asText() + " " + e.get("parameters"));
+            }
+        }
+        assertEquals(List.of(ft2 + " merge {\"weight\":0.5}", base + " merge {\"weight\":0.5}", ad + " adapter null"), into);
     }
 
     @Test
