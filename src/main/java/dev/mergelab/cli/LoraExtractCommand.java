@@ -137,28 +137,10 @@ final class LoraExtractCommand implements Callable<Integer> {
             out.printf("extracted %d LoRA modules (r=%d) from %s into %s in %.1f s; max relative error %.3e%n",
                     r.modules().stream().filter(m -> m.rank() >= 0).count(), r.config().get("r").asInt(), model, written,
                     (System.nanoTime() - t0) / 1e9, worst);
-            lab.record(out, err, () -> dev.mergelab.lab.registry.Provenance.loraExtract(b.root(), f.root(), written, command, settings(),
+            lab.record(out, err, () -> dev.mergelab.lab.registry.Provenance.loraExtract(b.root(), f.root(), written, command, o,
                     (System.nanoTime() - t0) / 1e9));
         }
         return 0;
-    }
-
-    /** The settings that decide the adapter's content, for the lab's run record. */
-    private Map<String, Object> settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("rank", rank);
-        s.put("sv_epsilon", svEpsilon);
-        s.put("include_regex", include);
-        s.put("exclude_regex", exclude);
-        s.put("embed_lora", embedLora);
-        s.put("save_module", saveModules);
-        s.put("skip_undecomposable", skipUndecomposable);
-        s.put("distribute_scale", !noDistributeScale);
-        s.put("oversample", oversample);
-        s.put("power_iters", powerIters);
-        s.put("dtype", dtype);
-        s.put("seed", seed);
-        return s;
     }
 
     /**

@@ -302,8 +302,9 @@ class LabCommandsTest {
     @Test
     void loraExtractThenApplyIsAChainOfAdapterAndFinetuneEdges() throws Exception {
         Path adapter = tmp.resolve("ad");
+        // LoRA factors only (no saved modules), so lora merge below can combine it
         String ad = recordNew("lora", "extract", "--base", fam.resolve("base").toString(), "--model", fam.resolve("ft1").toString(),
-                "--rank", "4", "--quiet", adapter.toString(), "--lab", lab.toString());
+                "--rank", "4", "--embed-lora", "--skip-undecomposable", "--quiet", adapter.toString(), "--lab", lab.toString());
         Path applied = tmp.resolve("applied");
         String ap = recordNew("lora", "apply", fam.resolve("base").toString(), adapter.toString(), applied.toString(), "--quiet",
                 "--lab", lab.toString());
@@ -327,7 +328,30 @@ class LabCommandsTest {
             assertEquals("lora extract", run.command());
             assertTrue(run.recipe().startsWith("mergelab lora extract --base "), run.recipe());
             assertEquals(4, run.parameters().get("rank").asInt());
+            assertTrue(run.parameters().get("embed_lora").asBoolean() && run.parameters().get("skip_undecomposable").asBoolean());
             assertEquals("lora apply", reg.runs(reg.resolve(ap).id()).getFirst().command());
+        }
+        // lora merge: an adapter of the base, merged from two adapters with their weights
+        Path adapter2 = tmp.resolve("ad2");
+        String ad2 = recordNew("lora", "extract", "--base", fam.resolve("base").toString(), "--model", fam.resolve("ft2").toString(),
+                "--rank", "4", "--embed-lora", "--skip-undecomposable", "--quiet", adapter2.toString(), "--lab", lab.toString());
+        Path loraRecipe = recipe("lora-merge", """
+                base_model: FAM/base
+                combination_type: linear
+                adapters:
+                  - {adapter: TMP/ad, weight: 0.7}
+                  - {adapter: TMP/ad2, weight: 0.3}
+                """);
+        String lm = recordNew("lora", "merge", loraRecipe.toString(), tmp.resolve("lm").toString(), "--lab", lab.toString());
+        try (Registry reg = registry()) {
+            List<String> into = reg.parentsOf(reg.resolve(lm).id()).stream().map(e -> ContentId.shortId(e.parent()) + " " + e.relation()
+                    + " " + e.method() + " " + e.parameters() + (e.isBase() ? " base" : "")).toList();
+            assertEquals(List.of(base + " adapter null null base", ad + " merge linear {\"weight\":0.7}",
+                    ad2 + " merge linear {\"weight\":0.3}"), into);
+            dev.mergelab.lab.registry.Run run = reg.runs(reg.resolve(lm).id()).getFirst();
+            assertEquals("lora merge", run.command());
+            assertEquals(Files.readString(loraRecipe), run.recipe());
+            assertEquals("adapter", reg.resolve(lm).kind());
         }
         // a recipe parent BASE+ADAPTER contributes its base as a merge parent and its adapter by an adapter edge
         String merged = merge(recipe("adapted", """

@@ -7,6 +7,7 @@ import dev.mergelab.engine.MergePlan;
 import dev.mergelab.engine.PlannedInput;
 import dev.mergelab.engine.TensorJob;
 import dev.mergelab.format.WeightFile;
+import dev.mergelab.lora.LoraExtract;
 import dev.mergelab.lora.LoraMergeRecipe;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.recipe.Recipe;
@@ -18,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Builds the {@link RunRecord} of each recording command from what the command already holds (plan, recipe, paths). */
 public final class Provenance {
@@ -65,14 +67,20 @@ public final class Provenance {
 
     /**
      * {@code lora extract}: the output is an adapter of the base that reproduces the fine-tune; the command line is
-     * its recipe, {@code options} its settings.
+     * its recipe, and the options that decide the adapter's content (not threads or memory) its parameters.
      */
-    public static RunRecord loraExtract(Path base, Path finetune, Path output, String commandLine, Map<String, Object> options,
-            double seconds) {
+    public static RunRecord loraExtract(Path base, Path finetune, Path output, String commandLine, LoraExtract.Options o, double seconds) {
         List<RunRecord.Parent> parents = List.of(new RunRecord.Parent(base, Relation.ADAPTER, null, null, true),
                 new RunRecord.Parent(finetune, Relation.FINETUNE, null, null, false));
-        return new RunRecord(output, "lora extract", "lora_extract", commandLine, null, JSON.valueToTree(options), parents,
-                started(seconds), seconds);
+        ObjectNode p = JSON.createObjectNode().put("rank", o.maxRank()).put("sv_epsilon", o.svEpsilon());
+        p.set("include_regex", JSON.valueToTree(o.include().stream().map(Pattern::pattern).toList()));
+        p.set("exclude_regex", JSON.valueToTree(o.exclude().stream().map(Pattern::pattern).toList()));
+        p.put("embed_lora", o.embedLora());
+        p.set("save_module", JSON.valueToTree(o.saveModules()));
+        p.put("skip_undecomposable", o.skipUndecomposable()).put("distribute_scale", o.distributeScale())
+                .put("oversample", o.oversample()).put("power_iters", o.powerIterations())
+                .put("dtype", o.outDtype() == null ? null : o.outDtype().torchName()).put("seed", o.seed());
+        return new RunRecord(output, "lora extract", "lora_extract", commandLine, null, p, parents, started(seconds), seconds);
     }
 
     private static void putIfSet(ObjectNode o, String key, Object value) {
