@@ -56,6 +56,9 @@ final class LoraApplyCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @Mixin
+    LabOption lab = new LabOption();
+
     @Spec
     CommandSpec spec;
 
@@ -76,6 +79,8 @@ final class LoraApplyCommand implements Callable<Integer> {
                     Sizes.parseBytes(shardSize, "--out-shard-size"), 0, force, false), progress);
             out.printf("applied %s to %s: %d of %d tensors adapted, %s written to %s in %.1f s%n", adapter, base, adapted,
                     plan.jobs().size(), Bytes.human(r.outputBytes()), r.outDir(), r.seconds());
+            lab.record(out, spec.commandLine().getErr(),
+                    () -> dev.mergelab.lab.registry.Provenance.loraApply(recipe, plan, r.outDir(), r.seconds()));
             return 0;
         }
     }

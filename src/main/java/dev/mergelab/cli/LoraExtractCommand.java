@@ -94,6 +94,9 @@ final class LoraExtractCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No table on stdout.")
     boolean quiet;
 
+    @Mixin
+    LabOption lab = new LabOption();
+
     @Spec
     CommandSpec spec;
 
@@ -134,6 +137,8 @@ final class LoraExtractCommand implements Callable<Integer> {
             out.printf("extracted %d LoRA modules (r=%d) from %s into %s in %.1f s; max relative error %.3e%n",
                     r.modules().stream().filter(m -> m.rank() >= 0).count(), r.config().get("r").asInt(), model, written,
                     (System.nanoTime() - t0) / 1e9, worst);
+            lab.record(out, err, () -> dev.mergelab.lab.registry.Provenance.loraExtract(b.root(), f.root(), written, command, o,
+                    (System.nanoTime() - t0) / 1e9));
         }
         return 0;
     }

@@ -61,6 +61,9 @@ final class LoraMergeCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @Mixin
+    LabOption lab = new LabOption();
+
     @Spec
     CommandSpec spec;
 
@@ -92,6 +95,8 @@ final class LoraMergeCommand implements Callable<Integer> {
                     Map.of("mergelab_lora_merge.yml", recipe.text(), "README.md", card));
             out.printf("merged %d adapters (%s) into %s: %d modules, r=%d, in %.1f s%n", adapters.size(), r.type().peftName(), written,
                     r.modules(), r.rank(), (System.nanoTime() - t0) / 1e9);
+            lab.record(out, err, () -> dev.mergelab.lab.registry.Provenance.loraMerge(recipe, base.root(),
+                    adapters.stream().map(Adapter::folder).toList(), written, (System.nanoTime() - t0) / 1e9));
             return 0;
         } finally {
             adapters.forEach(Adapter::close);

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
             EvalCommand.class,
             GenerateCommand.class,
             InspectCommand.class,
+            LabCommand.class,
             LogitsCommand.class,
             LoraCommand.class,
             MergeCommand.class,

@@ -60,6 +60,9 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--report-json", hidden = true, description = "Write wall time, CPU time and peak RSS of this run as JSON (used by bench).")
     Path reportJson;
 
+    @Mixin
+    LabOption lab = new LabOption();
+
     @Spec
     CommandSpec spec;
 
@@ -97,6 +100,7 @@ final class MergeCommand implements Callable<Integer> {
             MergeRun.Result r = MergeRun.execute(recipe, plan, outDir, options, progress);
             out.printf("merged %d tensors with %s into %s: %s in %.1f s (%.2f GB/s read+write)%n", plan.jobs().size(), plan.method(),
                     r.outDir(), Bytes.human(r.outputBytes()), r.seconds(), (plan.inputBytes() + plan.outputBytes()) / r.seconds() / 1e9);
+            lab.record(out, err, () -> dev.mergelab.lab.registry.Provenance.merge(recipe, plan, r.outDir(), r.seconds(), seed));
             if (reportJson != null) {
                 dev.mergelab.bench.RunReport.write(reportJson, r.seconds(), plan.inputBytes(), plan.outputBytes());
             }

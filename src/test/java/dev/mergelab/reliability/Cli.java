@@ -88,7 +88,7 @@ final class Cli {
     static String classPath() {
         List<String> parts = new ArrayList<>();
         for (Class<?> c : List.of(Main.class, Cli.class, CommandLine.class, JsonFactory.class, ObjectMapper.class, JsonProperty.class,
-                Yaml.class, DMatrixRMaj.class, org.ejml.data.Matrix.class)) {
+                Yaml.class, DMatrixRMaj.class, org.ejml.data.Matrix.class, org.sqlite.JDBC.class)) {
             try {
                 String p = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
                 if (!parts.contains(p)) {
