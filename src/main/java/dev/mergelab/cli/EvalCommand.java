@@ -94,6 +94,12 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @Mixin
+    LabOption lab = new LabOption();
+
+    /** SHA-256 of each task's evaluated documents (after --limit), for the lab's scores. */
+    private final Map<String, String> dataHashes = new LinkedHashMap<>();
+
     @Spec
     CommandSpec spec;
 
@@ -163,6 +169,7 @@ final class EvalCommand implements Callable<Integer> {
             if (dir != null) {
                 ResultsJson.write(dir.resolve("results.json"), results);
             }
+            recordScores(json ? err : out, err, model, results);
             documents.add(results);
             perModel.add(metricsOf(results));
         }
@@ -231,6 +238,7 @@ final class EvalCommand implements Callable<Integer> {
             List<TaskResult> results = new ArrayList<>();
             for (Evaluator.Prepared p : prepared) {
                 results.add(evaluator.run(p, w -> progress.update(done[0] += w, total)));
+                dataHashes.put(p.config().task, sha256(MAPPER.writeValueAsBytes(p.docs())));
             }
             if (dir != null && logSamples) {
                 Files.createDirectories(dir);
@@ -239,6 +247,40 @@ final class EvalCommand implements Callable<Integer> {
                 }
             }
             return ResultsJson.build(model, results, groups, limit, numFewshot);
+        }
+    }
+
+    /**
+     * Every metric of {@code results} as a lab score of {@code model}, when a lab is active and the model is a
+     * file or folder (a recipe's in-memory child has none to name yet). Never fails the command.
+     */
+    private void recordScores(PrintWriter out, PrintWriter err, String model, ObjectNode results) {
+        if (InferSource.isRecipe(model) || model.contains("+") || !Files.exists(Path.of(model))) {
+            return;
+        }
+        String by = evaluator != null ? evaluator : "mergelab " + dev.mergelab.Version.VERSION;
+        List<dev.mergelab.lab.registry.Score> scores = new ArrayList<>();
+        results.get("results").properties().forEach(task -> task.getValue().properties().forEach(m -> {
+            String key = m.getKey();
+            int comma = key.indexOf(',');
+            if (comma < 0 || key.substring(0, comma).endsWith("_stderr") || !m.getValue().isNumber()) {
+                return;
+            }
+            var stderr = task.getValue().get(key.substring(0, comma) + "_stderr" + key.substring(comma));
+            scores.add(new dev.mergelab.lab.registry.Score(task.getKey(), key, m.getValue().asDouble(),
+                    stderr != null && stderr.isNumber() ? stderr.asDouble() : null, limit == null ? null : (long) limit,
+                    dataHashes.get(task.getKey()), by));
+        }));
+        if (!scores.isEmpty()) {
+            lab.recordScores(out, err, Path.of(model), scores);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

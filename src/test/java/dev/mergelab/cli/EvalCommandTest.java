@@ -152,6 +152,27 @@ class EvalCommandTest {
     }
 
     @Test
+    void anActiveLabRecordsEveryMetricWithItsStderrLimitAndDataHash() throws IOException {
+        Path lab = dir.resolve("lab");
+        assertEquals(0, cli("lab", "init", lab.toString()).code());
+        InProcessCli.Run r = cli("eval", TINY, "--tasks", "arc_easy", "--data", ARC, "--limit", "2", "--lab", lab.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("lab: recorded 2 scores of "), r.err());
+        JSON.readTree(r.out());   // the note stays off stdout: --json output is one JSON document
+        InProcessCli.Run show = cli("lab", "show", TINY, "--lab", lab.toString(), "--json");
+        assertEquals(0, show.code(), show.err());
+        JsonNode scores = JSON.readTree(show.out()).get("scores");
+        assertEquals(2, scores.size(), show.out());
+        for (JsonNode s : scores) {
+            assertEquals("arc_easy", s.get("task").asText());
+            assertTrue(s.get("metric").asText().startsWith("acc"), s.toString());
+            assertTrue(s.get("stderr").isNumber(), s.toString());
+            assertEquals(2, s.get("limit").asInt(), s.toString());
+            assertEquals(64, s.get("data_sha256").asText().length(), s.toString());
+        }
+    }
+
+    @Test
     void missingDataIsOneLineNamingTheFile() {
         InProcessCli.Run r = cli("eval", TINY, "--tasks", "piqa");
         assertEquals(2, r.code());
