@@ -3,7 +3,7 @@
 # Plain `mvn test` only replays the seed corpus; this is the real fuzzing run. Findings are written by
 # Jazzer into the parser's seed folder src/test/resources/fuzz/<parser>/ (through the Inputs link), where
 # every later `mvn test` replays them. The generated corpus stays in .cifuzz-corpus/ (ignored by git).
-# Usage: scripts/fuzz.sh safetensors|shard-index|config|tokenizer|recipe|pickle   (one at a time: it uses a core)
+# Usage: scripts/fuzz.sh safetensors|shard-index|config|tokenizer|recipe|pickle|gguf   (one at a time: it uses a core)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$here/scripts/find-jdk.sh"
@@ -14,7 +14,8 @@ case "${1:-}" in
   tokenizer) t='dev.mergelab.model.TokenizerFuzzTest#summary' ;;
   recipe) t='dev.mergelab.recipe.RecipeFuzzTest#recipe' ;;
   pickle) t='dev.mergelab.format.pickle.PickleFuzzTest#checkpoint' ;;
-  *) echo "usage: scripts/fuzz.sh safetensors|shard-index|config|tokenizer|recipe|pickle" >&2; exit 2 ;;
+  gguf) t='dev.mergelab.format.gguf.GgufFuzzTest#file' ;;
+  *) echo "usage: scripts/fuzz.sh safetensors|shard-index|config|tokenizer|recipe|pickle|gguf" >&2; exit 2 ;;
 esac
 cd "$here"
 status=0
