@@ -10,21 +10,14 @@
 # Usage: scripts/infer-bench/build-llama-cpp.sh [WORK] [--from-source]   -> prints the llama-bench path
 set -euo pipefail
 WORK=${1:-/tmp/infb}
-mkdir -p "$WORK" && cd "$WORK"
-if [ ! -d package ]; then
-  npm pack node-llama-cpp@3.21.1 >/dev/null
-  tar xzf node-llama-cpp-3.21.1.tgz
-fi
-[ -d llama.cpp ] || git clone -q package/llama/gitRelease.bundle llama.cpp
+"$(dirname "$0")/../fetch-llama-cpp.sh" "$WORK" >/dev/null
+cd "$WORK"
 if [ "${2:-}" = "--from-source" ]; then
   mkdir -p llama.cpp/build && cd llama.cpp/build
   cmake .. -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DGGML_CUDA=OFF > cmake.log
   cmake --build . --target llama-bench -j2 > build.log
   echo "$PWD/bin/llama-bench"
   exit 0
-fi
-if [ ! -d nlc/package ]; then
-  mkdir -p nlc && (cd nlc && npm pack @node-llama-cpp/linux-x64@3.21.1 >/dev/null && tar xzf node-llama-cpp-linux-x64-3.21.1.tgz)
 fi
 B=$WORK/nlc/package/bins/linux-x64
 L=$WORK/llama.cpp
