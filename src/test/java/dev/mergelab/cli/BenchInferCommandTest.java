@@ -29,13 +29,13 @@ class BenchInferCommandTest {
         // llama fixture: 2 layers of q,k,v,o,gate,up,down (64x64, k and v 32x64) and a 96x64 head, BF16
         assertEquals(2L * (5 * 64 * 64 + 2 * 32 * 64) * 2 + 96 * 64 * 2, o.get("matrix_bytes").asLong());
         assertEquals("BF16", o.get("dtype").asText());
-        // process CPU time per run: measured and positive. No upper bound from the wall time: it counts the JIT
-        // compiler's and the collector's threads too, which on a run of milliseconds can exceed cores x wall.
+        // process CPU time per run: present and never negative. Neither bound is tight on a run of milliseconds: the
+        // clock ticks in 10 ms steps (0 is a valid reading) and the JIT's and collector's threads count too.
         for (String test : new String[]{"pp", "tg"}) {
             assertEquals(2, o.get(test + "_cpu_seconds").size());
             for (int i = 0; i < 2; i++) {
                 double cpu = o.get(test + "_cpu_seconds").get(i).asDouble();
-                assertTrue(cpu > 0 && Double.isFinite(cpu), test + " cpu " + cpu + " s");
+                assertTrue(cpu >= 0 && Double.isFinite(cpu), test + " cpu " + cpu + " s");
             }
         }
     }
