@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Objects;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,23 +113,7 @@ public final class SafetensorsFile implements WeightFile {
      */
     @Override
     public void checkUnchanged(Throwable fault) {
-        String what;
-        try {
-            BasicFileAttributes now = Files.readAttributes(path, BasicFileAttributes.class);
-            if (now.size() < mapping.byteSize()) {
-                what = "was truncated to " + now.size() + " of its " + mapping.byteSize() + " bytes";
-            } else if (now.size() != mapping.byteSize() || !now.lastModifiedTime().equals(opened.lastModifiedTime())
-                    || !Objects.equals(now.fileKey(), opened.fileKey())) {
-                what = "was changed";
-            } else {
-                return;
-            }
-        } catch (IOException e) {
-            what = "disappeared or became unreadable (" + Untrusted.firstLine(e.getMessage()) + ")";
-        }
-        throw new MergeLabException(MergeLabException.Kind.INPUT, Untrusted.path(path) + ": input file " + what
-                + " while MergeLab was reading it", "do not modify or re-download models during a merge; rerun when it is complete",
-                fault);
+        MappedFiles.checkUnchanged(path, mapping.byteSize(), opened, fault);
     }
 
     /** The {@code __metadata__} map (empty if absent). */

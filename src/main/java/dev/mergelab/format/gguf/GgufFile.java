@@ -1,5 +1,6 @@
 package dev.mergelab.format.gguf;
 
+import dev.mergelab.format.MappedFiles;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.format.TensorInfo;
 import dev.mergelab.format.Untrusted;
@@ -218,23 +219,7 @@ public final class GgufFile implements WeightFile {
 
     @Override
     public void checkUnchanged(Throwable fault) {
-        String what;
-        try {
-            BasicFileAttributes now = Files.readAttributes(path, BasicFileAttributes.class);
-            if (now.size() < mapping.byteSize()) {
-                what = "was truncated to " + now.size() + " of its " + mapping.byteSize() + " bytes";
-            } else if (now.size() != mapping.byteSize() || !now.lastModifiedTime().equals(opened.lastModifiedTime())
-                    || !Objects.equals(now.fileKey(), opened.fileKey())) {
-                what = "was changed";
-            } else {
-                return;
-            }
-        } catch (IOException e) {
-            what = "disappeared or became unreadable (" + Untrusted.firstLine(e.getMessage()) + ")";
-        }
-        throw new MergeLabException(MergeLabException.Kind.INPUT, Untrusted.path(path) + ": input file " + what
-                + " while MergeLab was reading it", "do not modify or re-download models during a merge; rerun when it is complete",
-                fault);
+        MappedFiles.checkUnchanged(path, mapping.byteSize(), opened, fault);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.mergelab.format.pickle;
 
+import dev.mergelab.format.MappedFiles;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.format.TensorInfo;
 import dev.mergelab.format.Untrusted;
@@ -12,7 +13,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -347,23 +347,7 @@ public final class TorchCheckpoint implements WeightFile {
 
     @Override
     public void checkUnchanged(Throwable fault) {
-        String what;
-        try {
-            BasicFileAttributes now = Files.readAttributes(path, BasicFileAttributes.class);
-            if (now.size() < mapping.byteSize()) {
-                what = "was truncated to " + now.size() + " of its " + mapping.byteSize() + " bytes";
-            } else if (now.size() != mapping.byteSize() || !now.lastModifiedTime().equals(opened.lastModifiedTime())
-                    || !Objects.equals(now.fileKey(), opened.fileKey())) {
-                what = "was changed";
-            } else {
-                return;
-            }
-        } catch (IOException e) {
-            what = "disappeared or became unreadable (" + Untrusted.firstLine(e.getMessage()) + ")";
-        }
-        throw new MergeLabException(MergeLabException.Kind.INPUT, Untrusted.path(path) + ": input file " + what
-                + " while MergeLab was reading it", "do not modify or re-download models during a merge; rerun when it is complete",
-                fault);
+        MappedFiles.checkUnchanged(path, mapping.byteSize(), opened, fault);
     }
 
     @Override
