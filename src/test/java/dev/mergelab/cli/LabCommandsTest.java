@@ -68,7 +68,7 @@ class LabCommandsTest {
         lab = tmp.resolve("lab");
         Run r = cli("lab", "init", lab.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals("created lab at " + lab + " (schema version 1)\n", r.out());
+        assertEquals("created lab at " + lab + " (schema version 2)\n", r.out());
     }
 
     Path recipe(String name, String yaml) throws Exception {
@@ -519,7 +519,7 @@ class LabCommandsTest {
         Run export = cli("lab", "export", "--lab", lab.toString());
         assertEquals(0, export.code(), export.err());
         JsonNode dump = JSON.readTree(export.out());
-        assertEquals(1, dump.get("schema_version").asInt());
+        assertEquals(2, dump.get("schema_version").asInt());
         assertEquals(6, dump.get("candidates").size()); // base, ft1, ft2, ft3, a, b
         assertEquals(5, dump.get("edges").size());
     }

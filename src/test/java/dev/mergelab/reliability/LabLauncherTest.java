@@ -69,7 +69,7 @@ class LabLauncherTest {
         LauncherTest.Run init = start(project, Map.of(), "lab", "init").await();
         assertEquals(0, init.code(), init.err());
         assertEquals("", init.err());
-        assertEquals("created lab at " + project.resolve(".mergelab") + " (schema version 1)\n", init.out());
+        assertEquals("created lab at " + project.resolve(".mergelab") + " (schema version 2)\n", init.out());
         Path sub = Files.createDirectories(project.resolve("runs/today"));
         LauncherTest.Run merge = start(sub, Map.of(), "merge", recipe("cwd", 0.3).toString(), "out", "--quiet").await();
         assertEquals(0, merge.code(), merge.err());

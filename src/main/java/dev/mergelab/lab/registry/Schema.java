@@ -63,8 +63,44 @@ final class Schema {
             "CREATE INDEX edges_parent ON edges(parent)",
             "CREATE INDEX runs_candidate ON runs(candidate)");
 
+    /**
+     * Version 2: searches and soups. A search (or soup) is keyed by a content id of its configuration, seed and
+     * parents, so starting the same search again finds its row and continues. Each evaluation the optimiser asks
+     * for is one {@code search_evals} row in the optimiser's deterministic order ({@code step}), holding the
+     * genotype the optimiser proposed (JSON array), the canonical merge recipe it decoded to, the candidate it
+     * was recorded as (an in-memory child is a candidate of kind {@code virtual}: no path, no files, its id the
+     * hash of its canonical recipe and its parents' ids), each objective's value in the order of
+     * {@code searches.objectives} (a JSON array of {@code {"task", "metric", "weight"}}), and the scalar fitness
+     * the optimiser minimises. A resumed search replays recorded steps instead of evaluating them again.
+     */
+    private static final List<String> V2 = List.of("""
+            CREATE TABLE searches (
+              id TEXT PRIMARY KEY,
+              kind TEXT NOT NULL,
+              config TEXT NOT NULL,
+              objectives TEXT NOT NULL,
+              seed INTEGER NOT NULL,
+              out_path TEXT NOT NULL,
+              started_at TEXT NOT NULL,
+              finished_at TEXT,
+              best TEXT REFERENCES candidates(id))""", """
+            CREATE TABLE search_evals (
+              search TEXT NOT NULL REFERENCES searches(id) ON DELETE CASCADE,
+              step INTEGER NOT NULL,
+              generation INTEGER NOT NULL,
+              genotype TEXT NOT NULL,
+              recipe TEXT NOT NULL,
+              candidate TEXT REFERENCES candidates(id),
+              objectives TEXT NOT NULL,
+              fitness REAL NOT NULL,
+              merge_seconds REAL NOT NULL,
+              eval_seconds REAL NOT NULL,
+              recorded_at TEXT NOT NULL,
+              PRIMARY KEY (search, step))""",
+            "CREATE INDEX search_evals_candidate ON search_evals(candidate)");
+
     /** Every migration, index 0 being version 1. */
-    static final List<List<String>> MIGRATIONS = List.of(V1);
+    static final List<List<String>> MIGRATIONS = List.of(V1, V2);
 
     /** The schema version this MergeLab writes. */
     static final int VERSION = MIGRATIONS.size();
