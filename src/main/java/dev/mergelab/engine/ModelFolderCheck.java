@@ -9,10 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.MergeLabException;
-import dev.mergelab.format.SafetensorsFile;
 import dev.mergelab.format.ShardIndex;
 import dev.mergelab.format.TensorInfo;
 import dev.mergelab.format.WeightFile;
+import dev.mergelab.format.WeightFiles;
 import dev.mergelab.model.ModelConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,11 +109,12 @@ public final class ModelFolderCheck {
      * {@value #MANIFEST} is there, every file matches it. Empty when the model is sound.
      */
     public static List<String> verify(Path model) {
-        if (Files.isRegularFile(model) && model.getFileName().toString().endsWith(".safetensors")) {
+        String fileName = model.getFileName() == null ? "" : model.getFileName().toString();
+        if (Files.isRegularFile(model) && (fileName.endsWith(".safetensors") || fileName.endsWith(".bin"))) {
             return shardProblems(List.of(model), true, new HashMap<>(), new long[1]);
         }
         if (!Files.isDirectory(model)) {
-            return List.of(model + ": not a model folder or .safetensors file");
+            return List.of(model + ": not a model folder, .safetensors or pytorch .bin file");
         }
         List<String> problems = new ArrayList<>();
         if (hasManifest(model)) {
@@ -141,7 +142,7 @@ public final class ModelFolderCheck {
         for (Path f : files) {
             String name = f.getFileName().toString();
             try {
-                if (name.equals(ShardIndex.FILE_NAME)) {
+                if (name.equals(ShardIndex.FILE_NAME) || name.equals(PYTORCH_INDEX)) {
                     continue; // read with its own checks by weightProblems
                 }
                 if (name.equals("config.json")) {
@@ -171,18 +172,24 @@ public final class ModelFolderCheck {
     public static List<String> weightProblems(Path dir, boolean values) {
         List<String> problems = new ArrayList<>();
         List<Path> shards;
+        String indexName = ShardIndex.FILE_NAME;
         try {
             shards = contentFiles(dir).stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
+            if (shards.isEmpty()) {
+                // PyTorch weights only (read by the restricted unpickler, as everywhere): Transformers' names
+                shards = contentFiles(dir).stream().filter(p -> isPytorchWeights(p.getFileName().toString())).toList();
+                indexName = PYTORCH_INDEX;
+            }
         } catch (IOException e) {
             return List.of(dir + ": cannot list: " + e.getMessage());
         }
         if (shards.isEmpty()) {
-            problems.add(dir + ": no .safetensors files");
+            problems.add(dir + ": no weight files (.safetensors, or pytorch_model*.bin)");
         }
         Map<String, String> shardOf = new HashMap<>();
         long[] tensorBytes = new long[1];
         problems.addAll(shardProblems(shards, values, shardOf, tensorBytes));
-        indexProblems(dir, shards.size(), shardOf, tensorBytes[0], problems);
+        indexProblems(dir, indexName, shards.size(), shardOf, tensorBytes[0], problems);
         return problems;
     }
 
@@ -194,7 +201,7 @@ public final class ModelFolderCheck {
         List<String> problems = new ArrayList<>();
         for (Path shard : shards) {
             String name = shard.getFileName().toString();
-            try (SafetensorsFile f = SafetensorsFile.open(shard)) {
+            try (WeightFile f = WeightFiles.open(shard)) {
                 for (TensorInfo t : f.tensors()) {
                     String before = shardOf.putIfAbsent(t.name(), name);
                     if (before != null) {
@@ -217,12 +224,20 @@ public final class ModelFolderCheck {
         return problems;
     }
 
+    /** Transformers' PyTorch weight names: pytorch_model.bin, or its shards pytorch_model-00001-of-00002.bin. */
+    private static boolean isPytorchWeights(String name) {
+        return name.startsWith("pytorch_model") && name.endsWith(".bin");
+    }
+
+    private static final String PYTORCH_INDEX = "pytorch_model.bin.index.json";
+
     /** The index (required with several shards) names each tensor's shard and nothing else; total_size right. */
-    private static void indexProblems(Path dir, int shardCount, Map<String, String> shardOf, long tensorBytes, List<String> problems) {
-        Path indexFile = dir.resolve(ShardIndex.FILE_NAME);
+    private static void indexProblems(Path dir, String indexName, int shardCount, Map<String, String> shardOf, long tensorBytes,
+                                      List<String> problems) {
+        Path indexFile = dir.resolve(indexName);
         if (!Files.exists(indexFile)) {
             if (shardCount > 1) {
-                problems.add(dir + ": " + shardCount + " shard files but no " + ShardIndex.FILE_NAME);
+                problems.add(dir + ": " + shardCount + " shard files but no " + indexName);
             }
             return;
         }
@@ -236,18 +251,18 @@ public final class ModelFolderCheck {
         for (Map.Entry<String, String> e : index.weightMap().entrySet()) {
             String actual = shardOf.get(e.getKey());
             if (actual == null) {
-                problems.add(ShardIndex.FILE_NAME + ": tensor " + e.getKey() + " is in no shard (index says " + e.getValue() + ")");
+                problems.add(indexName + ": tensor " + e.getKey() + " is in no shard (index says " + e.getValue() + ")");
             } else if (!actual.equals(e.getValue())) {
-                problems.add(ShardIndex.FILE_NAME + ": tensor " + e.getKey() + " is in " + actual + ", index says " + e.getValue());
+                problems.add(indexName + ": tensor " + e.getKey() + " is in " + actual + ", index says " + e.getValue());
             }
         }
         for (Map.Entry<String, String> e : shardOf.entrySet()) {
             if (!index.weightMap().containsKey(e.getKey())) {
-                problems.add(ShardIndex.FILE_NAME + ": tensor " + e.getKey() + " of " + e.getValue() + " is missing from the index");
+                problems.add(indexName + ": tensor " + e.getKey() + " of " + e.getValue() + " is missing from the index");
             }
         }
         if (index.totalSize() != tensorBytes) {
-            problems.add(ShardIndex.FILE_NAME + ": total_size is " + index.totalSize() + " but the shards hold " + tensorBytes
+            problems.add(indexName + ": total_size is " + index.totalSize() + " but the shards hold " + tensorBytes
                     + " tensor bytes");
         }
     }

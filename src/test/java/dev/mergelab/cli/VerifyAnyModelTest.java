@@ -121,4 +121,32 @@ class VerifyAnyModelTest {
         }
         throw new AssertionError("no tensor " + tensor + " in " + dir);
     }
+
+    /** Issue 13: PyTorch-only folders are models everywhere, verify included (it said "no .safetensors files"). */
+    @Test
+    void pytorchBinFoldersSingleAndShardedVerify() throws Exception {
+        Path valid = Path.of("src/test/resources/pickle/valid");
+        for (String name : new String[] {"tiny-llama-bin", "tiny-llama-bin-sharded"}) {
+            Run r = cli("verify", valid.resolve(name).toString());
+            assertEquals(0, r.code(), name + ": " + r.err());
+            assertTrue(r.out().startsWith("ok: "), r.out());
+        }
+        Run single = cli("verify", valid.resolve("tiny-llama-bin/pytorch_model.bin").toString());
+        assertEquals(0, single.code(), single.err());
+    }
+
+    @Test
+    void aBinShardMissingFromItsIndexIsNamed() throws Exception {
+        Path dst = Files.createDirectories(tmp.resolve("bin-sharded-broken"));
+        try (Stream<Path> s = Files.list(Path.of("src/test/resources/pickle/valid/tiny-llama-bin-sharded"))) {
+            for (Path f : s.toList()) {
+                Files.copy(f, dst.resolve(f.getFileName()));
+            }
+        }
+        Files.delete(dst.resolve("pytorch_model-00002-of-00002.bin"));
+        fails(dst, "pytorch_model.bin.index.json: tensor ");
+        Path empty = Files.createDirectories(tmp.resolve("no-weights"));
+        Files.writeString(empty.resolve("config.json"), "{}");
+        fails(empty, "no weight files (.safetensors, or pytorch_model*.bin)");
+    }
 }
