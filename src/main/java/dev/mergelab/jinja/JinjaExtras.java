@@ -110,6 +110,80 @@ final class JinjaExtras {
     }
 
     /**
+     * lm-eval's {@code regex_replace(string, pattern, repl, count=0)} filter: Python's {@code re.sub}. The pattern is
+     * read by java.util.regex (the same syntax for the classes, groups and anchors task files use); the replacement
+     * is Python's: {@code \\1} and {@code \\g<name>} insert groups, {@code \\n} and friends are escapes, {@code $} is
+     * plain text.
+     */
+    static final class RegexReplace implements Filter {
+        @Override
+        public String getName() {
+            return "regex_replace";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (args.length < 2) {
+                throw new IllegalArgumentException("regex_replace needs a pattern and a replacement");
+            }
+            String s = var == null ? "" : var.toString();
+            int count = args.length > 2 && args[2] != null ? Integer.parseInt(args[2].strip()) : 0;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(args[0]).matcher(s);
+            StringBuilder out = new StringBuilder();
+            int last = 0;
+            int done = 0;
+            while ((count == 0 || done < count) && m.find()) { // an empty match: find() moves on, as re.sub does
+                out.append(s, last, m.start()).append(expand(args[1], m));
+                last = m.end();
+                done++;
+            }
+            return out.append(s, last, s.length()).toString();
+        }
+
+        /** Python's replacement template for one match. */
+        static String expand(String repl, java.util.regex.MatchResult m) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < repl.length(); i++) {
+                char c = repl.charAt(i);
+                if (c != '\\' || i + 1 == repl.length()) {
+                    b.append(c);
+                    continue;
+                }
+                char n = repl.charAt(++i);
+                if (n == '0') {
+                    b.append('\0'); // \0 is an octal escape in Python, not group 0
+                } else if (Character.isDigit(n)) {
+                    int j = i + 1 < repl.length() && Character.isDigit(repl.charAt(i + 1)) ? i + 2 : i + 1;
+                    String g = m.group(Integer.parseInt(repl.substring(i, j)));
+                    b.append(g == null ? "" : g);
+                    i = j - 1;
+                } else if (n == 'g' && i + 1 < repl.length() && repl.charAt(i + 1) == '<' && repl.indexOf('>', i) > 0) {
+                    int close = repl.indexOf('>', i);
+                    String name = repl.substring(i + 2, close);
+                    String g = name.chars().allMatch(Character::isDigit) ? m.group(Integer.parseInt(name))
+                            : ((java.util.regex.Matcher) m).group(name);
+                    b.append(g == null ? "" : g);
+                    i = close;
+                } else {
+                    switch (n) {
+                        case 'n' -> b.append('\n');
+                        case 't' -> b.append('\t');
+                        case 'r' -> b.append('\r');
+                        case '\\' -> b.append('\\');
+                        default -> {
+                            if (n < 128 && Character.isLetter(n)) {
+                                throw new IllegalArgumentException("bad escape \\" + n + " in the replacement " + repl);
+                            }
+                            b.append('\\').append(n); // re.sub keeps other unknown escapes as written
+                        }
+                    }
+                }
+            }
+            return b.toString();
+        }
+    }
+
+    /**
      * transformers' {@code {% generation %}...{% endgeneration %}} (its AssistantTracker extension): marks the
      * assistant's part for training masks and renders its body unchanged, which is all a render needs.
      */

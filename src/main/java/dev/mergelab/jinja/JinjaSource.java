@@ -15,7 +15,8 @@ import java.util.Map;
  *       tag; {@code lstrip_blocks} drops the spaces and tabs between the start of a line and a block or comment
  *       tag; {@code +} turns either off for that tag. Comments are dropped.</li>
  *   <li><b>Newlines</b>: {@code \r\n} and {@code \r} become {@code \n}, and one newline at the very end of the
- *       template is dropped (jinja2 without {@code keep_trailing_newline}).</li>
+ *       template is dropped (jinja2 without {@code keep_trailing_newline}). lm-eval's environment keeps it and sets
+ *       neither {@code trim_blocks} nor {@code lstrip_blocks}: {@link #rewrite(String, boolean, boolean)}.</li>
  *   <li><b>String literals</b> are Python literals in jinja2 ({@code '\n'} is a newline, {@code '\u00e9'} an é, an
  *       unknown escape such as {@code '\d'} stays as written); Jinjava keeps {@code \n} as two characters. Each
  *       literal is decoded the Python way and written back as the characters themselves, only quotes and
@@ -54,9 +55,18 @@ final class JinjaSource {
     private record Segment(Kind kind, int start, int end, char left, char right, int bodyStart, int bodyEnd) {
     }
 
+    /** transformers' chat environment: {@code trim_blocks}, {@code lstrip_blocks}, no {@code keep_trailing_newline}. */
     static JinjaSource rewrite(String template) {
+        return rewrite(template, true, false);
+    }
+
+    /**
+     * The rewrite for an environment with jinja2's {@code trim_blocks} and {@code lstrip_blocks} both set to
+     * {@code blockWhitespace} and {@code keep_trailing_newline} as given.
+     */
+    static JinjaSource rewrite(String template, boolean blockWhitespace, boolean keepTrailingNewline) {
         String s = template.replace("\r\n", "\n").replace('\r', '\n');
-        if (s.endsWith("\n")) {
+        if (!keepTrailingNewline && s.endsWith("\n")) {
             s = s.substring(0, s.length() - 1);
         }
         List<Segment> segments = lex(s);
@@ -76,7 +86,7 @@ final class JinjaSource {
                             a++;
                         }
                         lineStarting = a > seg.start && s.charAt(a - 1) == '\n';
-                    } else if (prev != null && isBlockLike(prev) && prev.right != '+' && s.charAt(a) == '\n') {
+                    } else if (blockWhitespace && prev != null && isBlockLike(prev) && prev.right != '+' && s.charAt(a) == '\n') {
                         a++;
                         lineStarting = true;
                     }
@@ -84,7 +94,7 @@ final class JinjaSource {
                         while (b > a && PythonStrings.isSpace(s.charAt(b - 1))) {
                             b--;
                         }
-                    } else if (next != null && isBlockLike(next) && next.left != '+') {
+                    } else if (blockWhitespace && next != null && isBlockLike(next) && next.left != '+') {
                         int nl = s.lastIndexOf('\n', b - 1);
                         int lineStart = nl >= a ? nl + 1 : lineStarting ? a : -1;
                         if (lineStart >= 0 && onlySpacesOrTabs(s, lineStart, b)) {

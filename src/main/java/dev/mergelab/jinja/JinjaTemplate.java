@@ -11,6 +11,8 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.mergelab.MergeLabException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import jinjava.javax.el.CompositeELResolver;
 
 /**
@@ -31,24 +33,48 @@ public final class JinjaTemplate {
     /** Output larger than this is refused: a template looping out of control must not fill the heap. */
     static final long MAX_OUTPUT_CHARS = 64L << 20;
 
-    private static final Jinjava JINJAVA = environment();
+    /** The jinja2 environment a template is written for. */
+    public enum Dialect {
+        /** transformers' chat templates: {@code ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)}. */
+        CHAT,
+        /**
+         * lm-eval's task fields ({@code doc_to_text}, ...): lm_eval/utils.py's {@code Environment(undefined=StrictUndefined,
+         * keep_trailing_newline=True)} with its {@code regex_replace} filter: no block whitespace control, the last
+         * newline kept, and an undefined name an error.
+         */
+        TASK
+    }
+
+    private static final Jinjava CHAT = environment(false);
+    private static final Jinjava TASK = environment(true);
+
+    /** One expression and nothing else, as a task's {@code doc_to_choice: "{{choices.text}}"} is. */
+    private static final Pattern ONE_EXPRESSION = Pattern.compile("^\\{\\{-?\\s*(.*?)\\s*-?}}$", Pattern.DOTALL);
 
     private final String origin;
     private final JinjaSource source;
+    private final Jinjava jinjava;
 
-    private JinjaTemplate(String origin, JinjaSource source) {
+    private JinjaTemplate(String origin, JinjaSource source, Jinjava jinjava) {
         this.origin = origin;
         this.source = source;
+        this.jinjava = jinjava;
     }
 
     /**
-     * Parses {@code template}; a syntax error is reported now.
+     * Parses a chat template ({@link Dialect#CHAT}); a syntax error is reported now.
      *
      * @param origin where the template came from, for messages (a file, or a file and a field)
      */
     public static JinjaTemplate compile(String template, String origin) {
-        JinjaTemplate t = new JinjaTemplate(origin, JinjaSource.rewrite(template));
-        JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
+        return compile(template, origin, Dialect.CHAT);
+    }
+
+    /** Parses {@code template} for {@code dialect}'s environment; a syntax error is reported now. */
+    public static JinjaTemplate compile(String template, String origin, Dialect dialect) {
+        boolean task = dialect == Dialect.TASK;
+        JinjaTemplate t = new JinjaTemplate(origin, JinjaSource.rewrite(template, !task, task), task ? TASK : CHAT);
+        JinjavaInterpreter interpreter = t.jinjava.newInterpreter();
         interpreter.parse(t.source.text());
         for (TemplateError e : interpreter.getErrors()) {
             if (isFatal(e)) {
@@ -69,7 +95,7 @@ public final class JinjaTemplate {
         JinjaExtras.CLOCK.set(clock);
         RenderResult result;
         try {
-            result = JINJAVA.renderForResult(source.text(), variables);
+            result = jinjava.renderForResult(source.text(), variables);
         } finally {
             JinjaExtras.CLOCK.set(before);
         }
@@ -84,6 +110,35 @@ public final class JinjaTemplate {
             }
         }
         return result.getOutput();
+    }
+
+    /**
+     * The value of a template that is one expression ({@code "{{choices.text}}"}: the list itself, as lm-eval gets
+     * it back with {@code ast.literal_eval} of the rendered repr), else the rendered text. An undefined value is
+     * an error in the {@link Dialect#TASK} dialect, as jinja2's StrictUndefined makes it.
+     */
+    public Object value(Map<String, ?> variables) {
+        Matcher m = ONE_EXPRESSION.matcher(source.text());
+        if (!m.matches() || m.group(1).contains("{{") || m.group(1).contains("}}") || m.group(1).contains("{#")) {
+            return render(variables);
+        }
+        JinjavaInterpreter interpreter = jinjava.newInterpreter();
+        interpreter.getContext().putAll(variables);
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            Object value = interpreter.resolveELExpression(m.group(1), 1);
+            for (TemplateError e : interpreter.getErrors()) {
+                if (isFatal(e)) {
+                    throw failure(e);
+                }
+            }
+            if (value == null && jinjava == TASK) {
+                throw MergeLabException.input(oneLine(origin + ": " + m.group(1) + " is undefined for this document"), null);
+            }
+            return value;
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
     }
 
     /**
@@ -115,7 +170,8 @@ public final class JinjaTemplate {
         return flat.length() > 400 ? flat.substring(0, 400) + "..." : flat;
     }
 
-    private static Jinjava environment() {
+    /** {@code strict}: lm-eval's environment (StrictUndefined, regex_replace); else transformers' chat environment. */
+    private static Jinjava environment(boolean strict) {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonMethodResolver());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
@@ -128,6 +184,7 @@ public final class JinjaTemplate {
                 .withElResolver(resolver)
                 .withMaxOutputSize(MAX_OUTPUT_CHARS)
                 .withRangeLimit(100_000)   // jinja2's sandbox caps range() at 100,000 items
+                .withFailOnUnknownTokens(strict) // StrictUndefined: an undefined name fails the render
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withIterateOverMapKeys(true)           // {% for k in dict %} yields keys, as in Python
                         .withUsePyishObjectMapper(true)         // {{ list }} prints as Python would: ['a', 'b']
@@ -144,6 +201,9 @@ public final class JinjaTemplate {
         j.registerTag(new JinjaExtras.Generation());
         j.registerExpTest(new JinjaExtras.Iterable("iterable"));
         j.registerExpTest(new JinjaExtras.Iterable("sequence"));
+        if (strict) {
+            j.registerFilter(new JinjaExtras.RegexReplace());
+        }
         return j;
     }
 }
