@@ -119,6 +119,9 @@ async function main() {
       frontRows: await page.$$eval('#evaluations tr.on-front', trs => trs.map(tr => Number(tr.dataset.step))),
     };
     await shot('search');
+    if (plan.screenshots) {
+      await page.locator('#pareto').screenshot({ path: path.join(plan.screenshots, 'pareto.png') });
+    }
 
     // Unknown ids: a 404 with one line of text (the browser logs that failed load: expected, so not a problem).
     const before = report.problems.length;

@@ -52,7 +52,7 @@ final class InterferencePage {
             for (int i = 0; i < members.size(); i++) {
                 JsonNode v = r.get("scores").get(i);
                 JsonNode rel = r.get("relative").get(i);
-                String cls = !rel.isNumber() ? "" : rel.asDouble() > 1 + 1e-9 ? " better" : rel.asDouble() < 1 - 1e-9 ? " worse" : "";
+                String cls = !rel.isNumber() || members.get(i).get("parent").asBoolean() ? "" : rel.asDouble() > 1 + 1e-9 ? " better" : rel.asDouble() < 1 - 1e-9 ? " worse" : "";
                 t.append("<td class=\"num").append(cls).append("\"").append(rel.isNumber() ? " data-relative=\"" + rel.asDouble() + "\"" : "").append('>')
                         .append(v.isNumber() ? Html.num(v.asDouble()) : "-")
                         .append(rel.isNumber() ? "<br><span class=\"rel\">×" + String.format(java.util.Locale.ROOT, "%.3f", rel.asDouble()) + "</span>" : "")

@@ -169,7 +169,7 @@ class LabServeBrowserTest {
 
             assertEquals(404, r.get("missing").get("status").asInt());
             assertEquals("no candidate ffffffffffff in the lab", r.get("missing").get("text").asText());
-            for (String page : List.of("candidates", "candidate", "compare", "interference", "searches", "search")) {
+            for (String page : List.of("candidates", "candidate", "compare", "interference", "searches", "search", "pareto")) {
                 Path png = shots.resolve(page + ".png");
                 assertTrue(Files.size(png) > 5000, png + " looks empty");
             }

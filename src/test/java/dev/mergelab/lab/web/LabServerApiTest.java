@@ -357,6 +357,26 @@ class LabServerApiTest {
     }
 
     @Test
+    void serveRefusesBadInputWithOneLine() throws Exception {
+        assertOneLineExit2("--port must be between 0 and 65535, not 70000", "lab", "serve", "--port", "70000", "--lab", w.lab.toString());
+        assertOneLineExit2("is not a MergeLab lab", "lab", "serve", "--lab", root.resolve("not-a-lab").toString());
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertOneLineExit2("cannot listen on 127.0.0.1:" + taken.getLocalPort(), "lab", "serve", "--port", String.valueOf(taken.getLocalPort()),
+                    "--lab", w.lab.toString());
+        }
+    }
+
+    private static void assertOneLineExit2(String message, String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = dev.mergelab.cli.Main.run(args, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        assertEquals(2, code, err.toString());
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(err.toString().contains(message), err.toString());
+        assertEquals("", out.toString());
+    }
+
+    @Test
     void theApiIndexListsEveryRoute() throws Exception {
         JsonNode index = api("/api");
         for (String route : List.of("/api/candidates", "/api/candidates/{id}", "/api/lineage/{id}", "/api/compare", "/api/interference",
