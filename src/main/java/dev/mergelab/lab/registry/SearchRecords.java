@@ -76,6 +76,17 @@ public final class SearchRecords implements AutoCloseable {
                 + " FROM search_evals WHERE search = ? ORDER BY step", SearchRecords::evaluation, searchId);
     }
 
+    /** An evaluation with the search that asked for it. */
+    public record SearchEvaluation(String search, String searchKind, Evaluation evaluation) {
+    }
+
+    /** Every evaluation of {@code candidateId} by any search or soup (an in-memory child's only record of its scores and recipe). */
+    public List<SearchEvaluation> evaluationsOf(String candidateId) {
+        return query("SELECT e.step, e.generation, e.genotype, e.recipe, e.candidate, e.objectives, e.fitness, e.merge_seconds, e.eval_seconds,"
+                + " e.recorded_at, e.search, s.kind FROM search_evals e JOIN searches s ON s.id = e.search WHERE e.candidate = ?"
+                + " ORDER BY s.started_at, e.search, e.step", rs -> new SearchEvaluation(rs.getString(11), rs.getString(12), evaluation(rs)), candidateId);
+    }
+
     @FunctionalInterface
     private interface Row<T> {
         T read(ResultSet rs) throws SQLException;

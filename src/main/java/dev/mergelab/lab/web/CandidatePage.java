@@ -49,10 +49,27 @@ final class CandidatePage {
             p.add(t.append("</tbody></table>\n").toString());
         }
 
+        JsonNode evals = show.path("search_evaluations");
+        if (!evals.isEmpty()) {
+            p.section("Evaluated by searches");
+            for (JsonNode e : evals) {
+                StringBuilder line = new StringBuilder("<div class=\"search-eval\"><h3><a href=\"/searches/" + Html.esc(e.get("search").asText()) + "\">"
+                        + Html.esc(e.get("search_kind").asText() + " " + e.get("search").asText()) + "</a>, step " + e.get("step").asInt()
+                        + " (generation " + e.get("generation").asInt() + "): fitness " + Html.num(e.get("fitness").asDouble()) + "</h3>\n<p class=\"meta\">");
+                for (JsonNode o : e.get("objectives")) {
+                    line.append(Html.esc(o.has("task") ? o.get("task").asText() + " " + o.get("metric").asText() : "objective")).append(" = ")
+                            .append(o.get("value").isNumber() ? Html.num(o.get("value").asDouble()) : "-").append("; ");
+                }
+                p.add(line.append("</p>\n").toString());
+                p.pre("recipe", e.get("recipe").asText());
+                p.add("</div>\n");
+            }
+        }
+
         p.section("Runs");
         JsonNode runs = show.get("run_records");
         if (runs.isEmpty()) {
-            p.para("No recorded run wrote it.");
+            p.para(evals.isEmpty() ? "No recorded run wrote it." : "No recorded run wrote it: it was merged in memory for a search.");
         }
         for (JsonNode r : runs) {
             p.add("<div class=\"run\"><h3>Run " + r.get("run").asLong() + ": " + Html.esc(r.get("command").asText())

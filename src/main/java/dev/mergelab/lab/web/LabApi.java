@@ -116,8 +116,10 @@ final class LabApi {
 
     /**
      * {@code /api/candidates/{id}}: what {@code lab show --json} prints, with {@code present} right for in-memory
-     * children, each parent's and child's full id ({@code sha256}), {@code kind} and {@code path}, and
-     * {@code model_card}: the folder's README.md (null without one).
+     * children, each parent's and child's full id ({@code sha256}), {@code kind} and {@code path},
+     * {@code model_card}: the folder's README.md (null without one), and {@code search_evaluations}: every evaluation of
+     * it by a search or soup ({@code search}, {@code search_kind}, {@code step}, {@code generation}, {@code fitness},
+     * {@code recipe}, {@code objectives: [{task, metric, weight, value}]}), which is all an in-memory child has.
      */
     static ObjectNode candidate(LabView lab, Candidate c) {
         ObjectNode o = LabJsonViews.show(lab.registry(), c);
@@ -127,6 +129,22 @@ final class LabApi {
         annotate(lab, (ArrayNode) o.get("parents"), lab.registry().parentsOf(c.id()).stream().map(dev.mergelab.lab.registry.Edge::parent).toList());
         annotate(lab, (ArrayNode) o.get("children"), lab.registry().childrenOf(c.id()).stream().map(dev.mergelab.lab.registry.Edge::child).toList());
         o.put("model_card", isVirtual(c) ? null : modelCard(c.path()));
+        ArrayNode evals = o.putArray("search_evaluations");
+        Map<String, List<SearchRecords.Objective>> objectives = new LinkedHashMap<>();
+        for (SearchRecords.SearchEvaluation se : lab.searches().evaluationsOf(c.id())) {
+            SearchRecords.Evaluation e = se.evaluation();
+            ObjectNode n = evals.addObject().put("search", shortId(se.search())).put("search_kind", se.searchKind()).put("step", e.step())
+                    .put("generation", e.generation()).put("fitness", e.fitness()).put("recipe", e.recipe());
+            ArrayNode ov = n.putArray("objectives");
+            List<SearchRecords.Objective> named = objectives.computeIfAbsent(se.search(),
+                    id -> lab.searches().search(id).map(SearchRecords.Search::objectives).orElse(List.of()));
+            for (int i = 0; i < e.objectives().size(); i++) {
+                ObjectNode v = ov.addObject().put("value", e.objectives().get(i));
+                if (i < named.size()) {
+                    v.put("task", named.get(i).task()).put("metric", named.get(i).metric()).put("weight", named.get(i).weight());
+                }
+            }
+        }
         return o;
     }
 

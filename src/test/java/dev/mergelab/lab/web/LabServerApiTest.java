@@ -168,6 +168,20 @@ class LabServerApiTest {
         assertEquals("", v.get("path").asText());
         assertFalse(v.get("present").asBoolean());
         assertTrue(v.get("model_card").isNull());
+        // an in-memory child's recipe and scores are its search evaluations
+        assertEquals(1, v.get("search_evaluations").size());
+        JsonNode e = v.get("search_evaluations").get(0);
+        assertEquals(s(w.searchId), e.get("search").asText());
+        assertEquals(0, e.get("step").asInt());
+        assertEquals("merge_method: linear\n", e.get("recipe").asText());
+        assertEquals("[{\"value\":0.9,\"task\":\"ppl_a\",\"metric\":\"bits_per_byte,none\",\"weight\":-1.0},"
+                + "{\"value\":0.5,\"task\":\"ppl_b\",\"metric\":\"bits_per_byte,none\",\"weight\":-1.0}]", e.get("objectives").toString());
+        String page = get("/candidates/" + s(w.virtual.getFirst())).body();
+        assertTrue(page.contains("Evaluated by searches") && page.contains("<pre class=\"recipe\">merge_method: linear"), page);
+        JsonNode m1 = api("/api/candidates/" + s(w.m1Id)).get("search_evaluations");
+        assertEquals(1, m1.size(), "the soup's last step was m1");
+        assertEquals("soup", m1.get(0).get("search_kind").asText());
+        assertEquals(0, api("/api/candidates/" + s(w.ft2)).get("search_evaluations").size());
     }
 
     @Test
