@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
                 + "active, the parents each came from (relation, method, resolved parameters), the runs and the scores.",
                 "Candidates are named by content id (a unique prefix will do) or by the path of their folder."},
         subcommands = {LabInitCommand.class, LabListCommand.class, LabShowCommand.class, LabLineageCommand.class,
-            LabCompareCommand.class, LabGcCommand.class, LabExportCommand.class})
+            LabCompareCommand.class, LabGcCommand.class, LabExportCommand.class, LabServeCommand.class})
 final class LabCommand implements Runnable {
 
     @CommandLine.Spec
