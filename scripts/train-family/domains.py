@@ -1,7 +1,7 @@
 """The four text domains, read from files that every Debian system with python3 has, and their fixed split.
 
 Each domain is a list of files (sorted paths, duplicates by content dropped). A file belongs to exactly one
-split, decided by the sha256 of "<domain>/<path>": held-out (bucket 0 of 10), dev (bucket 1) or train; so adding
+split, decided by the sha256 of "<domain>/<path>": held-out (bucket 0 of 8), dev (bucket 1) or train; so adding
 or removing a file elsewhere never moves another file between splits. Only the head of each file is used (cut at
 a line end), so that a few long files cannot dominate a domain. The files actually used and their sha256 go to
 manifest.tsv; with --manifest the script reads exactly those files and refuses any whose content differs."""
@@ -9,16 +9,33 @@ import glob
 import gzip
 import hashlib
 import os
+import re
+import subprocess
 
-# Where each domain lives. All of these come from Essential/required packages or python3 itself:
-# python3.X's standard library, perl-base (Essential), debconf (required), base-files (Essential: common-licenses) and the
-# copyright/changelog files every Debian package installs under /usr/share/doc.
+# Where each domain lives. Only files that dpkg says belong to a package of Priority required or important, or to
+# python3 and the packages of its standard library (python3.X, python3.X-minimal, libpython3.X-stdlib, ...), are
+# used: what a minimal Debian with python3 has (on this machine many more packages are installed).
 DOMAINS = {
-    "python": {"what": "Python standard-library source (/usr/lib/python3.X, tests and site packages excluded)", "head": 16384},
-    "perl": {"what": "Perl modules of perl-base and debconf (/usr/lib/<triplet>/perl-base, /usr/share/perl5/Debconf)", "head": 16384},
-    "licenses": {"what": "License texts: /usr/share/common-licenses/* and /usr/share/doc/*/copyright", "head": 8192},
-    "changelog": {"what": "Debian changelogs: /usr/share/doc/*/changelog.Debian.gz (decompressed)", "head": 8192},
+    "python": {"what": "Python standard-library source (/usr/lib/python3.X of python3.X-minimal and libpython3.X-stdlib)", "head": 16384},
+    "perl": {"what": "Perl modules (*.pm) of required/important packages: perl-base, debconf", "head": 16384},
+    "licenses": {"what": "License texts: /usr/share/common-licenses/* and /usr/share/doc/PKG/copyright of required/important packages", "head": 8192},
+    "changelog": {"what": "Debian changelogs /usr/share/doc/PKG/changelog.Debian.gz (decompressed) of required/important packages",
+                  "head": 32768, "eval_head": 8192},
 }
+_PYTHON_PACKAGE = re.compile(r"^(lib)?python3(\.[0-9]+)?(-minimal|-stdlib)?$")
+
+
+def minimal_files():
+    """Paths dpkg lists for the packages of a minimal Debian with python3 (see above)."""
+    out = subprocess.run(["dpkg-query", "-W", "-f=${Package}\t${Priority}\n"], capture_output=True, text=True, check=True).stdout
+    files = set()
+    for line in out.splitlines():
+        name, priority = line.split("\t")
+        if priority in ("required", "important") or _PYTHON_PACKAGE.match(name):
+            for lst in glob.glob(f"/var/lib/dpkg/info/{name}.list") + glob.glob(f"/var/lib/dpkg/info/{name}:*.list"):
+                with open(lst) as f:
+                    files.update(line.rstrip("\n") for line in f)
+    return files
 
 
 def _python_files():
@@ -40,14 +57,15 @@ def candidates(domain):
     if domain == "python":
         files = _python_files()
     elif domain == "perl":
-        files = glob.glob("/usr/lib/*/perl-base/**/*.pm", recursive=True) + glob.glob("/usr/share/perl5/Debconf/**/*.pm", recursive=True)
+        files = [f for f in minimal_files() if f.endswith(".pm")]
     elif domain == "licenses":
         files = glob.glob("/usr/share/common-licenses/*") + glob.glob("/usr/share/doc/*/copyright")
     elif domain == "changelog":
         files = glob.glob("/usr/share/doc/*/changelog.Debian.gz")
     else:
         raise ValueError(domain)
-    return sorted(f for f in files if os.path.isfile(f) and not os.path.islink(f))
+    allowed = minimal_files()
+    return sorted(f for f in files if f in allowed and os.path.isfile(f) and not os.path.islink(f))
 
 
 def file_sha256(path):
@@ -56,7 +74,7 @@ def file_sha256(path):
 
 
 def split_of(domain, path):
-    bucket = int(hashlib.sha256(f"{domain}/{path}".encode()).hexdigest(), 16) % 10
+    bucket = int(hashlib.sha256(f"{domain}/{path}".encode()).hexdigest(), 16) % 8
     return "heldout" if bucket == 0 else "dev" if bucket == 1 else "train"
 
 
@@ -75,7 +93,7 @@ def read_text(domain, path, split):
     except UnicodeDecodeError:
         return None
     text = text.replace("\r\n", "\n")
-    head = DOMAINS[domain]["head"] if split == "train" else EVAL_HEAD
+    head = DOMAINS[domain]["head"] if split == "train" else DOMAINS[domain].get("eval_head", EVAL_HEAD)
     if len(text) > head:
         cut = text.rfind("\n", 0, head)
         text = text[: cut + 1] if cut > 0 else text[:head]

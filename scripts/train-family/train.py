@@ -56,7 +56,7 @@ def parse_args():
     p.add_argument("--out", default="examples/domains", help="where the models, text and manifest go")
     p.add_argument("--fixtures", default="src/test/resources/domains", help="where the reference logits go")
     p.add_argument("--manifest", help="read exactly the files of this manifest.tsv (refuses changed files)")
-    p.add_argument("--pretrain-steps", type=int, default=1000)
+    p.add_argument("--pretrain-steps", type=int, default=800)
     p.add_argument("--finetune-steps", type=int, default=150)
     p.add_argument("--batch", type=int, default=8, help="sequences per step (pre-training: an equal share per domain)")
     p.add_argument("--pretrain-lr", type=float, default=3e-3)
@@ -64,6 +64,8 @@ def parse_args():
     p.add_argument("--seed", type=int, default=20261208)
     p.add_argument("--save-state", help="also save the trained float32 weights of every model to this .pt file")
     p.add_argument("--load-state", help="skip training: take the weights from a --save-state file and write again")
+    p.add_argument("--load-base", help="skip pre-training only: take the base from a --save-state file made with the "
+                   "same pre-training arguments (pre-training is deterministic), and fine-tune the children anew")
     return p.parse_args()
 
 
@@ -216,12 +218,15 @@ def main():
             models[name] = LlamaForCausalLM(CONFIG)
             models[name].load_state_dict(state)
     else:
-        gen = torch.Generator().manual_seed(args.seed)
         base = LlamaForCausalLM(CONFIG)
-        base.init_weights(gen)
-        share = args.batch // len(names)
-        train(base, lambda g: torch.cat([batch(train_streams[d], share, CONFIG["max_position_embeddings"], g) for d in names]),
-              args.pretrain_steps, args.pretrain_lr, 100, gen, "base")
+        if args.load_base:
+            base.load_state_dict(torch.load(args.load_base)["base"])
+        else:
+            gen = torch.Generator().manual_seed(args.seed)
+            base.init_weights(gen)
+            share = args.batch // len(names)
+            train(base, lambda g: torch.cat([batch(train_streams[d], share, CONFIG["max_position_embeddings"], g) for d in names]),
+                  args.pretrain_steps, args.pretrain_lr, 100, gen, "base")
         models = {"base": base}
         for i, d in enumerate(names):
             child = LlamaForCausalLM(CONFIG)
