@@ -22,7 +22,7 @@ final class Evaluations implements Optimiser.Problem, AutoCloseable {
 
     private final Genome genome;
     private final Fitness fitness;
-    private final SearchLog log;
+    private final EvalLog log;
     private final double[] weights;
     private final int maxEvals;
     private final long deadline;
@@ -40,7 +40,7 @@ final class Evaluations implements Optimiser.Problem, AutoCloseable {
     private double best = Double.NEGATIVE_INFINITY;
 
     /** @param maxSeconds time budget for new evaluations (replayed steps are free); 0 or less for none */
-    Evaluations(Genome genome, Fitness fitness, SearchLog log, double[] weights, int maxEvals, double maxSeconds,
+    Evaluations(Genome genome, Fitness fitness, EvalLog log, double[] weights, int maxEvals, double maxSeconds,
                 int threads, long memoryBudget, LongSupplier clock, Consumer<SearchProgress> progress) {
         this.genome = genome;
         this.fitness = fitness;

@@ -17,11 +17,10 @@ import java.util.SequencedMap;
  * @param tasks     the objectives, in the order their values are recorded
  * @param limit     documents per task (lm-eval's {@code limit}); empty means all
  * @param numFewshot few-shot examples per document; empty means each task's default
- * @param shuffle   shuffle each task's documents once, with the search seed, before the limit: a fixed sample
  * @param randomInit start from a uniform random genotype instead of mergekit's equal weights
  */
 public record SearchConfig(String source, GenomeSpec genome, List<Objective> tasks, Optional<Integer> limit,
-                           Optional<Integer> numFewshot, boolean shuffle, boolean randomInit, OptimizerSpec optimizer) {
+                           Optional<Integer> numFewshot, boolean randomInit, OptimizerSpec optimizer) {
 
     public SearchConfig {
         Objects.requireNonNull(source);
@@ -126,6 +125,6 @@ public record SearchConfig(String source, GenomeSpec genome, List<Objective> tas
     }
 
     public SearchConfig withOptimizer(OptimizerSpec o) {
-        return new SearchConfig(source, genome, tasks, limit, numFewshot, shuffle, randomInit, o);
+        return new SearchConfig(source, genome, tasks, limit, numFewshot, randomInit, o);
     }
 }

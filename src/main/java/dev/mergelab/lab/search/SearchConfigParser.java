@@ -107,18 +107,25 @@ public final class SearchConfigParser {
         List<Objective> tasks = tasks(tasksNode);
         Optional<Integer> limit = optionalInt(top, "limit", 1);
         Optional<Integer> fewshot = optionalInt(top, "num_fewshot", 0);
-        boolean shuffle = flag(top, "shuffle", false);
+        // mergekit-evolve shuffles with an unseeded generator in each evaluation actor; a search here scores every
+        // candidate on one fixed sample (each task's first documents), so shuffling is refused rather than ignored
+        unsupportedTrue(top, "shuffle", "a search scores every candidate on the same first documents of each task",
+                "set it to false, or put the sample you want first in the task's data");
         boolean randomInit = flag(top, "random_init", false);
         unsupportedTrue(top, "apply_chat_template", "MergeLab's eval scores log-likelihoods without a chat template");
         unsupportedTrue(top, "fewshot_as_multiturn", "it needs apply_chat_template, which MergeLab's eval does not apply");
         OptimizerSpec optimizer = optimizer(yaml.value(top, "optimizer"), tasks.size());
-        return new SearchConfig(yaml.source(), genome, tasks, limit, fewshot, shuffle, randomInit, optimizer);
+        return new SearchConfig(yaml.source(), genome, tasks, limit, fewshot, randomInit, optimizer);
     }
 
     private void unsupportedTrue(SequencedMap<String, NodeTuple> map, String key, String why) {
+        unsupportedTrue(map, key, why, "set it to false (mergekit-evolve defaults it to true)");
+    }
+
+    private void unsupportedTrue(SequencedMap<String, NodeTuple> map, String key, String why, String hint) {
         Node n = yaml.value(map, key);
         if (n != null && yaml.bool(n, key)) {
-            throw yaml.error(n, key + ": true is not supported: " + why, "set it to false (mergekit-evolve defaults it to true)");
+            throw yaml.error(n, key + ": true is not supported: " + why, hint);
         }
     }
 

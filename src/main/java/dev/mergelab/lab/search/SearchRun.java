@@ -40,7 +40,7 @@ public final class SearchRun {
                 ? CmaEs.defaultPopulation(genome.dimension()) : Nsga2.defaultPopulation(genome.dimension()));
     }
 
-    public static Result run(SearchConfig config, Genome genome, Fitness fitness, SearchLog log, Options options,
+    public static Result run(SearchConfig config, Genome genome, Fitness fitness, EvalLog log, Options options,
                              Consumer<SearchProgress> progress) {
         SearchConfig.OptimizerSpec o = config.optimizer();
         double[] weights = config.tasks().stream().mapToDouble(SearchConfig.Objective::weight).toArray();

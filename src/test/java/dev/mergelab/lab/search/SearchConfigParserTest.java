@@ -156,6 +156,7 @@ class SearchConfigParserTest {
             granularity float     | GENOME  layer_granularity: 2.5\\ntasks: [t]                                            | s.yml:4: genome.layer_granularity must be an integer, got the number 2.5
             limit zero            | GENOMEtasks: [t]\\nlimit: 0                                                            | s.yml:5: limit must be at least 1, got 0
             chat template         | GENOMEtasks: [t]\\napply_chat_template: true                                           | s.yml:5: apply_chat_template: true is not supported: MergeLab's eval scores log-likelihoods without a chat template
+            shuffle               | GENOMEtasks: [t]\\nshuffle: true                                                       | s.yml:5: shuffle: true is not supported: a search scores every candidate on the same first documents of each task
             multiturn             | GENOMEtasks: [t]\\nfewshot_as_multiturn: true                                          | s.yml:5: fewshot_as_multiturn: true is not supported: it needs apply_chat_template, which MergeLab's eval does not apply
             unknown algorithm     | GENOMEtasks: [t]\\noptimizer:\\n  algorithm: pso                                      | s.yml:6: unknown optimizer.algorithm 'pso'
             optimizer key         | GENOMEtasks: [t]\\noptimizer:\\n  popsize: 4                                          | s.yml:6: unknown key 'popsize' in optimizer

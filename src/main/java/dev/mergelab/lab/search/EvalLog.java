@@ -6,7 +6,7 @@ import java.util.List;
  * Where a search's evaluations are kept so a killed search continues: the lab's {@code search_evals} rows of one
  * search, or memory when no lab is active.
  */
-public interface SearchLog {
+public interface EvalLog {
 
     /** Evaluations already recorded for this search, in step order (empty for a new search). */
     List<EvalRecord> recorded();
@@ -15,8 +15,8 @@ public interface SearchLog {
     void append(EvalRecord record);
 
     /** A log that forgets when the process ends. */
-    static SearchLog inMemory() {
-        return new SearchLog() {
+    static EvalLog inMemory() {
+        return new EvalLog() {
             private final List<EvalRecord> records = new java.util.ArrayList<>();
 
             @Override
