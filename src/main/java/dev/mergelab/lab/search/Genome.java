@@ -20,6 +20,9 @@ public interface Genome {
     /** Upper ends of each gene's range. */
     double[] upper();
 
+    /** A genotype whose child is as large as any this genome decodes to (to plan memory for concurrent candidates). */
+    double[] largest();
+
     /** The recipe of {@code genotype}, parsed (so it is exactly what a merge of the written YAML would read). */
     Recipe decode(double[] genotype);
 }

@@ -64,6 +64,14 @@ public final class LayerPathGenome implements Genome {
         return x;
     }
 
+    /** Every position kept: the deepest child. */
+    @Override
+    public double[] largest() {
+        double[] x = new double[dimension()];
+        java.util.Arrays.fill(x, spec.threshold() + 1);
+        return x;
+    }
+
     @Override
     public double[] lower() {
         double[] r = new double[dimension()];

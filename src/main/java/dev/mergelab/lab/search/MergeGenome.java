@@ -150,6 +150,12 @@ public final class MergeGenome implements Genome {
         return x;
     }
 
+    /** Every genotype's child has the parents' shapes: any one is the largest. */
+    @Override
+    public double[] largest() {
+        return initial(false, 0);
+    }
+
     @Override
     public double[] lower() {
         return range(true);
