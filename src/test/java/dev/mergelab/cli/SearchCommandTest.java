@@ -189,6 +189,12 @@ class SearchCommandTest {
         InProcessCli.Run m = cli("search", metric.toString(), dir.resolve("out5").toString());
         assertEquals(2, m.code());
         assertEquals(1, m.err().strip().lines().count(), m.err());
-        assertTrue(m.err().contains("has no metric acc,none"), m.err());
+        assertTrue(m.err().startsWith("mergelab: " + metric + ":6: task ppl:" + notes + " has no metric acc,none"), m.err());
+
+        Path task = config("task.yml", TIES.replace("name: ppl:NOTES", "name: arc_esy"));
+        InProcessCli.Run t = cli("search", task.toString(), dir.resolve("out6").toString());
+        assertEquals(2, t.code());
+        assertEquals(1, t.err().strip().lines().count(), t.err());
+        assertTrue(t.err().startsWith("mergelab: " + task + ":6: unknown task arc_esy"), t.err());
     }
 }

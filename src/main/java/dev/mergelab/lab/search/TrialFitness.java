@@ -81,10 +81,18 @@ public final class TrialFitness implements Fitness, AutoCloseable {
             list.add(new Objective(o.name(), o.metric(), o.weight()));
         }
         List<TaskSelection.Selected> selected;
+        for (SearchConfig.Objective o : config.tasks()) {
+            // a task that cannot be selected is reported at its line, as any other mistake in the file
+            at(config, o, () -> TaskSelection.select(o.name()));
+        }
         try {
             selected = TaskSelection.selectAll(List.copyOf(names), data);
         } catch (IOException e) {
             throw MergeLabException.input(config.source() + ": cannot read a task: " + e.getMessage(), null);
+        }
+        for (int i = 0; i < list.size(); i++) {
+            Objective one = list.get(i);
+            at(config, config.tasks().get(i), () -> Objectives.resolve(List.of(one), selected));
         }
         Objectives objectives = Objectives.resolve(list, selected);
         String tokenizerRef = tokenizerModel(config.genome());
@@ -100,6 +108,21 @@ public final class TrialFitness implements Fitness, AutoCloseable {
         }
         return new TrialFitness(models, first, models.open(tokenizerRef).folder().resolve("tokenizer.json"), objectives, recorder,
                 config.optimizer().seed(), options, warnings, bytes);
+    }
+
+    private interface Check {
+        Object run() throws IOException;
+    }
+
+    /** Runs {@code check}; its one-line error, or an unreadable task file, is reported at the task's line. */
+    private static void at(SearchConfig config, SearchConfig.Objective o, Check check) {
+        try {
+            check.run();
+        } catch (MergeLabException e) {
+            throw MergeLabException.input(config.source() + ":" + o.line() + ": " + e.getMessage(), e.hint());
+        } catch (IOException e) {
+            throw MergeLabException.input(config.source() + ":" + o.line() + ": cannot read task " + o.name() + ": " + e.getMessage(), null);
+        }
     }
 
     /** The model whose tokenizer every candidate reads text with. */
