@@ -204,6 +204,10 @@ public final class SearchConfigParser {
         boolean smooth = flag(keys, "smooth", false);
         Node paramsNode = yaml.value(keys, "parameters");
 
+        if (normalize.isPresent() && methods.stream().noneMatch(m -> MethodRegistry.get(m).spec().param("normalize") != null)) {
+            throw yaml.error(keys.get("normalize").getKeyNode(), "genome.normalize is set, but " + String.join(", ", methods)
+                    + " take" + (methods.size() == 1 ? "s" : "") + " no normalize parameter", "remove it");
+        }
         for (String m : methods) {
             if (NEED_BASE.contains(m) && base.isEmpty()) {
                 throw yaml.error(methodNode, "genome.base_model is required for merge method " + m);

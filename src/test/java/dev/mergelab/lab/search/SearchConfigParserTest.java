@@ -146,6 +146,7 @@ class SearchConfigParserTest {
             ties without base     | genome:\\n  models: [a]\\n  merge_method: ties\\ntasks: [t]                            | s.yml:3: genome.base_model is required for merge method ties
             slerp smooth          | genome:\\n  models: [a, b]\\n  merge_method: slerp\\n  smooth: true\\ntasks: [t]         | s.yml:4: smooth is not supported for slerp merge method
             slerp filters         | genome:\\n  models: [a, b]\\n  merge_method: slerp\\n  filters: [mlp]\\ntasks: [t]       | s.yml:4: tensor name filtering is not supported for slerp merge method
+            normalize not taken   | genome:\\n  models: [a, b]\\n  merge_method: slerp\\n  normalize: true\\ntasks: [t]      | s.yml:4: genome.normalize is set, but slerp takes no normalize parameter
             slerp in a set        | genome:\\n  models: [a, b]\\n  merge_method: [slerp, linear]\\ntasks: [t]               | s.yml:3: slerp cannot be one of several methods: its genome picks two models per slice
             parameter not taken   | GENOME  parameters:\\n    density: [0, 1]\\ntasks: [t]                                | s.yml:5: merge method linear has no parameter 'density'
             parameter not numeric | GENOME  parameters:\\n    normalize: [0, 1]\\ntasks: [t]                              | s.yml:5: parameter 'normalize' of linear is not a number and cannot be searched
