@@ -165,6 +165,19 @@ class SearchRunTest {
         assertTrue(e.getMessage().startsWith("the lab's record of this search diverges from the optimiser at step 1"), e.getMessage());
     }
 
+    /** A flat fitness (every candidate scores alike, as accuracy on a few documents can) ends CMA-ES before its budget. */
+    @Test
+    void flatFitnessConvergesEarlyOnOneGene() {
+        SearchConfig c = SearchConfigParser.parse("genome:\n  models: [a]\n  merge_method: linear\ntasks: [t]\noptimizer:\n"
+                + "  max_evals: 100\n", "s.yml");
+        FakeFitness flat = new FakeFitness(w -> new double[] {0.5}, 1, 0);
+        SearchRun.Result r = run(c, flat, EvalLog.inMemory(), 1);
+        assertEquals(4, r.populationSize()); // 4 + floor(3 ln 1)
+        assertEquals("the optimiser converged", r.stopped());
+        assertTrue(r.records().size() < 100 && r.records().size() > 1, "" + r.records().size());
+        assertEquals(0, r.best().step()); // all equal: the earliest
+    }
+
     @Test
     void timeBudgetStopsBeforeTheNextNewEvaluation() {
         AtomicLong now = new AtomicLong();
