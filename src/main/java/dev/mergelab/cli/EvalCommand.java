@@ -5,31 +5,26 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.MergeLabException;
-import dev.mergelab.eval.BuiltinTasks;
-import dev.mergelab.eval.Evaluator;
 import dev.mergelab.eval.Interference;
 import dev.mergelab.eval.ModelTokens;
-import dev.mergelab.eval.RequestEncoder;
 import dev.mergelab.eval.ResultsJson;
-import dev.mergelab.eval.Scorer;
-import dev.mergelab.eval.TaskConfig;
-import dev.mergelab.eval.TaskDocs;
+import dev.mergelab.eval.ModelEvaluation;
+import dev.mergelab.eval.PreparedTasks;
+import dev.mergelab.eval.TaskSelection;
+import dev.mergelab.eval.TaskSelection.Selected;
 import dev.mergelab.eval.TaskResult;
-import dev.mergelab.eval.TaskYaml;
 import dev.mergelab.infer.TransformerModel;
 import dev.mergelab.infer.Workers;
 import dev.mergelab.recipe.Recipe;
 import dev.mergelab.recipe.TokenizerSource;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -103,9 +98,6 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private record Selected(String name, List<TaskConfig> configs, List<BuiltinTasks.Group> groups, List<Map<String, Object>> rows) {
-    }
-
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -119,31 +111,8 @@ final class EvalCommand implements Callable<Integer> {
         if (logSamples && output == null) {
             throw MergeLabException.input("--log-samples needs --output DIR", null);
         }
-        Map<String, Path> dataPaths = parseData();
-        List<Selected> selected = new ArrayList<>();
-        for (String t : tasks) {
-            if (!t.isBlank()) {
-                selected.add(select(t.strip()));
-            }
-        }
-        Set<String> seen = new LinkedHashSet<>();
-        for (Selected s : selected) {
-            for (TaskConfig c : s.configs()) {
-                if (!seen.add(c.task)) {
-                    throw MergeLabException.input("task " + c.task + " is selected twice in --tasks", null);
-                }
-            }
-        }
-        Set<String> used = new LinkedHashSet<>();
-        selected.forEach(s -> {
-            used.add(s.name());
-            s.configs().forEach(c -> used.add(c.task));
-        });
-        for (String key : dataPaths.keySet()) {
-            if (!used.contains(key)) {
-                throw MergeLabException.input("--data " + key + "=...: no task " + key + " in --tasks", null);
-            }
-        }
+        Map<String, Path> dataPaths = TaskSelection.parseData(data);
+        List<Selected> selected = TaskSelection.selectAll(tasks, dataPaths);
         if (evaluator != null && (maxLength != null || numFewshot != null || limit != null || logSamples || !dataPaths.isEmpty())) {
             throw MergeLabException.input("with --evaluator, give --limit, --num-fewshot, --max-length, --data and --log-samples in the evaluator's command", null);
         }
@@ -215,38 +184,22 @@ final class EvalCommand implements Callable<Integer> {
              Workers workers = new Workers(t)) {
             TransformerModel m = TransformerModel.load(source.weights(), workers);
             ModelTokens tokens = ModelTokens.load(TokenizeCommand.tokenizerFile(tokenizerModel(model)), source.weights().config(), maxLength);
-            RequestEncoder encoder = new RequestEncoder(tokens.tokenizer(), tokens.prefixTokenId(), tokens.maxLength());
             if (!json) {
                 err.printf("%s: maximum length %d (%s), prefix token %d%n", model, tokens.maxLength(), tokens.maxLengthFrom(),
                         tokens.prefixTokenId());
             }
-            Evaluator evaluator = new Evaluator(encoder, new Scorer(m, tokens.maxLength(), progress::warning));
-            List<Evaluator.Prepared> prepared = new ArrayList<>();
-            List<BuiltinTasks.Group> groups = new ArrayList<>();
-            for (Selected s : selected) {
-                for (TaskConfig c : s.configs()) {
-                    Path p = dataPaths.containsKey(c.task) ? dataPaths.get(c.task) : dataPaths.get(s.name());
-                    TaskDocs docs = s.rows() != null ? new TaskDocs(c, s.rows()) : new TaskDocs(c, p);
-                    prepared.add(evaluator.prepare(c, docs, limit, numFewshot));
-                }
-                groups.addAll(s.groups());
-            }
-            long total = prepared.stream().mapToLong(Evaluator.Prepared::work).sum();
-            int requests = prepared.stream().mapToInt(p -> p.tokens().size()).sum();
-            long[] done = {0};
-            progress.started("eval " + model + " (" + requests + " requests)");
-            List<TaskResult> results = new ArrayList<>();
-            for (Evaluator.Prepared p : prepared) {
-                results.add(evaluator.run(p, w -> progress.update(done[0] += w, total)));
-                dataHashes.put(p.config().task, sha256(MAPPER.writeValueAsBytes(p.docs())));
-            }
+            PreparedTasks prepared = PreparedTasks.prepare(selected, dataPaths, tokens, limit, numFewshot);
+            long total = prepared.work();
+            progress.started("eval " + model + " (" + prepared.requests() + " requests)");
+            ModelEvaluation.Outcome outcome = ModelEvaluation.evaluate(model, m, prepared, progress::warning, done -> progress.update(done, total));
+            dataHashes.putAll(prepared.dataHashes());
             if (dir != null && logSamples) {
                 Files.createDirectories(dir);
-                for (TaskResult r : results) {
+                for (TaskResult r : outcome.tasks()) {
                     ResultsJson.writeSamples(dir.resolve("samples_" + r.config().task + ".jsonl"), r);
                 }
             }
-            return ResultsJson.build(model, results, groups, limit, numFewshot);
+            return outcome.results();
         }
     }
 
@@ -259,28 +212,9 @@ final class EvalCommand implements Callable<Integer> {
             return;
         }
         String by = evaluator != null ? evaluator : "mergelab " + dev.mergelab.Version.VERSION;
-        List<dev.mergelab.lab.registry.Score> scores = new ArrayList<>();
-        results.get("results").properties().forEach(task -> task.getValue().properties().forEach(m -> {
-            String key = m.getKey();
-            int comma = key.indexOf(',');
-            if (comma < 0 || key.substring(0, comma).endsWith("_stderr") || !m.getValue().isNumber()) {
-                return;
-            }
-            var stderr = task.getValue().get(key.substring(0, comma) + "_stderr" + key.substring(comma));
-            scores.add(new dev.mergelab.lab.registry.Score(task.getKey(), key, m.getValue().asDouble(),
-                    stderr != null && stderr.isNumber() ? stderr.asDouble() : null, limit == null ? null : (long) limit,
-                    dataHashes.get(task.getKey()), by));
-        }));
+        List<dev.mergelab.lab.registry.Score> scores = dev.mergelab.lab.registry.ResultScores.of(results, limit, dataHashes, by);
         if (!scores.isEmpty()) {
             lab.recordScores(out, err, Path.of(model), scores);
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -297,54 +231,6 @@ final class EvalCommand implements Callable<Integer> {
             return r.baseModel().get().raw();
         }
         return r.layout().modelRefs().get(0);
-    }
-
-    private Selected select(String name) throws IOException {
-        String lower = name.toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".yaml") || lower.endsWith(".yml")) {
-            Path file = Path.of(name);
-            if (!Files.isRegularFile(file)) {
-                throw MergeLabException.input("--tasks " + name + ": no such task file", null);
-            }
-            TaskConfig c = TaskYaml.load(file);
-            return new Selected(c.task, List.of(c), List.of(), null);
-        }
-        if (name.startsWith("ppl:")) {
-            Path file = Path.of(name.substring(4));
-            if (!Files.isRegularFile(file)) {
-                throw MergeLabException.input("--tasks " + name + ": no such text file " + file, null);
-            }
-            String text;
-            try {
-                text = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (java.nio.charset.MalformedInputException e) {
-                throw MergeLabException.input(file + ": not UTF-8 text", null);
-            }
-            String stem = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
-            TaskConfig c = BuiltinTasks.plainText("ppl_" + stem.replaceAll("[^A-Za-z0-9_.-]", "_"));
-            c.taskAlias = name;
-            c.source = name;
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("text", text);
-            return new Selected(c.task, List.of(c), List.of(), List.of(doc));
-        }
-        if (BuiltinTasks.isBuiltin(name)) {
-            return new Selected(name, BuiltinTasks.tasks(name), BuiltinTasks.groups(name), null);
-        }
-        throw MergeLabException.input("unknown task " + name + "; built-in: " + String.join(", ", BuiltinTasks.names())
-                + ", or an lm-eval task .yaml file", null);
-    }
-
-    private Map<String, Path> parseData() {
-        Map<String, Path> out = new LinkedHashMap<>();
-        for (String d : data) {
-            int eq = d.indexOf('=');
-            if (eq <= 0 || eq == d.length() - 1) {
-                throw MergeLabException.input("--data " + d + ": write TASK=PATH", null);
-            }
-            out.put(d.substring(0, eq), Path.of(d.substring(eq + 1)));
-        }
-        return out;
     }
 
     @SuppressWarnings("unchecked")

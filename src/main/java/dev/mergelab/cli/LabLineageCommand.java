@@ -69,7 +69,7 @@ final class LabLineageCommand implements Callable<Integer> {
             Map<String, Candidate> nodes, Set<String> shown) {
         String how = via == null ? "" : LabText.edge(via) + ": ";
         boolean again = !shown.add(c.id());
-        out.println(indent + how + c.shortId() + " " + c.kind() + " " + c.path() + (again && parents.containsKey(c.id()) ? " (see above)" : ""));
+        out.println(indent + how + c.shortId() + " " + c.kind() + " " + c.where() + (again && parents.containsKey(c.id()) ? " (see above)" : ""));
         if (again) {
             return;
         }

@@ -64,7 +64,7 @@ final class LabListCommand implements Callable<Integer> {
                 String score = order == null ? "" : String.format("  %12s", order.valueIn(scores.getOrDefault(c.id(), List.of()))
                         .map(v -> String.format("%.4f", v)).orElse("-"));
                 out.printf("%-12s  %-7s  %-8s  %9s  %4d  %-16s%s  %s%s%n", c.shortId(), c.kind(), c.dtype() == null ? "-" : c.dtype(),
-                        Bytes.human(c.size()), c.runs(), clip(madeBy, 16), score, c.path(), c.present() ? "" : " (missing)");
+                        Bytes.human(c.size()), c.runs(), clip(madeBy, 16), score, c.where(), c.present() || c.isVirtual() ? "" : " (missing)");
             }
             return 0;
         }

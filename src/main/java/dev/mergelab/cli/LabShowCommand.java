@@ -45,7 +45,7 @@ final class LabShowCommand implements Callable<Integer> {
                 return 0;
             }
             out.println("candidate    " + c.shortId() + "  (" + c.id() + ")");
-            out.println("path         " + c.path() + (c.present() ? "" : "  (missing)"));
+            out.println("path         " + c.where() + (c.present() || c.isVirtual() ? "" : "  (missing)"));
             out.printf("kind         %s, %s, %s, %s%n", c.kind(), c.architecture() == null ? "architecture unknown" : c.architecture(),
                     c.dtype() == null ? "dtype unknown" : c.dtype(), Bytes.human(c.size()));
             out.println("first seen   " + c.firstSeen() + ", last seen " + c.lastSeen());
@@ -90,7 +90,7 @@ final class LabShowCommand implements Callable<Integer> {
     }
 
     private static String edgeLine(Registry registry, String other, Edge e) {
-        String path = registry.candidate(other).map(x -> x.path().toString()).orElse("?");
+        String path = registry.candidate(other).map(Candidate::where).orElse("?");
         return ContentId.shortId(other) + "  " + LabText.edge(e) + "  " + path;
     }
 }

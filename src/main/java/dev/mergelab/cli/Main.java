@@ -34,6 +34,7 @@ import picocli.CommandLine.Option;
             LoraCommand.class,
             MergeCommand.class,
             MethodsCommand.class,
+            SearchCommand.class,
             SynthCommand.class,
             TokenizeCommand.class,
             VerifyCommand.class,

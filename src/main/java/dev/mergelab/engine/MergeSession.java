@@ -7,7 +7,7 @@ import java.util.function.Consumer;
 /**
  * One recipe, planned, with its parents open: merge it into any {@link TensorSink} (a folder, memory),
  * as often as wanted, or read it as a model through a {@link VirtualChild}. Closing the session closes
- * the parents once; nothing planned may be used after that.
+ * the parents once (unless they were {@linkplain #borrowing borrowed}); nothing planned may be used after that.
  */
 public final class MergeSession implements AutoCloseable {
 
@@ -38,6 +38,14 @@ public final class MergeSession implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Plans {@code recipe} over models that {@code opener} hands out and the caller keeps (a soup or a search opens
+     * its parents once for hundreds of recipes): closing this session closes none of them.
+     */
+    public static MergeSession borrowing(Recipe recipe, ModelOpener opener, Consumer<String> warnings) {
+        return new MergeSession(recipe, new OpenModels(), Planner.plan(recipe, opener, warnings));
     }
 
     public Recipe recipe() {

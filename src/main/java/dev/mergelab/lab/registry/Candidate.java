@@ -27,12 +27,25 @@ public record Candidate(String id, String kind, Path path, long size, String dty
         return ContentId.shortId(id);
     }
 
+    /** A child merged in memory by a soup or search and never written ({@value ModelIdentity#VIRTUAL}). */
+    public boolean isVirtual() {
+        return ModelIdentity.VIRTUAL.equals(kind);
+    }
+
+    /** Where it is, for people: its path, or {@code (in memory)} for a virtual candidate. */
+    public String where() {
+        return isVirtual() ? "(in memory)" : path.toString();
+    }
+
     /**
      * True while its files are still there with their sizes, and (for a folder MergeLab wrote) its manifest still
      * gives this id: a folder replaced by another merge (--force) no longer holds this candidate. Checked without
      * hashing, so a same-size rewrite of a model MergeLab did not write goes unnoticed.
      */
     public boolean present() {
+        if (isVirtual()) {
+            return false; // nothing on disk to be there: its recipe and parents are what it is
+        }
         try {
             if (Files.isRegularFile(path)) {
                 return files.size() == 1 && Files.size(path) == files.values().iterator().next().size();

@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * What the registry records of a model on disk: content id, where it is, whether it is a full model or a PEFT
  * adapter, its size, main dtype and architecture, and the file list the id was computed from.
  *
- * @param kind         {@value #MODEL} or {@value #ADAPTER}
+ * @param kind         {@value #MODEL}, {@value #ADAPTER} or {@value #VIRTUAL}
  * @param dtype        the floating dtype holding most parameters (safetensors name), or null
  * @param architecture config.json's first {@code architectures} entry (else its model_type), "lora" for an adapter
  */
@@ -39,6 +39,8 @@ public record ModelIdentity(String id, Path path, String kind, long size, String
 
     public static final String MODEL = "model";
     public static final String ADAPTER = "adapter";
+    /** A child merged in memory and evaluated, never written: no path, no files ({@link VirtualRecord}). */
+    public static final String VIRTUAL = "virtual";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADAPTER_CONFIG = "adapter_config.json";

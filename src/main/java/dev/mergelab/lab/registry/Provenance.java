@@ -40,6 +40,35 @@ public final class Provenance {
                 parents(plan, Relation.MERGE), started(seconds), seconds);
     }
 
+    /**
+     * A child merged in memory and evaluated ({@code soup}, {@code search}): the parents as a merge records them,
+     * each identified through {@code identify} (which a caller evaluating many children caches, so a parent is hashed
+     * once), and the facts a folder would show (size, main dtype, architecture) from the plan.
+     */
+    public static VirtualRecord virtual(String command, Recipe recipe, MergePlan plan, long seed, double seconds,
+                                        java.util.function.Function<Path, ModelIdentity> identify) {
+        ObjectNode params = summarise(globalParams(plan), plan.jobs().size());
+        params.put("random_seed", seed);
+        List<VirtualRecord.Parent> parents = new ArrayList<>();
+        for (RunRecord.Parent p : parents(plan, Relation.MERGE)) {
+            parents.add(new VirtualRecord.Parent(identify.apply(p.path()), p.relation(), p.method(), p.parameters(), p.isBase()));
+        }
+        Map<dev.mergelab.tensor.DType, Long> counts = new java.util.EnumMap<>(dev.mergelab.tensor.DType.class);
+        for (TensorJob j : plan.jobs()) {
+            if (j.outDtype().isFloating()) {
+                counts.merge(j.outDtype(), j.outNumel(), Long::sum);
+            }
+        }
+        String dtype = counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> e.getKey().safetensorsName()).orElse(null);
+        String architecture = null;
+        if (java.nio.file.Files.isRegularFile(plan.configSource().folder().resolve("config.json"))) {
+            dev.mergelab.model.ModelConfig cfg = dev.mergelab.model.ModelConfig.readFolder(plan.configSource().folder());
+            architecture = cfg.architectures().isEmpty() ? cfg.modelType().orElse(null) : cfg.architectures().getFirst();
+        }
+        return new VirtualRecord(command, plan.method(), recipe.toYaml(), params, seed, parents, plan.outputBytes(), dtype, architecture,
+                started(seconds), seconds);
+    }
+
     /** {@code lora apply}: the output is its base fine-tuned through the adapter. */
     public static RunRecord loraApply(Recipe recipe, MergePlan plan, Path output, double seconds) {
         return new RunRecord(output, "lora apply", "lora_apply", recipe.toYaml(), recipe.canonicalSha256(), null,

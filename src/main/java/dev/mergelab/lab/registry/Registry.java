@@ -117,6 +117,19 @@ public final class Registry implements AutoCloseable {
         });
     }
 
+    /**
+     * Records a child merged in memory (a soup's or a search's candidate): the candidate of kind virtual, its parents
+     * and merge edges, and its one run; the same recipe on the same parents again is the same candidate and adds nothing.
+     */
+    public Recorded recordVirtual(VirtualRecord v) {
+        return db.inTransaction(() -> VirtualRecord.insert(db.connection(), v));
+    }
+
+    /** The searches and soups of this lab, and their evaluations. */
+    public SearchLog searchLog() {
+        return new SearchLog(db);
+    }
+
     /** Registers a model (a root when never seen) and returns its content id. */
     public String register(ModelIdentity m) {
         return db.inTransaction(() -> {
@@ -153,7 +166,7 @@ public final class Registry implements AutoCloseable {
     }
 
     /** Inserts a model, or refreshes where it was last seen; true when it was new. */
-    private static boolean upsert(Connection c, ModelIdentity m) throws SQLException {
+    static boolean upsert(Connection c, ModelIdentity m) throws SQLException {
         String now = Instant.now().toString();
         try (PreparedStatement s = c.prepareStatement("UPDATE candidates SET path = ?, last_seen = ? WHERE id = ?")) {
             s.setString(1, m.path().toString());
@@ -278,14 +291,16 @@ public final class Registry implements AutoCloseable {
 
     /**
      * Forgets candidates whose files are gone, with their runs, scores and edges. A missing model that a present one
-     * descends from is kept (with its edges), so lineages stay whole down to their base models.
+     * descends from is kept (with its edges), so lineages stay whole down to their base models. Virtual candidates (merged
+     * in memory, never written) are never forgotten and count as present.
      */
     public Collected gc() {
         List<Candidate> all = candidates();
         Map<String, Candidate> missing = new LinkedHashMap<>();
         Set<String> present = new HashSet<>();
         for (Candidate c : all) {
-            if (c.present()) {
+            if (c.present() || c.isVirtual()) {
+                // a virtual candidate has no files to be gone: it stays, and so do its parents
                 present.add(c.id());
             } else {
                 missing.put(c.id(), c);
