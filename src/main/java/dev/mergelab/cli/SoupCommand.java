@@ -274,8 +274,14 @@ final class SoupCommand implements Callable<Integer> {
         if (base != null && !all.contains(base)) {
             all.add(base);
         }
-        try (MergeSession ignored = MergeSession.borrowing(SoupRecipe.of(all, List.of(), "the soup"), shared, this::warn)) {
+        String source = "the soup";
+        try (MergeSession ignored = MergeSession.borrowing(SoupRecipe.of(all, List.of(), source), shared, this::warn)) {
             // planned: compatible
+        } catch (MergeLabException e) {
+            // the planner names the line of a recipe the user never saw: say what it means for the ingredients
+            String why = e.getMessage().replaceFirst("^" + source + "(:\\d+)?: ", "");
+            throw new MergeLabException(e.kind(), "the ingredients" + (base != null ? " and the base" : "") + " cannot be averaged: " + why,
+                    e.hint(), e);
         }
     }
 
