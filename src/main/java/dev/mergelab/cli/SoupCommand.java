@@ -7,29 +7,20 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.Version;
-import dev.mergelab.engine.FileHashes;
 import dev.mergelab.engine.MergeRun;
 import dev.mergelab.engine.MergeSession;
 import dev.mergelab.eval.TaskSelection;
 import dev.mergelab.lab.registry.ContentId;
-import dev.mergelab.lab.registry.ModelIdentity;
-import dev.mergelab.lab.registry.Provenance;
-import dev.mergelab.lab.registry.Registry;
-import dev.mergelab.lab.registry.Relation;
-import dev.mergelab.lab.registry.ResultScores;
-import dev.mergelab.lab.registry.RunRecord;
-import dev.mergelab.lab.registry.SearchLog;
 import dev.mergelab.lab.soup.Soup;
 import dev.mergelab.lab.soup.SoupRecipe;
+import dev.mergelab.lab.soup.SoupRecord;
 import dev.mergelab.lab.trial.Objective;
 import dev.mergelab.lab.trial.Objectives;
 import dev.mergelab.lab.trial.SharedModels;
-import dev.mergelab.lab.trial.TrialRecorder;
 import dev.mergelab.lab.trial.TrialRunner;
 import dev.mergelab.recipe.Recipe;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +29,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -165,7 +155,8 @@ final class SoupCommand implements Callable<Integer> {
             checkCompatible(shared, ingredients);
             try (TrialRunner runner = TrialRunner.prepare(shared, base != null ? base : ingredients.getFirst(), selected, dataPaths, limit,
                     numFewshot, maxLength, TrialRunner.Options.defaults(t, 0), this::warn);
-                 Recording rec = new Recording(lab.openIfActive(err), shared, runner)) {
+                 SoupRecord rec = new SoupRecord(lab.openIfActive(err).orElse(null), shared, runner.tasks(),
+                         new SoupRecord.Settings(soupMode, ingredients, base, entries, dataPaths, objectives, outDir), this::warn)) {
                 if (!json) {
                     out.printf("%s soup of %d ingredients on %d request%s; fitness = %s (higher is better)%n", soupMode.name().toLowerCase(Locale.ROOT),
                             ingredients.size(), runner.tasks().requests(), runner.tasks().requests() == 1 ? "" : "s", describe(objectives));
@@ -179,11 +170,10 @@ final class SoupCommand implements Callable<Integer> {
                     out.printf(" %8s %8s  %s%n", "merge s", "eval s", "decision");
                     out.flush();
                 }
-                String searchId = rec.start(soupMode, ingredients, entries, dataPaths, objectives, outDir);
                 List<Soup.Step> steps = new ArrayList<>();
                 Soup soup = new Soup(ingredients, runner, objectives, s -> {
                     steps.add(s);
-                    rec.step(searchId, s, objectives);
+                    rec.step(s);
                     if (!json) {
                         printStep(out, s);
                     }
@@ -199,7 +189,10 @@ final class SoupCommand implements Callable<Integer> {
                 try (MergeSession session = MergeSession.borrowing(recipe, shared, this::warn)) {
                     written = MergeRun.execute(recipe, session.plan(), outDir, options, progress, null,
                             new MergeRun.Extras(base, Map.of("soup.yml", recipe.text())));
-                    rec.finish(searchId, recipe, session.plan(), written, outcome.best(), json ? err : out);
+                    PrintWriter note = json ? err : out;
+                    rec.finish(recipe, session.plan(), written, outcome.best()).ifPresent(r -> note.println(r.newCandidate()
+                            ? "lab: recorded new candidate " + ContentId.shortId(r.id()) + " (run " + r.run() + ")"
+                            : "lab: recorded run " + r.run() + " of existing candidate " + ContentId.shortId(r.id())));
                 }
                 double total = (System.nanoTime() - started) / 1e9;
                 if (json) {
@@ -288,19 +281,20 @@ final class SoupCommand implements Callable<Integer> {
     private static List<String> comment(Soup.Mode mode, List<String> ingredients, boolean[] chosen) {
         List<String> c = new ArrayList<>();
         c.add((mode == Soup.Mode.UNIFORM ? "Uniform" : "Greedy") + " soup (Wortsman et al. 2022, \"Model soups\") made by mergelab soup "
-                + Version.VERSION + "; every step is in the lab.");
+                + Version.VERSION + " from " + ingredients.size() + " ingredients:");
         for (int i = 0; i < ingredients.size(); i++) {
             c.add((chosen[i] ? "kept:     " : "left out: ") + ingredients.get(i).replace('\n', ' '));
         }
         return c;
     }
 
+    /** The fitness as a formula, e.g. {@code arc_easy acc,none - 0.5 x ppl:a.txt bits_per_byte,none}. */
     private static String describe(Objectives o) {
         StringBuilder sb = new StringBuilder();
         for (Objective x : o.list()) {
-            String w = x.weight() == 1 ? "" : x.weight() == -1 ? "-" : fmt(x.weight()) + " x ";
-            sb.append(sb.isEmpty() ? (w.equals("-") ? "-" : w) : (x.weight() < 0 ? " - " + (w.equals("-") ? "" : fmt(-x.weight()) + " x ")
-                    : " + " + w)).append(x.task()).append(' ').append(x.metric());
+            double w = x.weight();
+            sb.append(sb.isEmpty() ? (w < 0 ? "-" : "") : (w < 0 ? " - " : " + "));
+            sb.append(Math.abs(w) == 1 ? "" : fmt(Math.abs(w)) + " x ").append(x.task()).append(' ').append(x.metric());
         }
         return sb.toString();
     }
@@ -381,7 +375,7 @@ final class SoupCommand implements Callable<Integer> {
             ObjectNode o = arr.addObject();
             o.put("step", s.step());
             o.put("generation", s.generation());
-            o.set("genotype", genotype(s.included()));
+            o.set("genotype", SoupRecord.genotype(s.included()));
             o.set("objectives", Objectives.toJson(s.values()));
             o.put("fitness", s.fitness());
             if (s.kept() == null) {
@@ -394,7 +388,7 @@ final class SoupCommand implements Callable<Integer> {
             o.put("eval_seconds", s.trial().evalSeconds());
         }
         ObjectNode soup = root.putObject("soup");
-        soup.set("genotype", genotype(outcome.chosen()));
+        soup.set("genotype", SoupRecord.genotype(outcome.chosen()));
         soup.set("ingredients", JSON.valueToTree(chosen));
         soup.put("fitness", outcome.best().fitness());
         soup.set("results", outcome.best().trial().results().get("results"));
@@ -402,14 +396,6 @@ final class SoupCommand implements Callable<Integer> {
         root.put("write_seconds", written.seconds());
         root.put("seconds", total);
         return root;
-    }
-
-    private static ArrayNode genotype(boolean[] included) {
-        ArrayNode a = JSON.createArrayNode();
-        for (boolean b : included) {
-            a.add(b ? 1 : 0);
-        }
-        return a;
     }
 
     private static String clip(String s, int n) {
@@ -420,124 +406,6 @@ final class SoupCommand implements Callable<Integer> {
         if (warned.add(w)) {
             err.println("mergelab: warning: " + w);
             err.flush();
-        }
-    }
-
-    /**
-     * The soup in the lab, when one is active: the search row (kind soup), one search_evals row per step, every merged
-     * candidate as a virtual one and every score; then the written soup as a candidate. A lab that fails is one
-     * warning, and recording stops; the soup goes on.
-     */
-    private final class Recording implements AutoCloseable {
-
-        private Registry registry;
-        private final SharedModels shared;
-        private final TrialRunner runner;
-        private final TrialRecorder recorder;
-
-        Recording(Optional<Registry> registry, SharedModels shared, TrialRunner runner) {
-            this.registry = registry.orElse(null);
-            this.shared = shared;
-            this.runner = runner;
-            this.recorder = this.registry == null ? null : new TrialRecorder(this.registry, "soup");
-        }
-
-        private interface Work<T> {
-            T run() throws IOException;
-        }
-
-        private <T> T safely(Work<T> w) {
-            if (registry == null) {
-                return null;
-            }
-            try {
-                return w.run();
-            } catch (MergeLabException e) {
-                warn("not recorded in the lab: " + e.oneLine());
-            } catch (IOException | RuntimeException e) {
-                warn("not recorded in the lab: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace('\n', ' ')));
-            }
-            close();
-            return null;
-        }
-
-        /** The soup's search row: its id is the hash of its configuration and its ingredients' content ids. */
-        String start(Soup.Mode soupMode, List<String> ingredients, List<String> entries, Map<String, Path> dataPaths, Objectives objectives,
-                     Path out) {
-            return safely(() -> {
-                ObjectNode config = JSON.createObjectNode();
-                config.put("mode", soupMode.name().toLowerCase(Locale.ROOT));
-                ArrayNode ms = config.putArray("models");
-                ArrayNode ids = config.putArray("model_ids");
-                for (String m : ingredients) {
-                    ms.add(m);
-                    ids.add(recorder.identify(shared.open(m).root()).id());
-                }
-                if (base != null) {
-                    config.put("base", base);
-                    config.put("base_id", recorder.identify(shared.open(base).root()).id());
-                }
-                config.set("tasks", JSON.valueToTree(entries));
-                ObjectNode d = config.putObject("data");
-                dataPaths.forEach((k, v) -> d.put(k, v.toString()));
-                config.set("data_sha256", JSON.valueToTree(runner.tasks().dataHashes()));
-                config.set("limit", limit == null ? null : JSON.valueToTree(limit));
-                config.set("num_fewshot", numFewshot == null ? null : JSON.valueToTree(numFewshot));
-                config.put("max_length", runner.tasks().tokens().maxLength());
-                String id = FileHashes.sha256(("mergelab soup\n" + config + "\n" + objectives.toJson()).getBytes(StandardCharsets.UTF_8));
-                registry.searchLog().createOrFind(id, "soup", config, objectives.toJson(), 0, out);
-                return id;
-            });
-        }
-
-        void step(String searchId, Soup.Step s, Objectives objectives) {
-            if (searchId == null) {
-                return;
-            }
-            safely(() -> {
-                String candidate;
-                if (s.alone()) {
-                    String ref = s.recipe().layout().modelRefs().getFirst();
-                    ModelIdentity m = recorder.identify(shared.open(ref).root());
-                    candidate = registry.register(m);
-                    registry.addScores(candidate, ResultScores.of(s.trial().results(), limit, runner.tasks().dataHashes(),
-                            "mergelab " + Version.VERSION));
-                } else {
-                    candidate = recorder.record(s.trial(), 0, runner.tasks()).id();
-                }
-                registry.searchLog().append(new SearchLog.Eval(searchId, s.step(), s.generation(), genotype(s.included()), s.recipe().toYaml(),
-                        candidate, Objectives.toJson(s.values()), s.fitness(), s.trial().mergeSeconds(), s.trial().evalSeconds(), null));
-                return null;
-            });
-        }
-
-        /** The written soup as a candidate (made by soup; a fine-tune of the base when there is one), its scores, and the search finished. */
-        void finish(String searchId, Recipe recipe, dev.mergelab.engine.MergePlan plan, MergeRun.Result written, Soup.Step best, PrintWriter out) {
-            safely(() -> {
-                RunRecord m = Provenance.merge(recipe, plan, written.outDir(), written.seconds(), 0);
-                List<RunRecord.Parent> parents = new ArrayList<>(m.parents());
-                if (base != null) {
-                    parents.add(new RunRecord.Parent(shared.open(base).root(), Relation.FINETUNE, null, null, true));
-                }
-                Registry.Recorded r = registry.record(new RunRecord(m.output(), "soup", m.method(), m.recipe(), m.recipeSha256(), m.parameters(),
-                        parents, m.started(), m.seconds()));
-                registry.addScores(r.id(), ResultScores.of(best.trial().results(), limit, runner.tasks().dataHashes(), "mergelab " + Version.VERSION));
-                if (searchId != null) {
-                    registry.searchLog().finish(searchId, r.id());
-                }
-                out.println(r.newCandidate() ? "lab: recorded new candidate " + ContentId.shortId(r.id()) + " (run " + r.run() + ")"
-                        : "lab: recorded run " + r.run() + " of existing candidate " + ContentId.shortId(r.id()));
-                return null;
-            });
-        }
-
-        @Override
-        public void close() {
-            if (registry != null) {
-                Registry r = registry;
-                registry = null;
-                r.close();
-            }
         }
     }
 }

@@ -42,7 +42,7 @@ public final class Soup {
 
         /** Whether this step scored one ingredient as it is (no merge). */
         public boolean alone() {
-            return kept == null && generation == 0 && IntStream.range(0, included.length).filter(i -> included[i]).count() == 1;
+            return trial.recipe() == null;
         }
     }
 
