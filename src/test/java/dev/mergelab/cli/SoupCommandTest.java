@@ -204,6 +204,23 @@ class SoupCommandTest {
         InProcessCli.Run list = cli("lab", "list", "--lab", lab.toString());
         assertTrue(list.out().lines().filter(l -> l.contains("virtual") && l.contains("(in memory)")).count() == 2, list.out());
         assertFalse(list.out().contains("(missing)"), list.out());
+        String virtualId;
+        try (Registry reg = Registry.open(lab, 1000)) {
+            virtualId = reg.candidates().stream().filter(Candidate::isVirtual).findFirst().orElseThrow().id();
+        }
+        InProcessCli.Run show = cli("lab", "show", virtualId.substring(0, 12), "--lab", lab.toString());
+        assertEquals(0, show.code(), show.err());
+        assertTrue(show.out().contains("path         (in memory)\n"), show.out());
+        assertTrue(show.out().contains("#1 soup (linear)"), show.out());
+        InProcessCli.Run lineage = cli("lab", "lineage", out.toString(), "--json", "--lab", lab.toString());
+        assertEquals(0, lineage.code(), lineage.err());
+        JsonNode nodes = JSON.readTree(lineage.out()).get("nodes");
+        assertEquals(soupSize(soup) + 1, nodes.size(), "the written soup and its ingredients");
+        InProcessCli.Run gc = cli("lab", "gc", "--lab", lab.toString());
+        assertEquals(0, gc.code(), gc.err());
+        try (Registry reg = Registry.open(lab, 1000)) {
+            assertEquals(2, reg.candidates().stream().filter(Candidate::isVirtual).count(), "gc keeps what was never on disk");
+        }
 
         // the same soup again: found in the lab, nothing recorded twice
         Path out2 = dir.resolve("greedy2");
@@ -215,6 +232,14 @@ class SoupCommandTest {
             assertEquals(5, reg.searchLog().evals(searches.getFirst().id()).size(), "its steps are not recorded twice");
             assertEquals(2, reg.candidates().stream().filter(Candidate::isVirtual).count(), "the same recipes are the same virtual candidates");
         }
+    }
+
+    private static int soupSize(boolean[] soup) {
+        int n = 0;
+        for (boolean b : soup) {
+            n += b ? 1 : 0;
+        }
+        return n;
     }
 
     private static double evalBitsPerByte(String model) throws IOException {
