@@ -49,6 +49,20 @@ final class LabOption {
         err.flush();
     }
 
+    /**
+     * The active lab opened for a command that records as it goes ({@code soup}), or empty when none is active; a lab
+     * that cannot be opened is one warning and empty, never a failure.
+     */
+    Optional<Registry> openIfActive(PrintWriter err) {
+        try {
+            Optional<Path> lab = recorder().lab();
+            return lab.isEmpty() ? Optional.empty() : Optional.of(Registry.open(lab.get(), LabRecorder.RECORD_BUSY_MILLIS));
+        } catch (MergeLabException e) {
+            warn(err, "not recorded in the lab: " + e.oneLine());
+            return Optional.empty();
+        }
+    }
+
     /** The active lab, opened for a {@code lab} command; none is a one-line error. */
     Registry open() {
         Optional<Path> lab = recorder().lab();

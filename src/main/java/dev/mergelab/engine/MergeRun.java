@@ -70,6 +70,33 @@ public final class MergeRun {
      */
     public static Result execute(Recipe recipe, MergePlan plan, Path outDir, Options opts, ProgressListener progress,
             TensorSink alsoInto) {
+        return execute(recipe, plan, outDir, opts, progress, alsoInto, Extras.NONE);
+    }
+
+    /**
+     * What a command that merges through this path adds to the folder (a soup: its base for the card, its recipe
+     * under the command's name).
+     *
+     * @param cardBase the base model the card names when the recipe has no base_model (a soup's pre-trained model,
+     *                 which is not merged), or null
+     * @param files    more text files to write into the folder, by plain file name (covered by the manifest)
+     */
+    public record Extras(String cardBase, Map<String, String> files) {
+        public static final Extras NONE = new Extras(null, Map.of());
+
+        public Extras {
+            files = Map.copyOf(files);
+            for (String name : files.keySet()) {
+                if (!name.matches("[A-Za-z0-9_.-]+") || name.startsWith(".")) {
+                    throw new IllegalArgumentException("not a plain file name: " + name);
+                }
+            }
+        }
+    }
+
+    /** {@link #execute(Recipe, MergePlan, Path, Options, ProgressListener, TensorSink)} with {@code extras} added. */
+    public static Result execute(Recipe recipe, MergePlan plan, Path outDir, Options opts, ProgressListener progress,
+            TensorSink alsoInto, Extras extras) {
         long t0 = System.nanoTime();
         List<SafetensorsWriter.Entry> entries = new ArrayList<>(plan.jobs().size());
         for (TensorJob j : plan.jobs()) {
@@ -108,13 +135,19 @@ public final class MergeRun {
                     files.addAll(copyTokenizer(plan, folder.temp()));
                 }
                 Files.writeString(folder.temp().resolve("mergelab_recipe.yml"), recipe.text());
+                for (Map.Entry<String, String> f : new java.util.TreeMap<>(extras.files()).entrySet()) {
+                    if (Files.exists(folder.temp().resolve(f.getKey()))) {
+                        throw new IllegalArgumentException("the merge already wrote " + f.getKey());
+                    }
+                    Files.writeString(folder.temp().resolve(f.getKey()), f.getValue());
+                }
                 MethodSpec spec = MethodRegistry.get(plan.method()).spec();
                 List<String> parents = new ArrayList<>();
                 for (ModelSource m : plan.models()) {
                     parents.add(m.displayName());
                 }
                 String card = ModelCard.merge(recipe.name().map(n -> n.value()).orElse(outDir.getFileName().toString()), parents,
-                        recipe.baseModel().map(b -> b.raw()).orElse(null), plan.method(), spec.paper(), spec.paperUrl(), recipe.text(),
+                        recipe.baseModel().map(b -> b.raw()).orElse(extras.cardBase()), plan.method(), spec.paper(), spec.paperUrl(), recipe.text(),
                         inputHashes(plan, hashes), Version.VERSION);
                 Files.writeString(folder.temp().resolve("README.md"), card);
                 verifyOutput(folder.temp(), plan);

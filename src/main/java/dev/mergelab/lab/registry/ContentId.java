@@ -11,13 +11,14 @@ import java.util.SortedMap;
  * by name. For a folder MergeLab wrote, the list is its output manifest's (so no file is read again); for any other
  * model, its weight, config and tokenizer files hashed once (the hash cache and the Hugging Face cache's blob names
  * spare re-reading a large parent). Files that describe how a model was made rather than what it is are left out:
- * the model card (it names the output folder) and the extraction report (it holds the command line), so the same
+ * the model card (it names the output folder), the extraction report (it holds the command line) and a soup's
+ * soup.yml (a copy of its mergelab_recipe.yml, with the soup's steps in comments), so the same
  * recipe on the same inputs gives the same id wherever it is written.
  */
 public final class ContentId {
 
     /** Not part of a model's content. */
-    static final Set<String> NOT_CONTENT = Set.of("README.md", "mergelab_manifest.json", "extraction_report.json");
+    static final Set<String> NOT_CONTENT = Set.of("README.md", "mergelab_manifest.json", "extraction_report.json", "soup.yml");
 
     /** Characters of an id shown and accepted as short form (like git's abbreviated hashes). */
     public static final int SHORT = 12;

@@ -66,7 +66,7 @@ public record Lineage(List<Candidate> nodes, List<Edge> edges) {
     public String dot() {
         StringBuilder sb = new StringBuilder("digraph lineage {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n");
         for (Candidate c : nodes) {
-            String name = c.path().getFileName() == null ? c.path().toString() : c.path().getFileName().toString();
+            String name = c.isVirtual() ? c.where() : c.path().getFileName() == null ? c.path().toString() : c.path().getFileName().toString();
             sb.append("  \"").append(c.shortId()).append("\" [label=\"").append(escape(c.shortId() + "\n" + name + "\n" + c.kind()))
                     .append('"').append(c == nodes.getFirst() ? ", style=bold" : "").append("];\n");
         }

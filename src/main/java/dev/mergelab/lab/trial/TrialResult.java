@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * What one trial gave.
  *
- * @param recipe       the recipe evaluated
- * @param plan         its merge plan (its parents are the shared models: valid while they are open)
+ * @param recipe       the recipe evaluated (null for a model scored as it is, {@link TrialRunner#evaluateModel})
+ * @param plan         its merge plan (its parents are the shared models: valid while they are open), or null likewise
  * @param results      results.json's tree, exactly as {@code mergelab eval} builds it for the recipe
  * @param tasks        each leaf task's metrics and per-document samples
  * @param mergeSeconds planning and merging every tensor of the child (spilled to scratch when large)

@@ -144,6 +144,18 @@ public final class TrialRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * Scores the model {@code ref} names as it is, opened through the shared models (no merge: merge seconds 0, and
+     * the result's recipe and plan are null): a soup's ingredient, a search's parent, exactly as {@code eval MODEL}.
+     */
+    public TrialResult evaluateModel(String ref, String name, LongConsumer progress) {
+        ModelSource m = models.open(ref);
+        checkTokenizer(m);
+        long t0 = System.nanoTime();
+        ModelEvaluation.Outcome outcome = ModelEvaluation.evaluate(name, m, workers, tasks, warnings, progress);
+        return new TrialResult(null, null, outcome.results(), outcome.tasks(), 0, (System.nanoTime() - t0) / 1e9, false);
+    }
+
     private void checkTokenizer(ModelSource m) {
         Path folder = m.folder().toAbsolutePath().normalize();
         String digest;
