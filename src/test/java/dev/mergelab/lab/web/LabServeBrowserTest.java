@@ -1,16 +1,12 @@
 package dev.mergelab.lab.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.lab.registry.ContentId;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,10 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,34 +28,25 @@ import org.junit.jupiter.api.io.TempDir;
 class LabServeBrowserTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path SCRIPTS = Path.of("scripts", "web-test").toAbsolutePath();
-    private static final Pattern SERVING = Pattern.compile("serving the lab .* at (http://127\\.0\\.0\\.1:\\d+/) \\(Ctrl-C to stop\\)");
 
     @TempDir
     Path tmp;
 
     @Test
     void everyPageRendersTheLabInChromium() throws Exception {
-        Path chromium = Path.of(System.getenv().getOrDefault("MERGELAB_CHROMIUM", "/usr/bin/chromium"));
-        Assumptions.assumeTrue(Files.isExecutable(chromium), "no Chromium at " + chromium + " (apt-get install chromium, or set MERGELAB_CHROMIUM)");
-        Assumptions.assumeTrue(works("node", "--version"), "no node on PATH (Debian: apt-get install nodejs npm)");
-        Assumptions.assumeTrue(Files.isDirectory(SCRIPTS.resolve("node_modules/playwright-core")),
-                "playwright-core is not installed: run 'npm ci' in scripts/web-test");
-
+        Path chromium = BrowserHarness.assumeAvailable();
         WebLab w = WebLab.build(tmp);
-        Process server = startServer(w.lab);
-        try {
-            String base = awaitUrl(server);
+        try (BrowserHarness server = BrowserHarness.serve(w.lab, tmp)) {
             Path shots = System.getProperty("mergelab.web.screenshots") == null ? Files.createDirectories(tmp.resolve("shots"))
                     : Files.createDirectories(Path.of(System.getProperty("mergelab.web.screenshots")).toAbsolutePath());
-            ObjectNode plan = JSON.createObjectNode().put("base", base.substring(0, base.length() - 1)).put("chromium", chromium.toString())
+            ObjectNode plan = JSON.createObjectNode().put("base", server.base()).put("chromium", chromium.toString())
                     .put("screenshots", shots.toString()).put("candidate", s(w.m2Id)).put("search", s(w.searchId)).put("kind", "virtual");
             plan.putArray("compare").add(s(w.m1Id)).add(s(w.m2Id));
             plan.putArray("interference").add(s(w.base)).add(s(w.ft1)).add(s(w.ft2)).add(s(w.m1Id));
             plan.putObject("sort").put("task", "ppl_a").put("metric", "bits_per_byte,none");
             Path planFile = tmp.resolve("plan.json");
             Files.writeString(planFile, JSON.writeValueAsString(plan));
-            JsonNode r = drive(planFile);
+            JsonNode r = server.drive(planFile);
 
             assertEquals("[]", r.get("problems").toString(), "no failed request, console error or script error on any page");
             assertEquals("Candidates - MergeLab", r.get("title").asText());
@@ -173,12 +156,6 @@ class LabServeBrowserTest {
                 Path png = shots.resolve(page + ".png");
                 assertTrue(Files.size(png) > 5000, png + " looks empty");
             }
-        } finally {
-            server.descendants().forEach(ProcessHandle::destroy);
-            server.destroy();
-            if (!server.waitFor(20, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
         }
     }
 
@@ -213,60 +190,4 @@ class LabServeBrowserTest {
         return out;
     }
 
-    private static boolean works(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** The real launcher on the test class path (MERGELAB_CLASSPATH), as a user starts it, on any free port. */
-    private Process startServer(Path lab) throws IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder("bash", Path.of("mergelab").toAbsolutePath().toString(), "lab", "serve", "--port", "0", "--lab",
-                lab.toString());
-        pb.environment().put("MERGELAB_CLASSPATH", classPath.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator));
-        pb.environment().put("MERGELAB_HEAP", "512m");
-        pb.environment().remove("MERGELAB_LAB");
-        pb.redirectOutput(tmp.resolve("serve.out").toFile()).redirectError(tmp.resolve("serve.err").toFile());
-        return pb.start();
-    }
-
-    /** Waits for the server's "serving the lab ... at URL" line (up to 2 minutes: the JVM starts on a loaded machine). */
-    private String awaitUrl(Process server) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (System.nanoTime() < deadline) {
-            String out = Files.readString(tmp.resolve("serve.out"), StandardCharsets.UTF_8);
-            Matcher m = SERVING.matcher(out);
-            if (m.find()) {
-                return m.group(1);
-            }
-            if (!server.isAlive()) {
-                throw new AssertionError("lab serve exited " + server.exitValue() + ": " + out + Files.readString(tmp.resolve("serve.err")));
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("lab serve printed no URL: " + Files.readString(tmp.resolve("serve.err")));
-    }
-
-    private JsonNode drive(Path plan) throws Exception {
-        Path out = tmp.resolve("drive.out");
-        Path err = tmp.resolve("drive.err");
-        Process p = new ProcessBuilder("node", SCRIPTS.resolve("drive.js").toString(), plan.toString()).directory(SCRIPTS.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(4, TimeUnit.MINUTES)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new AssertionError("drive.js timed out: " + Files.readString(err));
-        }
-        assertEquals(0, p.exitValue(), Files.readString(err));
-        assertFalse(Files.readString(out).isBlank(), Files.readString(err));
-        return JSON.readTree(out.toFile());
-    }
 }
