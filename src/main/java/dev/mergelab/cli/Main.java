@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             ConvertCommand.class,
             DemoCommand.class,
             EvalCommand.class,
+            ExportCommand.class,
             GenerateCommand.class,
             InspectCommand.class,
             LabCommand.class,
