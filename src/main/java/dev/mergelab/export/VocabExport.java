@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * lists, tried in the converter's order:
  * <ul>
  * <li>{@code llama_hf} (LlamaHfVocab): a SentencePiece-style BPE tokenizer.json (byte fallback, a Sequence decoder):
- * model {@code llama}, pre {@code default}, tokens with score -1000 and types byte/control/normal;</li>
+ * model {@code llama}, pre {@code default}, tokens with types byte/control/normal and, unlike the converter's -1000
+ * placeholder, scores that make llama.cpp merge in the tokenizer's order ({@link #mergeRanks});</li>
  * <li>{@code gpt2} (get_vocab_base): byte-level BPE: model {@code gpt2}, the pre-tokenizer named by the SHA-256 of
  * the token ids of the converter's probe text, tokens, types, merges.</li>
  * </ul>
@@ -156,13 +157,15 @@ final class VocabExport {
         String[] tokens = new String[n];
         float[] scores = new float[n];
         int[] types = new int[n];
+        Map<String, Integer> mergeRank = mergeRanks(model.path("merges"));
         for (int i = 0; i < base; i++) {
             String t = byId.get(i);
             if (t == null) {
                 throw MergeLabException.input(dir + "/tokenizer.json: no token has id " + i);
             }
             tokens[i] = t;
-            scores[i] = -1000f;
+            Integer rank = mergeRank.get(t);
+            scores[i] = rank != null ? -rank : -mergeRank.size();
             types[i] = BYTE_TOKEN.matcher(t).matches() ? BYTE : specialIds.contains(i) ? CONTROL : NORMAL;
         }
         for (int k = 0; k < above.size(); k++) {
@@ -178,6 +181,29 @@ final class VocabExport {
         out.put("tokenizer.ggml.token_type", SpecialVocab.int32s(types));
         SpecialVocab.read(tokenizer, tokenizerConfig, config, chatTemplateFile(), false, n).writeTo(out);
         return true;
+    }
+
+    /**
+     * The rank of the merge that first makes each token. llama.cpp tokenizes a "llama" vocabulary as SentencePiece
+     * does, joining the neighbours whose joined token scores highest; a token's score of minus its merge rank makes
+     * that the Hugging Face BPE's order (the lowest-ranked merge first). The converter writes -1000 for every token
+     * here (LlamaHfVocab.get_token_score, a placeholder), with which llama.cpp splits text differently from the
+     * tokenizer ("▁▁leading" instead of "▁" "▁leading"); tokens no merge makes rank after all merges.
+     */
+    private static Map<String, Integer> mergeRanks(JsonNode merges) {
+        Map<String, Integer> rank = new HashMap<>();
+        int r = 0;
+        for (JsonNode m : merges) {
+            String joined;
+            if (m.isTextual()) {
+                String[] ab = m.asText().split(" ", 2);
+                joined = ab.length == 2 ? ab[0] + ab[1] : m.asText();
+            } else {
+                joined = m.get(0).asText() + m.get(1).asText();
+            }
+            rank.putIfAbsent(joined, r++);
+        }
+        return rank;
     }
 
     private boolean gpt2(Map<String, GgufValue> out) {

@@ -17,18 +17,28 @@ import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Tiny Hugging Face model folders for the export tests: random BF16 weights of a 2-layer model (hidden 64, 4 heads,
- * 2 KV heads, head_dim 16) around a real tokenizer committed under src/test/resources/tokenizer/real (Mistral's
+ * Tiny Hugging Face model folders for the export tests: random BF16 weights of a small model (by default 2 layers,
+ * hidden 64, 4 heads, 2 KV heads, head_dim 16) around a real tokenizer committed under src/test/resources/tokenizer/real (Mistral's
  * SentencePiece-style BPE, Qwen3's byte-level BPE), so that llama.cpp can load the vocabulary. Norm weights are
  * near 1, other weights N(0, 0.05²).
  */
 final class TinyExportModels {
 
-    static final int HIDDEN = 64, LAYERS = 2, HEADS = 4, KV_HEADS = 2, HEAD_DIM = 16, FF = 128;
+    static final int HEADS = 4, KV_HEADS = 2;
 
     /** What to build. {@code extraConfig} is raw JSON members appended to config.json (e.g. rope_scaling). */
     record Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
-            String tokenizerConfig) {
+            String tokenizerConfig, int hidden, int ff, int layers) {
+
+        Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
+                String tokenizerConfig) {
+            this(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, 64, 128, 2);
+        }
+
+        /** The same model with other dimensions (rows of 256 exercise the K-quants instead of their fallbacks). */
+        Spec sized(int hidden, int ff, int layers) {
+            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers);
+        }
     }
 
     static final String MISTRAL_TOKENIZER_CONFIG = """
@@ -82,7 +92,8 @@ final class TinyExportModels {
                  "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
                  "max_position_embeddings": 256, "rms_norm_eps": 1e-06, "hidden_act": "silu", "rope_theta": 10000.0,
                  "tie_word_embeddings": false, "torch_dtype": "bfloat16"%s}
-                """.formatted(s.architecture(), s.modelType(), HIDDEN, FF, LAYERS, HEADS, KV_HEADS, vocab, s.extraConfig()));
+                """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.extraConfig()));
+        final int HIDDEN = s.hidden(), FF = s.ff(), LAYERS = s.layers(), HEAD_DIM = s.hidden() / HEADS;
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("model.embed_tokens.weight", new long[] {vocab, HIDDEN});
         shapes.put("lm_head.weight", new long[] {vocab, HIDDEN});
