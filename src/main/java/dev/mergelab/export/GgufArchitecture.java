@@ -20,11 +20,17 @@ import java.util.Map;
  *
  * @param type70bBlocks the block count at which llama.cpp calls the model LLM_TYPE_70B (which llama-quant.cpp
  *     gives more bits in attn_v), with {@code type70bOnlyWithGqa} when it also needs fewer KV heads than heads
- * @param params ordered entries: {@code "@text_model"} (the converter's generic TextModel keys) or one key
+ * @param params ordered entries: {@code "@text_model"} (the converter's generic TextModel keys), {@code "@file_type"}
+ *     or one key
+ * @param extraSpecialIds special token ids the model class sets after the vocabulary unless the files name them
+ * @param addSpacePrefix {@code tokenizer.ggml.add_space_prefix} the model class writes last, or null
+ * @param skipTensors HF tensors the model class leaves out
+ * @param addOneToSuffix tensors ending so get 1 added (Gemma's RMSNorm weights are stored as 1 + w), or null
  */
 public record GgufArchitecture(String ggufName, List<String> hfArchitectures, List<String> vocab, boolean permuteQk,
         boolean ropeFreqsLlama3, int type70bBlocks, boolean type70bOnlyWithGqa, List<JsonNode> params,
-        Map<String, String> tensors, Experts experts) {
+        Map<String, String> tensors, Experts experts, Map<String, Integer> extraSpecialIds, Boolean addSpacePrefix,
+        List<String> skipTensors, String addOneToSuffix) {
 
     private static final String DIR = "/dev/mergelab/export/gguf/";
 
@@ -87,11 +93,17 @@ public record GgufArchitecture(String ggufName, List<String> hfArchitectures, Li
                 x.get("stacked").properties().forEach(e -> stacked.put(e.getKey(), e.getValue().asText()));
                 experts = new Experts(x.get("count_from").asText(), x.get("source").asText(), stacked);
             }
+            Map<String, Integer> ids = new LinkedHashMap<>();
+            r.path("vocab_special_ids").properties().forEach(e -> ids.put(e.getKey(), e.getValue().asInt()));
+            List<String> skip = new ArrayList<>();
+            r.path("skip_tensors").forEach(n -> skip.add(n.asText()));
+            JsonNode space = r.get("vocab_add_space_prefix");
+            JsonNode plusOne = r.get("add_one_to_suffix");
             return new GgufArchitecture(r.get("gguf_architecture").asText(), List.copyOf(hf), List.copyOf(vocab),
                     r.get("permute_qk").asBoolean(), r.get("rope_freqs_llama3").asBoolean(),
                     r.path("llama_type_70b").path("block_count").asInt(-1), r.path("llama_type_70b").path("only_with_gqa").asBoolean(),
-                    List.copyOf(params),
-                    tensors, experts);
+                    List.copyOf(params), tensors, experts, ids, space == null ? null : space.asBoolean(), List.copyOf(skip),
+                    plusOne == null ? null : plusOne.asText());
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("broken built-in GGUF architecture file: " + e.getMessage(), e);
         }

@@ -33,6 +33,8 @@ final class HyperParameters {
         for (JsonNode p : spec.params()) {
             if (p.isTextual() && p.asText().equals("@text_model")) {
                 h.textModel(fileType);
+            } else if (p.isTextual() && p.asText().equals("@file_type")) {
+                out.put("general.file_type", GgufValue.ofU32(fileType));
             } else {
                 h.entry(p);
             }

@@ -103,6 +103,27 @@ interface RowSource {
         };
     }
 
+    /** {@code x + 1}, rounded to float16 after the addition when {@code inHalf} (torch adds F16 tensors in F16). */
+    static RowSource plusOne(RowSource s, boolean inHalf) {
+        return new RowSource() {
+            public long rows() {
+                return s.rows();
+            }
+
+            public int rowLength() {
+                return s.rowLength();
+            }
+
+            public void read(long first, int n, float[] dst, int off) {
+                s.read(first, n, dst, off);
+                for (int i = off; i < off + n * s.rowLength(); i++) {
+                    float v = dst[i] + 1;
+                    dst[i] = inHalf ? dev.mergelab.tensor.Codecs.f16ToFloat(dev.mergelab.tensor.Codecs.floatToF16(v)) : v;
+                }
+            }
+        };
+    }
+
     /** torch.stack(experts, dim=0): the experts' rows one after another. */
     static RowSource stacked(List<RowSource> experts) {
         long per = experts.get(0).rows();

@@ -58,10 +58,15 @@ final class TensorPlan {
         int nKv = kv == null || kv.isNull() ? nHead : kv.asInt();
         for (TensorRef t : converterOrder(tensors)) {
             String name = t.name();
-            if (name.endsWith(".attention.masked_bias") || name.endsWith(".attention.bias") || name.endsWith(".rotary_emb.inv_freq")) {
+            if (spec.skipTensors().contains(name) || name.endsWith(".attention.masked_bias") || name.endsWith(".attention.bias")
+                    || name.endsWith(".rotary_emb.inv_freq")) {
                 continue;
             }
             RowSource rows = RowSource.of(t);
+            if (spec.addOneToSuffix() != null && name.endsWith(spec.addOneToSuffix())) {
+                // the converter adds in the tensor's torch dtype: float32 for BF16/F32 sources, float16 for F16 ones
+                rows = RowSource.plusOne(rows, t.dtype() == dev.mergelab.tensor.DType.F16);
+            }
             if (spec.permuteQk()) {
                 if (name.endsWith("q_proj.weight") || name.endsWith("q_proj.bias")) {
                     rows = RowSource.permuted(rows, nHead);

@@ -74,10 +74,36 @@ final class VocabExport {
                 default -> throw new IllegalStateException("unknown vocabulary strategy " + strategy);
             };
             if (done) {
+                v.modelSpecials(spec, out);
                 return;
             }
         }
         throw MergeLabException.input(tj + ": no GGUF vocabulary strategy of " + spec.ggufName() + " fits this tokenizer", null);
+    }
+
+    /**
+     * What a model class adds after its vocabulary (GemmaModel.set_vocab): a second SpecialVocab's ids of its own
+     * types, the files' ids first, then the fixed ones (of which only eot has a writer), and add_space_prefix.
+     */
+    private void modelSpecials(GgufArchitecture spec, Map<String, GgufValue> out) {
+        spec.extraSpecialIds().forEach((typ, fixed) -> {
+            Integer id = null;
+            JsonNode e = tokenizerConfig == null ? null : tokenizerConfig.get(typ + "_token");
+            String content = e == null ? null : e.isTextual() ? e.asText() : e.path("content").asText(null);
+            for (JsonNode a : tokenizer.path("added_tokens")) {
+                if (content != null && content.equals(a.path("content").asText(null))) {
+                    id = a.get("id").asInt();
+                    break;
+                }
+            }
+            if (id == null && config.path(typ + "_token_id").isIntegralNumber()) {
+                id = config.get(typ + "_token_id").asInt();
+            }
+            out.put("tokenizer.ggml." + typ + "_token_id", GgufValue.ofU32(id != null ? id : fixed));
+        });
+        if (spec.addSpacePrefix() != null) {
+            out.put("tokenizer.ggml.add_space_prefix", GgufValue.ofBool(spec.addSpacePrefix()));
+        }
     }
 
     private static JsonNode readJson(Path p) {

@@ -70,7 +70,8 @@ class GgufLlamaCppTest {
 
     static Stream<Arguments> models() {
         return Stream.of(Arguments.of("llama", TinyExportModels.llama()), Arguments.of("llama3-rope", TinyExportModels.llama3Rope()),
-                Arguments.of("qwen2", TinyExportModels.qwen2()), Arguments.of("mixtral", TinyExportModels.mixtral()));
+                Arguments.of("qwen2", TinyExportModels.qwen2()), Arguments.of("gemma", TinyExportModels.gemma()),
+                Arguments.of("mixtral", TinyExportModels.mixtral()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -124,7 +125,11 @@ class GgufLlamaCppTest {
         for (int i = 0; i < ours.length; i++) {
             worst = Math.max(worst, Math.abs(ours[i] - llama[i]));
         }
-        assertTrue(worst <= 1e-4 * Math.max(1, max), name + ": llama.cpp's logits differ by " + worst + " (max |logit| " + max + ")");
+        // ggml's CPU GELU reads a float16 table at the float16-rounded input (ggml-cpu/vec.h, GGML_GELU_FP16): Gemma's
+        // activations carry float16 rounding there, so its bound is wider than the float32 models' 1e-5
+        double bound = (spec.architecture().startsWith("Gemma") ? 2e-3 : 1e-5) * Math.max(1, max);
+        System.out.printf("%s: %d tokens, largest logit difference %.3g (max |logit| %.3g)%n", name, text.length, worst, max);
+        assertTrue(worst <= bound, name + ": llama.cpp's logits differ by " + worst + " (max |logit| " + max + ")");
     }
 
     static Stream<Arguments> quantized() {
@@ -140,6 +145,9 @@ class GgufLlamaCppTest {
         }
         for (ExportType t : List.of(ExportType.Q4_K_M, ExportType.Q5_K_M, ExportType.BF16)) {
             out.add(Arguments.of("qwen2-256x8 " + t, TinyExportModels.qwen2().sized(256, 512, 8), t));
+        }
+        for (ExportType t : List.of(ExportType.Q4_K_M, ExportType.Q8_0)) {
+            out.add(Arguments.of("gemma-256x4 " + t, TinyExportModels.gemma().sized(256, 512, 4), t));
         }
         for (ExportType t : List.of(ExportType.Q4_K_S, ExportType.Q6_K)) {
             out.add(Arguments.of("mixtral-256x2 " + t, TinyExportModels.mixtral().sized(256, 256, 2), t));

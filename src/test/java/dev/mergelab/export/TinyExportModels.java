@@ -28,16 +28,21 @@ final class TinyExportModels {
 
     /** What to build. {@code extraConfig} is raw JSON members appended to config.json (e.g. rope_scaling). */
     record Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
-            String tokenizerConfig, int hidden, int ff, int layers) {
+            String tokenizerConfig, int hidden, int ff, int layers, boolean tied) {
 
         Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
                 String tokenizerConfig) {
-            this(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, 64, 128, 2);
+            this(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, 64, 128, 2, false);
         }
 
         /** The same model with other dimensions (rows of 256 exercise the K-quants instead of their fallbacks). */
         Spec sized(int hidden, int ff, int layers) {
-            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers);
+            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, tied);
+        }
+
+        /** The same model with the output head tied to the embeddings (no lm_head tensor). */
+        Spec tiedHead() {
+            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, true);
         }
     }
 
@@ -71,6 +76,11 @@ final class TinyExportModels {
                 QWEN_TOKENIZER_CONFIG);
     }
 
+    static Spec gemma() {
+        return new Spec("GemmaForCausalLM", "gemma", "mistral-no-prefix", false, 0,
+                ", \"head_dim\": 16, \"hidden_activation\": \"gelu_pytorch_tanh\"", MISTRAL_TOKENIZER_CONFIG).tiedHead();
+    }
+
     static Spec mixtral() {
         return new Spec("MixtralForCausalLM", "mixtral", "mistral", false, 4, ", \"num_local_experts\": 4, \"num_experts_per_tok\": 2",
                 MISTRAL_TOKENIZER_CONFIG);
@@ -80,9 +90,28 @@ final class TinyExportModels {
     static Path write(Path dir, Spec s, long seed) throws IOException {
         Files.createDirectories(dir);
         byte[] tokenizer;
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(
-                Path.of("src/test/resources/tokenizer/real/" + s.tokenizer() + ".json.gz")))) {
+        boolean noPrefix = s.tokenizer().endsWith("-no-prefix");
+        String file = noPrefix ? s.tokenizer().substring(0, s.tokenizer().length() - "-no-prefix".length()) : s.tokenizer();
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(Path.of("src/test/resources/tokenizer/real/" + file + ".json.gz")))) {
             tokenizer = in.readAllBytes();
+        }
+        if (noPrefix) {
+            // as Gemma's tokenizer.json: spaces become "▁" but no "▁" is put in front of the text
+            var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(tokenizer);
+            var norms = (com.fasterxml.jackson.databind.node.ArrayNode) root.get("normalizer").get("normalizers");
+            for (int i = norms.size() - 1; i >= 0; i--) {
+                if (norms.get(i).get("type").asText().equals("Prepend")) {
+                    norms.remove(i);
+                }
+            }
+            var decoders = (com.fasterxml.jackson.databind.node.ArrayNode) root.get("decoder").get("decoders");
+            for (int i = decoders.size() - 1; i >= 0; i--) {
+                if (decoders.get(i).get("type").asText().equals("Strip")) {
+                    decoders.remove(i);
+                }
+            }
+            tokenizer = mapper.writeValueAsBytes(root);
         }
         Files.write(dir.resolve("tokenizer.json"), tokenizer);
         Files.writeString(dir.resolve("tokenizer_config.json"), s.tokenizerConfig());
@@ -91,12 +120,14 @@ final class TinyExportModels {
                 {"architectures": ["%s"], "model_type": "%s", "hidden_size": %d, "intermediate_size": %d,
                  "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
                  "max_position_embeddings": 256, "rms_norm_eps": 1e-06, "hidden_act": "silu", "rope_theta": 10000.0,
-                 "tie_word_embeddings": false, "torch_dtype": "bfloat16"%s}
-                """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.extraConfig()));
+                 "tie_word_embeddings": %s, "torch_dtype": "bfloat16"%s}
+                """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.tied(), s.extraConfig()));
         final int HIDDEN = s.hidden(), FF = s.ff(), LAYERS = s.layers(), HEAD_DIM = s.hidden() / HEADS;
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("model.embed_tokens.weight", new long[] {vocab, HIDDEN});
-        shapes.put("lm_head.weight", new long[] {vocab, HIDDEN});
+        if (!s.tied()) {
+            shapes.put("lm_head.weight", new long[] {vocab, HIDDEN});
+        }
         shapes.put("model.norm.weight", new long[] {HIDDEN});
         for (int l = 0; l < LAYERS; l++) {
             String p = "model.layers." + l + ".";
