@@ -78,7 +78,7 @@ final class TinyExportModels {
 
     static Spec gemma() {
         return new Spec("GemmaForCausalLM", "gemma", "mistral-no-prefix", false, 0,
-                ", \"head_dim\": 16, \"hidden_activation\": \"gelu_pytorch_tanh\"", MISTRAL_TOKENIZER_CONFIG).tiedHead();
+                ", \"head_dim\": HEAD_DIM, \"hidden_activation\": \"gelu_pytorch_tanh\"", MISTRAL_TOKENIZER_CONFIG).tiedHead();
     }
 
     static Spec mixtral() {
@@ -121,7 +121,8 @@ final class TinyExportModels {
                  "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
                  "max_position_embeddings": 256, "rms_norm_eps": 1e-06, "hidden_act": "silu", "rope_theta": 10000.0,
                  "tie_word_embeddings": %s, "torch_dtype": "bfloat16"%s}
-                """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.tied(), s.extraConfig()));
+                """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.tied(),
+                        s.extraConfig().replace("HEAD_DIM", String.valueOf(s.hidden() / HEADS))));
         final int HIDDEN = s.hidden(), FF = s.ff(), LAYERS = s.layers(), HEAD_DIM = s.hidden() / HEADS;
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("model.embed_tokens.weight", new long[] {vocab, HIDDEN});
