@@ -75,7 +75,8 @@ final class ExportCommand implements Runnable {
             }
             PrintWriter o = spec.commandLine().getOut();
             long start = System.nanoTime();
-            GgufExport.Result r = GgufExport.export(dir, out, t, threads.count(), name -> { });
+            PrintWriter err = spec.commandLine().getErr();
+            GgufExport.Result r = GgufExport.export(dir, out, t, threads.count(), w -> err.println("warning: " + w));
             double s = (System.nanoTime() - start) / 1e9;
             o.printf(Locale.ROOT, "%s: %s %s, %d tensors %s, %.1f MB in %.1f s%n", out, r.architecture(),
                     t.name().toLowerCase(Locale.ROOT), r.tensors(), r.typeCounts(), r.bytes() / 1e6, s);

@@ -44,15 +44,15 @@ public final class GgufExport {
 
     /**
      * Writes {@code model} (a folder with config.json, weights and tokenizer.json) to {@code out} in {@code type}
-     * using {@code threads} threads; {@code progress} hears each tensor's name as it is done.
+     * using {@code threads} threads; {@code warnings} hears what the export does differently from llama.cpp's tools.
      */
-    public static Result export(Path model, Path out, ExportType type, int threads, Consumer<String> progress) throws IOException {
+    public static Result export(Path model, Path out, ExportType type, int threads, Consumer<String> warnings) throws IOException {
         ModelConfig config = ModelConfig.readFolder(model);
         ObjectNode raw = config.raw();
         GgufArchitecture spec = GgufArchitecture.forHf(config.architectures());
         try (ModelSource source = ModelSource.open(model, model.toString())) {
             List<TensorPlan.Planned> plan = TensorPlan.plan(source.tensors(), raw, spec);
-            Map<String, GgufValue> meta = converterMetadata(model, raw, spec, plan);
+            Map<String, GgufValue> meta = converterMetadata(model, raw, spec, plan, warnings);
             List<TensorPlan.Planned> order = new ArrayList<>(plan);
             List<GgmlType> types;
             if (type == ExportType.F32) {
@@ -78,7 +78,6 @@ public final class GgufExport {
             try (GgufWriter w = GgufWriter.create(out, meta, entries)) {
                 for (int i = 0; i < order.size(); i++) {
                     bytes += stream(order.get(i), types.get(i), w, pool, Math.max(1, threads));
-                    progress.accept(order.get(i).name());
                 }
                 w.finish();
             } finally {
@@ -89,7 +88,8 @@ public final class GgufExport {
     }
 
     /** The key/value pairs convert_hf_to_gguf.py writes, in its order. */
-    static Map<String, GgufValue> converterMetadata(Path model, ObjectNode raw, GgufArchitecture spec, List<TensorPlan.Planned> plan) {
+    static Map<String, GgufValue> converterMetadata(Path model, ObjectNode raw, GgufArchitecture spec, List<TensorPlan.Planned> plan,
+            Consumer<String> warnings) {
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put("general.architecture", GgufValue.ofString(spec.ggufName()));
         long total = 0, shared = 0, expert = 0, expertSum = 0, expertTensors = 0;
@@ -108,7 +108,7 @@ public final class GgufExport {
         GeneralMetadata.write(model, total, shared, expert, expertTensors == 0 ? 0 : expertSum / expertTensors, meta);
         HyperParameters.write(raw, spec, ExportType.F32.ftype, meta);
         meta.put("general.quantization_version", GgufValue.ofU32(2));
-        VocabExport.write(model, raw, spec, meta);
+        VocabExport.write(model, raw, spec, meta, warnings);
         return meta;
     }
 

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -33,7 +34,7 @@ import java.util.regex.Pattern;
  * the token ids of the converter's probe text, tokens, types, merges.</li>
  * </ul>
  * Both end with {@link SpecialVocab}. A folder with {@code tokenizer.model} would be read by SentencePiece first
- * in the converter; that path is not implemented and is refused in one line.
+ * in the converter; MergeLab reads its tokenizer.json instead and says so.
  */
 final class VocabExport {
 
@@ -53,10 +54,10 @@ final class VocabExport {
     }
 
     /** Appends the tokenizer keys of the model folder {@code dir} to {@code out}. */
-    static void write(Path dir, ObjectNode config, GgufArchitecture spec, Map<String, GgufValue> out) {
+    static void write(Path dir, ObjectNode config, GgufArchitecture spec, Map<String, GgufValue> out, Consumer<String> warnings) {
         if (Files.isRegularFile(dir.resolve("tokenizer.model"))) {
-            throw MergeLabException.input(dir + " has a SentencePiece tokenizer.model, which llama.cpp's converter reads "
-                    + "first; GGUF export of SentencePiece model files is not implemented", "export a folder whose tokenizer is tokenizer.json only");
+            warnings.accept(dir.resolve("tokenizer.model") + ": llama.cpp's converter would read the vocabulary from this "
+                    + "SentencePiece file; MergeLab reads tokenizer.json (same tokens, scores from its merges)");
         }
         Path tj = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(tj)) {

@@ -22,12 +22,12 @@ import java.util.zip.GZIPInputStream;
  * SentencePiece-style BPE, Qwen3's byte-level BPE), so that llama.cpp can load the vocabulary. Norm weights are
  * near 1, other weights N(0, 0.05²).
  */
-final class TinyExportModels {
+public final class TinyExportModels {
 
     static final int HEADS = 4, KV_HEADS = 2;
 
     /** What to build. {@code extraConfig} is raw JSON members appended to config.json (e.g. rope_scaling). */
-    record Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
+    public record Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
             String tokenizerConfig, int hidden, int ff, int layers, boolean tied) {
 
         Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
@@ -61,33 +61,33 @@ final class TinyExportModels {
     private TinyExportModels() {
     }
 
-    static Spec llama() {
+    public static Spec llama() {
         return new Spec("LlamaForCausalLM", "llama", "mistral", false, 0, "", MISTRAL_TOKENIZER_CONFIG);
     }
 
-    static Spec llama3Rope() {
+    public static Spec llama3Rope() {
         return new Spec("LlamaForCausalLM", "llama", "mistral", false, 0,
                 ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0,"
                         + " \"original_max_position_embeddings\": 64}", MISTRAL_TOKENIZER_CONFIG);
     }
 
-    static Spec qwen2() {
+    public static Spec qwen2() {
         return new Spec("Qwen2ForCausalLM", "qwen2", "qwen3", true, 0, ", \"bos_token_id\": 151643, \"eos_token_id\": 151645",
                 QWEN_TOKENIZER_CONFIG);
     }
 
-    static Spec gemma() {
+    public static Spec gemma() {
         return new Spec("GemmaForCausalLM", "gemma", "mistral-no-prefix", false, 0,
                 ", \"head_dim\": HEAD_DIM, \"hidden_activation\": \"gelu_pytorch_tanh\"", MISTRAL_TOKENIZER_CONFIG).tiedHead();
     }
 
-    static Spec mixtral() {
+    public static Spec mixtral() {
         return new Spec("MixtralForCausalLM", "mixtral", "mistral", false, 4, ", \"num_local_experts\": 4, \"num_experts_per_tok\": 2",
                 MISTRAL_TOKENIZER_CONFIG);
     }
 
     /** Writes the folder and returns it. */
-    static Path write(Path dir, Spec s, long seed) throws IOException {
+    public static Path write(Path dir, Spec s, long seed) throws IOException {
         Files.createDirectories(dir);
         byte[] tokenizer;
         boolean noPrefix = s.tokenizer().endsWith("-no-prefix");
