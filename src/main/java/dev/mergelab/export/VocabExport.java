@@ -249,7 +249,6 @@ final class VocabExport {
             throw MergeLabException.input(dir + ": the tokenizer has id " + maxId + " but vocab_size is " + n);
         }
         String pre = preTokenizer(tok);
-        Set<String> specials = specialTokens();
         String[] tokens = new String[n];
         int[] types = new int[n];
         for (int i = 0; i < n; i++) {
