@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
             DemoCommand.class,
             EvalCommand.class,
             SoupCommand.class,
+            ExportCommand.class,
             GenerateCommand.class,
             InspectCommand.class,
             LabCommand.class,

@@ -1,0 +1,174 @@
+package dev.mergelab.export;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mergelab.Workers;
+import dev.mergelab.format.gguf.GgmlCodec;
+import dev.mergelab.format.gguf.GgmlType;
+import dev.mergelab.format.gguf.GgufValue;
+import dev.mergelab.format.gguf.GgufWriter;
+import dev.mergelab.model.ModelConfig;
+import dev.mergelab.model.ModelSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * A Hugging Face model folder as one GGUF file, as llama.cpp's own tools would make it: for {@code f32} the file
+ * convert_hf_to_gguf.py writes ({@code --outtype f32}), and for every other type the file llama_model_quantize
+ * (llama-quantize without an importance matrix) makes of that F32 file — same metadata (file type and
+ * quantization version moved to the end, as gguf_set_val does), tensors in llama.cpp's loader order, each
+ * tensor's type chosen by {@link QuantPlan} and encoded by {@link GgmlCodec}. The header is computed from shapes
+ * and types first; then tensors are streamed in row chunks (converted on worker threads, written in order), so
+ * memory stays bounded by a few chunks whatever the model's size.
+ */
+public final class GgufExport {
+
+    /** Floats per chunk of rows handed to a worker (at least one row). */
+    private static final int CHUNK_ELEMENTS = 1 << 20;
+
+    /** What was written. */
+    public record Result(Path file, String architecture, int tensors, long bytes, Map<GgmlType, Integer> typeCounts) {
+    }
+
+    private GgufExport() {
+    }
+
+    /**
+     * Writes {@code model} (a folder with config.json, weights and tokenizer.json) to {@code out} in {@code type}
+     * using {@code threads} threads; {@code warnings} hears what the export does differently from llama.cpp's tools.
+     */
+    public static Result export(Path model, Path out, ExportType type, int threads, Consumer<String> warnings) throws IOException {
+        ModelConfig config = ModelConfig.readFolder(model);
+        ObjectNode raw = config.raw();
+        GgufArchitecture spec = GgufArchitecture.forHf(config.architectures());
+        try (ModelSource source = ModelSource.open(model, model.toString())) {
+            List<TensorPlan.Planned> plan = TensorPlan.plan(source.tensors(), raw, spec);
+            Map<String, GgufValue> meta = converterMetadata(model, raw, spec, plan, warnings);
+            List<TensorPlan.Planned> order = new ArrayList<>(plan);
+            List<GgmlType> types;
+            if (type == ExportType.F32) {
+                types = order.stream().map(p -> GgmlType.F32).toList();
+            } else {
+                meta.remove("general.quantization_version");
+                meta.remove("general.file_type");
+                meta.put("general.quantization_version", GgufValue.ofU32(2));
+                meta.put("general.file_type", GgufValue.ofU32(type.ftype));
+                order.sort((a, b) -> QuantPlan.LOADER_ORDER.compare(a.name(), b.name()));
+                List<QuantPlan.In> in = order.stream().map(p -> new QuantPlan.In(p.name(), p.shape()[p.shape().length - 1],
+                        p.shape().length, GgmlType.F32)).toList();
+                types = QuantPlan.types(in, type, quantModel(meta, spec));
+            }
+            List<GgufWriter.Entry> entries = new ArrayList<>();
+            for (int i = 0; i < order.size(); i++) {
+                entries.add(GgufWriter.Entry.ofShape(order.get(i).name(), types.get(i), order.get(i).shape()));
+            }
+            Map<GgmlType, Integer> counts = new LinkedHashMap<>();
+            types.forEach(t -> counts.merge(t, 1, Integer::sum));
+            long bytes = 0;
+            ExecutorService pool = Workers.pool(Math.max(1, threads), "gguf-export");
+            try (GgufWriter w = GgufWriter.create(out, meta, entries)) {
+                for (int i = 0; i < order.size(); i++) {
+                    bytes += stream(order.get(i), types.get(i), w, pool, Math.max(1, threads));
+                }
+                w.finish();
+            } finally {
+                pool.shutdownNow();
+            }
+            return new Result(out, spec.ggufName(), order.size(), bytes, counts);
+        }
+    }
+
+    /** The key/value pairs convert_hf_to_gguf.py writes, in its order. */
+    static Map<String, GgufValue> converterMetadata(Path model, ObjectNode raw, GgufArchitecture spec, List<TensorPlan.Planned> plan,
+            Consumer<String> warnings) {
+        Map<String, GgufValue> meta = new LinkedHashMap<>();
+        meta.put("general.architecture", GgufValue.ofString(spec.ggufName()));
+        long total = 0, shared = 0, expert = 0, expertSum = 0, expertTensors = 0;
+        for (TensorPlan.Planned p : plan) {
+            long n = p.elements();
+            if (p.name().contains("_exps.") && p.shape().length >= 3) {
+                long count = p.shape()[p.shape().length - 3];
+                expert += n / count;
+                expertSum += count;
+                expertTensors++;
+            } else {
+                shared += n;
+            }
+            total += n;
+        }
+        GeneralMetadata.write(model, total, shared, expert, expertTensors == 0 ? 0 : expertSum / expertTensors, meta);
+        HyperParameters.write(raw, spec, ExportType.F32.ftype, meta);
+        meta.put("general.quantization_version", GgufValue.ofU32(2));
+        VocabExport.write(model, raw, spec, meta, warnings);
+        return meta;
+    }
+
+    private static QuantPlan.Model quantModel(Map<String, GgufValue> meta, GgufArchitecture spec) {
+        String a = spec.ggufName() + ".";
+        int layers = (int) meta.get(a + "block_count").asLong();
+        GgufValue experts = meta.get(a + "expert_count");
+        GgufValue heads = meta.get(a + "attention.head_count");
+        GgufValue kv = meta.get(a + "attention.head_count_kv");
+        boolean gqa = heads != null && kv != null && heads.asLong() != kv.asLong();
+        boolean type70b = layers == spec.type70bBlocks() && (!spec.type70bOnlyWithGqa() || gqa);
+        return new QuantPlan.Model(layers, experts == null ? 0 : (int) experts.asLong(), type70b);
+    }
+
+    /** Converts and writes one tensor chunk by chunk; chunks run on the pool, are written in order. */
+    private static long stream(TensorPlan.Planned t, GgmlType type, GgufWriter w, ExecutorService pool, int threads) throws IOException {
+        RowSource src = t.rows();
+        int len = src.rowLength();
+        long rows = src.rows();
+        int perChunk = (int) Math.max(1, Math.min(rows, CHUNK_ELEMENTS / Math.max(1, len)));
+        List<Future<byte[]>> inFlight = new ArrayList<>();
+        long written = 0;
+        long next = 0;
+        try {
+            while (next < rows || !inFlight.isEmpty()) {
+                while (next < rows && inFlight.size() < 2 * threads) {
+                    long first = next;
+                    int n = (int) Math.min(perChunk, rows - first);
+                    inFlight.add(pool.submit(() -> encode(src, type, first, n, len)));
+                    next += n;
+                }
+                byte[] b = inFlight.removeFirst().get();
+                w.write(ByteBuffer.wrap(b));
+                written += b.length;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            inFlight.forEach(f -> f.cancel(true));
+        }
+        return written;
+    }
+
+    private static byte[] encode(RowSource src, GgmlType type, long first, int n, int len) {
+        float[] x = new float[n * len];
+        src.read(first, n, x, 0);
+        byte[] y = new byte[(int) (type.rowBytes(len) * n)];
+        long rowBytes = type.rowBytes(len);
+        for (int r = 0; r < n; r++) {
+            GgmlCodec.encode(type, x, r * len, y, (int) (r * rowBytes), len);
+        }
+        return y;
+    }
+}

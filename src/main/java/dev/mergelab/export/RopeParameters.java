@@ -1,0 +1,85 @@
+package dev.mergelab.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * The RoPE parameters the converter reasons about (TextModel.__init__): {@code rope_parameters} (Transformers v5),
+ * else {@code rope_scaling}, with the global {@code rope_theta}, {@code type} → {@code rope_type}, partial rotary
+ * factor and original context mirrored in when absent; a per-layer-type dictionary yields its
+ * {@code full_attention} entry.
+ */
+final class RopeParameters {
+
+    private RopeParameters() {
+    }
+
+    /** The full-attention RoPE parameters of a (lifted) config; an empty object when it has none. */
+    static ObjectNode of(ObjectNode hp) {
+        JsonNode given = hp.get("rope_parameters");
+        if (given == null || given.isNull()) {
+            given = hp.get("rope_scaling");
+        }
+        ObjectNode rope = given instanceof ObjectNode o ? o.deepCopy() : JsonNodeFactory.instance.objectNode();
+        if (!rope.has("full_attention") && !rope.has("sliding_attention")) {
+            JsonNode theta = HyperParameters.find(hp, List.of("global_rope_theta", "rope_global_theta", "rope_theta_global",
+                    "rope_theta", "rotary_emb_base"));
+            if (!rope.has("rope_theta") && theta != null) {
+                rope.set("rope_theta", theta);
+            }
+            if (!rope.has("rope_type") && rope.has("type") && !rope.get("type").isNull()) {
+                rope.set("rope_type", rope.get("type"));
+            }
+            JsonNode partial = HyperParameters.find(hp, List.of("partial_rotary_factor", "rope_pct", "rope_percent"));
+            if (!rope.has("partial_rotary_factor") && partial != null) {
+                rope.set("partial_rotary_factor", partial);
+            }
+            JsonNode orig = HyperParameters.find(hp, List.of("original_max_position_embeddings"));
+            if (!rope.has("original_max_position_embeddings") && orig != null) {
+                rope.set("original_max_position_embeddings", orig);
+            }
+        }
+        JsonNode full = rope.get("full_attention");
+        return full instanceof ObjectNode f ? f : rope;
+    }
+
+    /**
+     * {@code rope_freqs.weight} for llama3 RoPE scaling, or null for any other: for each frequency of the head
+     * dimension, 1 (short wavelengths), {@code factor} (long ones) or the smooth blend {@code 1/((1-s)/factor+s)}
+     * between them, computed in float32 as the converter's torch code does.
+     */
+    static float[] llama3Factors(ObjectNode hp) {
+        ObjectNode rope = of(hp);
+        JsonNode type = rope.get("rope_type");
+        if (type == null || !type.asText().equalsIgnoreCase("llama3")) {
+            return null;
+        }
+        double base = rope.has("rope_theta") ? rope.get("rope_theta").asDouble() : 10000.0;
+        JsonNode hd = hp.get("head_dim");
+        int dim = hd != null && !hd.isNull() ? hd.asInt() : hp.get("hidden_size").asInt() / hp.get("num_attention_heads").asInt();
+        float factor = (float) (rope.has("factor") ? rope.get("factor").asDouble() : 8.0);
+        float low = (float) (rope.has("low_freq_factor") ? rope.get("low_freq_factor").asDouble() : 1.0);
+        float high = (float) (rope.has("high_freq_factor") ? rope.get("high_freq_factor").asDouble() : 4.0);
+        double oldCtx = rope.has("original_max_position_embeddings") ? rope.get("original_max_position_embeddings").asDouble() : 8192;
+        // the Python wavelength limits are doubles; each comparison is then made against a float32 tensor
+        double lowWavelen = oldCtx / rope.path("low_freq_factor").asDouble(1.0);
+        double highWavelen = oldCtx / rope.path("high_freq_factor").asDouble(4.0);
+        float[] out = new float[dim / 2 + dim % 2];
+        for (int i = 0; i < out.length; i++) {
+            float exponent = (float) (2 * i) / (float) dim;
+            float freq = 1.0f / (float) Math.pow((float) base, exponent);
+            float wavelen = (float) (2 * Math.PI) / freq;
+            if (wavelen < highWavelen) {
+                out[i] = 1;
+            } else if (wavelen > lowWavelen) {
+                out[i] = factor;
+            } else {
+                float smooth = ((float) oldCtx / wavelen - low) / (high - low);
+                out[i] = 1 / ((1 - smooth) / factor + smooth);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,195 @@
+package dev.mergelab.export;
+
+import dev.mergelab.format.SafetensorsWriter;
+import dev.mergelab.tensor.Codecs;
+import dev.mergelab.tensor.DType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Tiny Hugging Face model folders for the export tests: random BF16 weights of a small model (by default 2 layers,
+ * hidden 64, 4 heads, 2 KV heads, head_dim 16) around a real tokenizer committed under src/test/resources/tokenizer/real (Mistral's
+ * SentencePiece-style BPE, Qwen3's byte-level BPE), so that llama.cpp can load the vocabulary. Norm weights are
+ * near 1, other weights N(0, 0.05²).
+ */
+public final class TinyExportModels {
+
+    static final int HEADS = 4, KV_HEADS = 2;
+
+    /** What to build. {@code extraConfig} is raw JSON members appended to config.json (e.g. rope_scaling). */
+    public record Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
+            String tokenizerConfig, int hidden, int ff, int layers, boolean tied) {
+
+        Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
+                String tokenizerConfig) {
+            this(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, 64, 128, 2, false);
+        }
+
+        /** The same model with other dimensions (rows of 256 exercise the K-quants instead of their fallbacks). */
+        Spec sized(int hidden, int ff, int layers) {
+            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, tied);
+        }
+
+        /** The same model with the output head tied to the embeddings (no lm_head tensor). */
+        Spec tiedHead() {
+            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, true);
+        }
+    }
+
+    static final String MISTRAL_TOKENIZER_CONFIG = """
+            {"tokenizer_class": "LlamaTokenizerFast", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+             "add_bos_token": true, "add_eos_token": false,
+             "chat_template": "{{ bos_token }}{% for m in messages %}[INST] {{ m['content'] }} [/INST]{% endfor %}"}
+            """;
+
+    static final String QWEN_TOKENIZER_CONFIG = """
+            {"tokenizer_class": "Qwen2Tokenizer", "bos_token": null, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>",
+             "unk_token": null, "add_bos_token": false, "add_prefix_space": false,
+             "chat_template": "{% for m in messages %}<|im_start|>{{ m['role'] }}\\n{{ m['content'] }}<|im_end|>\\n{% endfor %}"}
+            """;
+
+    private TinyExportModels() {
+    }
+
+    public static Spec llama() {
+        return new Spec("LlamaForCausalLM", "llama", "mistral", false, 0, "", MISTRAL_TOKENIZER_CONFIG);
+    }
+
+    public static Spec llama3Rope() {
+        return new Spec("LlamaForCausalLM", "llama", "mistral", false, 0,
+                ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0,"
+                        + " \"original_max_position_embeddings\": 64}", MISTRAL_TOKENIZER_CONFIG);
+    }
+
+    public static Spec qwen2() {
+        return new Spec("Qwen2ForCausalLM", "qwen2", "qwen3", true, 0, ", \"bos_token_id\": 151643, \"eos_token_id\": 151645",
+                QWEN_TOKENIZER_CONFIG);
+    }
+
+    public static Spec gemma() {
+        return new Spec("GemmaForCausalLM", "gemma", "mistral-no-prefix", false, 0,
+                ", \"head_dim\": HEAD_DIM, \"hidden_activation\": \"gelu_pytorch_tanh\"", MISTRAL_TOKENIZER_CONFIG).tiedHead();
+    }
+
+    public static Spec mixtral() {
+        return new Spec("MixtralForCausalLM", "mixtral", "mistral", false, 4, ", \"num_local_experts\": 4, \"num_experts_per_tok\": 2",
+                MISTRAL_TOKENIZER_CONFIG);
+    }
+
+    /** Writes the folder and returns it. */
+    public static Path write(Path dir, Spec s, long seed) throws IOException {
+        Files.createDirectories(dir);
+        byte[] tokenizer;
+        boolean noPrefix = s.tokenizer().endsWith("-no-prefix");
+        String file = noPrefix ? s.tokenizer().substring(0, s.tokenizer().length() - "-no-prefix".length()) : s.tokenizer();
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(Path.of("src/test/resources/tokenizer/real/" + file + ".json.gz")))) {
+            tokenizer = in.readAllBytes();
+        }
+        if (noPrefix) {
+            // as Gemma's tokenizer.json: spaces become "▁" but no "▁" is put in front of the text
+            var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(tokenizer);
+            var norms = (com.fasterxml.jackson.databind.node.ArrayNode) root.get("normalizer").get("normalizers");
+            for (int i = norms.size() - 1; i >= 0; i--) {
+                if (norms.get(i).get("type").asText().equals("Prepend")) {
+                    norms.remove(i);
+                }
+            }
+            var decoders = (com.fasterxml.jackson.databind.node.ArrayNode) root.get("decoder").get("decoders");
+            for (int i = decoders.size() - 1; i >= 0; i--) {
+                if (decoders.get(i).get("type").asText().equals("Strip")) {
+                    decoders.remove(i);
+                }
+            }
+            tokenizer = mapper.writeValueAsBytes(root);
+        }
+        Files.write(dir.resolve("tokenizer.json"), tokenizer);
+        Files.writeString(dir.resolve("tokenizer_config.json"), s.tokenizerConfig());
+        int vocab = vocabSize(tokenizer);
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["%s"], "model_type": "%s", "hidden_size": %d, "intermediate_size": %d,
+                 "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
+                 "max_position_embeddings": 256, "rms_norm_eps": 1e-06, "hidden_act": "silu", "rope_theta": 10000.0,
+                 "tie_word_embeddings": %s, "torch_dtype": "bfloat16"%s}
+                """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.tied(),
+                        s.extraConfig().replace("HEAD_DIM", String.valueOf(s.hidden() / HEADS))));
+        final int HIDDEN = s.hidden(), FF = s.ff(), LAYERS = s.layers(), HEAD_DIM = s.hidden() / HEADS;
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        shapes.put("model.embed_tokens.weight", new long[] {vocab, HIDDEN});
+        if (!s.tied()) {
+            shapes.put("lm_head.weight", new long[] {vocab, HIDDEN});
+        }
+        shapes.put("model.norm.weight", new long[] {HIDDEN});
+        for (int l = 0; l < LAYERS; l++) {
+            String p = "model.layers." + l + ".";
+            shapes.put(p + "input_layernorm.weight", new long[] {HIDDEN});
+            shapes.put(p + "post_attention_layernorm.weight", new long[] {HIDDEN});
+            shapes.put(p + "self_attn.q_proj.weight", new long[] {HEADS * HEAD_DIM, HIDDEN});
+            shapes.put(p + "self_attn.k_proj.weight", new long[] {KV_HEADS * HEAD_DIM, HIDDEN});
+            shapes.put(p + "self_attn.v_proj.weight", new long[] {KV_HEADS * HEAD_DIM, HIDDEN});
+            shapes.put(p + "self_attn.o_proj.weight", new long[] {HIDDEN, HEADS * HEAD_DIM});
+            if (s.qkvBias()) {
+                shapes.put(p + "self_attn.q_proj.bias", new long[] {HEADS * HEAD_DIM});
+                shapes.put(p + "self_attn.k_proj.bias", new long[] {KV_HEADS * HEAD_DIM});
+                shapes.put(p + "self_attn.v_proj.bias", new long[] {KV_HEADS * HEAD_DIM});
+            }
+            if (s.experts() > 0) {
+                shapes.put(p + "block_sparse_moe.gate.weight", new long[] {s.experts(), HIDDEN});
+                for (int x = 0; x < s.experts(); x++) {
+                    String e = p + "block_sparse_moe.experts." + x + ".";
+                    shapes.put(e + "w1.weight", new long[] {FF, HIDDEN});
+                    shapes.put(e + "w2.weight", new long[] {HIDDEN, FF});
+                    shapes.put(e + "w3.weight", new long[] {FF, HIDDEN});
+                }
+            } else {
+                shapes.put(p + "mlp.gate_proj.weight", new long[] {FF, HIDDEN});
+                shapes.put(p + "mlp.up_proj.weight", new long[] {FF, HIDDEN});
+                shapes.put(p + "mlp.down_proj.weight", new long[] {HIDDEN, FF});
+            }
+        }
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        shapes.forEach((n, sh) -> entries.add(new SafetensorsWriter.Entry(n, DType.BF16, sh)));
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve("model.safetensors"), entries, Map.of("format", "pt"))) {
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                long n = 1;
+                for (long d : e.getValue()) {
+                    n *= d;
+                }
+                boolean norm = e.getKey().endsWith("norm.weight");
+                ByteBuffer b = ByteBuffer.allocate((int) (2 * n)).order(ByteOrder.LITTLE_ENDIAN);
+                for (long i = 0; i < n; i++) {
+                    float v = (float) (rnd.nextGaussian() * 0.05) + (norm ? 1f : 0f);
+                    b.putShort(Codecs.floatToBf16(v));
+                }
+                b.flip();
+                w.write(e.getKey(), 0, b);
+            }
+            w.finish(false);
+        }
+        return dir;
+    }
+
+    /** One more than the largest id of the model's vocabulary and added tokens. */
+    static int vocabSize(byte[] tokenizerJson) throws IOException {
+        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tokenizerJson);
+        int max = -1;
+        for (var v : root.get("model").get("vocab")) {
+            max = Math.max(max, v.asInt());
+        }
+        for (var a : root.get("added_tokens")) {
+            max = Math.max(max, a.get("id").asInt());
+        }
+        return max + 1;
+    }
+}
