@@ -193,7 +193,7 @@ class SoupCommandTest {
             List<SearchLog.Eval> evals = reg.searchLog().evals(s.id());
             assertEquals(List.of(0, 1, 2, 3, 4), evals.stream().map(SearchLog.Eval::step).toList());
             for (int i = 0; i < 5; i++) {
-                assertEquals(steps.get(i).get("fitness").asDouble(), evals.get(i).fitness());
+                assertEquals(-steps.get(i).get("fitness").asDouble(), evals.get(i).fitness(), "the lab holds the minimised fitness");
                 assertEquals(steps.get(i).get("genotype"), evals.get(i).genotype());
             }
             assertEquals(ModelIdentity.of(Path.of(m("hurt"))).id(), evals.getFirst().candidate(), "an ingredient alone is itself");

@@ -112,8 +112,9 @@ public final class SoupRecord implements AutoCloseable {
             } else {
                 candidate = recorder.record(s.trial(), 0, tasks).id();
             }
+            // the column holds what an optimiser minimises (Schema V2), as search writes it: the soup's score negated
             registry.searchLog().append(new SearchLog.Eval(searchId, s.step(), s.generation(), genotype(s.included()), s.recipe().toYaml(),
-                    candidate, Objectives.toJson(s.values()), s.fitness(), s.trial().mergeSeconds(), s.trial().evalSeconds(), null));
+                    candidate, Objectives.toJson(s.values()), -s.fitness(), s.trial().mergeSeconds(), s.trial().evalSeconds(), null));
             return null;
         });
     }
