@@ -69,6 +69,9 @@ final class VectorMatrixSupport implements MatrixSupport {
      */
     private static final int HALF_CHUNK = 2048;
 
+    /** Columns of quantized rows dequantized at once by matvec: a multiple of every block size (32 KiB of floats). */
+    private static final int QUANT_CHUNK = 2048;
+
     /** Halving shuffles of the lane fold ({@link #fold}); those of h >= V are never used. */
     private static final VectorShuffle<Float> FOLD_32 = shiftDown(32);
     private static final VectorShuffle<Float> FOLD_16 = shiftDown(16);
@@ -298,6 +301,67 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
     }
 
+    /**
+     * True when the vector kernels take {@code w}: the dequantizer has this width ({@link VectorQuantDecode#supported}),
+     * rows are whole vectors (so the lanes fold in registers) and the segment is vector-loadable.
+     */
+    private static boolean quantVectorised(QuantMatrix w) {
+        return VectorQuantDecode.supported() && w.cols() % V == 0 && VectorCodecSupport.vectorLoadable(w.data());
+    }
+
+    /**
+     * Quantized rows, four at a time: a chunk of {@link #QUANT_CHUNK} columns (whole blocks) of each of the four rows
+     * is dequantized into a per-thread L1 buffer by {@link VectorQuantDecode} (the same floats as the reference),
+     * then swept with four FMA chains as {@link #rows4F32} does; lanes fold in registers ({@link #fold}). Chunks are
+     * multiples of V, so element k lands in lane {@code k mod V}: the F32 matvec of the dequantized rows, bit for bit.
+     */
+    @Override
+    public void matvec(QuantMatrix w, float[] x, int xOff, float[] y, int yOff, int rowFrom, int rowTo) {
+        if (!quantVectorised(w)) {
+            ScalarMatrixSupport.withLanes(V).matvec(w, x, xOff, y, yOff, rowFrom, rowTo);
+            return;
+        }
+        QuantType type = w.type();
+        MemorySegment m = w.data();
+        int cols = w.cols();
+        int chunk = Math.min(cols, QUANT_CHUNK);   // a multiple of every block size
+        float[] buf = Scratch.HALVES.get().floats(4 * chunk);
+        int r = rowFrom;
+        for (; r + 4 <= rowTo; r += 4) {
+            long p0 = w.rowOffset(r);
+            long stride = type.rowBytes(cols);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int c0 = 0; c0 < cols; c0 += chunk) {
+                int len = Math.min(chunk, cols - c0);
+                int blocks = len / type.blockSize;
+                long p = p0 + type.rowBytes(c0);
+                VectorQuantDecode.decode(type, m, p, blocks, buf, 0);
+                VectorQuantDecode.decode(type, m, p + stride, blocks, buf, chunk);
+                VectorQuantDecode.decode(type, m, p + 2 * stride, blocks, buf, 2 * chunk);
+                VectorQuantDecode.decode(type, m, p + 3 * stride, blocks, buf, 3 * chunk);
+                for (int k = 0; k < len; k += V) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xOff + c0 + k);
+                    a0 = FloatVector.fromArray(F, buf, k).fma(xv, a0);
+                    a1 = FloatVector.fromArray(F, buf, chunk + k).fma(xv, a1);
+                    a2 = FloatVector.fromArray(F, buf, 2 * chunk + k).fma(xv, a2);
+                    a3 = FloatVector.fromArray(F, buf, 3 * chunk + k).fma(xv, a3);
+                }
+            }
+            int o = yOff + r - rowFrom;
+            y[o] = fold(a0);
+            y[o + 1] = fold(a1);
+            y[o + 2] = fold(a2);
+            y[o + 3] = fold(a3);
+        }
+        if (r < rowTo) {
+            float[] row = Scratch.PANEL.get().floats(cols);
+            for (; r < rowTo; r++) {
+                VectorQuantDecode.decodeRows(w, r, 1, row);
+                y[yOff + r - rowFrom] = dot(row, 0, x, xOff, cols);
+            }
+        }
+    }
+
     /** Adds the tail columns of row {@code r} to the lanes at {@code lanes[at..at+V)} and folds them. */
     private static float finish(float[] lanes, int at, RowMatrix w, int r, float[] x, int xOff) {
         int cols = w.cols();
@@ -420,7 +484,28 @@ final class VectorMatrixSupport implements MatrixSupport {
 
     @Override
     public void matmul(RowMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
-        int cols = w.cols();
+        matmulPanels(w.cols(), (r, count, out) -> decodeRows(w, r, count, out), x, tokens, y, yStride, rowFrom, rowTo);
+    }
+
+    @Override
+    public void matmul(QuantMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
+        if (!quantVectorised(w)) {
+            ScalarMatrixSupport.withLanes(V).matmul(w, x, tokens, y, yStride, rowFrom, rowTo);
+            return;
+        }
+        matmulPanels(w.cols(), (r, count, out) -> VectorQuantDecode.decodeRows(w, r, count, out), x, tokens, y, yStride,
+                rowFrom, rowTo);
+    }
+
+    /** Decodes rows [r, r + count) of a weight matrix as floats into {@code out[0 .. count·cols)}. */
+    @FunctionalInterface
+    private interface PanelDecoder {
+        void decode(int r, int count, float[] out);
+    }
+
+    /** The panel sweep of {@link #matmul}, whatever the weights' storage: {@code decoder} fills each panel. */
+    private static void matmulPanels(int cols, PanelDecoder decoder, float[] x, int tokens, float[] y, int yStride,
+            int rowFrom, int rowTo) {
         int panelRows = panelRows(cols);
         float[] panel = Scratch.PANEL.get().floats(Math.min(panelRows, rowTo - rowFrom) * cols);
         float[] lanes = Scratch.LANES.get().floats(4 * TOKEN_BLOCK * V);
@@ -429,7 +514,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         boolean direct = cols % V == 0;
         for (int p = rowFrom; p < rowTo; p += panelRows) {
             int count = Math.min(panelRows, rowTo - p);
-            decodeRows(w, p, count, panel);
+            decoder.decode(p, count, panel);
             int full = count & ~3;
             for (int t0 = 0; t0 < tokens; t0 += tile) {
                 int t1 = Math.min(tokens, t0 + tile);
@@ -453,7 +538,7 @@ final class VectorMatrixSupport implements MatrixSupport {
                 }
                 for (int g = 0; g < count; g++) {
                     for (int t = g < full ? blocked : t0; t < t1; t++) {
-                        y[t * yStride + p + g] = dot(panel, g * cols, x, t * cols, cols);
+                        y[t * yStride + p + g] = INSTANCE.dot(panel, g * cols, x, t * cols, cols);
                     }
                 }
             }
