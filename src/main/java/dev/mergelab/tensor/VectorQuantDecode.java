@@ -4,14 +4,16 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link QuantDecode}'s dequantizers with the Vector API: V quants are loaded as V bytes, unpacked with byte lane
- * operations to the small integers the reference computes, widened to floats (exact) and scaled with the same
- * float operations in the same order, so every value has the reference's bits. Works where V is 8 or 16 (a
+ * {@link QuantDecode}'s dequantizers with the Vector API: V quants are loaded as V bytes, widened to int lanes
+ * (x86 has no byte shifts, so nibbles and bit fields are unpacked in 32-bit lanes), turned into the small integers
+ * the reference computes, converted to floats (exact) and scaled with the same float operations in the same
+ * order, so every value has the reference's bits. Works where V is 8 or 16 (a
  * block's runs of 16 and 32 quants are whole vectors and the narrowest byte vector is 64 bits);
  * {@link #supported} says so, and other widths use the reference.
  */
@@ -19,6 +21,7 @@ final class VectorQuantDecode {
 
     private static final VectorSpecies<Float> F = VectorCodecSupport.floatSpecies();
     private static final int V = F.length();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final VectorSpecies<Byte> B =
             V == 8 || V == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -54,6 +57,15 @@ final class VectorQuantDecode {
         return ByteVector.fromMemorySegment(B, m, p, LE);
     }
 
+    /** V bytes from {@code p} as unsigned int lanes. */
+    private static IntVector unsigned(MemorySegment m, long p) {
+        return (IntVector) bytes(m, p).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    private static FloatVector floats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
     private static void q8_0(MemorySegment m, long p, int blocks, float[] y, int o) {
         for (int i = 0; i < blocks; i++, p += 34, o += 32) {
             float d = QuantDecode.f16(m, p);
@@ -67,9 +79,9 @@ final class VectorQuantDecode {
         for (int i = 0; i < blocks; i++, p += 18, o += 32) {
             float d = QuantDecode.f16(m, p);
             for (int j = 0; j < 16; j += V) {
-                ByteVector q = bytes(m, p + 2 + j);
-                floats(q.and((byte) 0x0F).sub((byte) 8)).mul(d).intoArray(y, o + j);
-                floats(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(y, o + j + 16);
+                IntVector q = unsigned(m, p + 2 + j);
+                floats(q.and(0x0F).sub(8)).mul(d).intoArray(y, o + j);
+                floats(q.lanewise(VectorOperators.LSHR, 4).sub(8)).mul(d).intoArray(y, o + j + 16);
             }
         }
     }
@@ -85,8 +97,8 @@ final class VectorQuantDecode {
                 float d2 = d * QuantDecode.scaleK4(m, p + 4, is + 1);
                 float m2 = min * QuantDecode.minK4(m, p + 4, is + 1);
                 for (int l = 0; l < 32; l += V) {
-                    ByteVector b = bytes(m, q + l);
-                    floats(b.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(y, o + l);
+                    IntVector b = unsigned(m, q + l);
+                    floats(b.and(0x0F)).mul(d1).sub(m1).intoArray(y, o + l);
                     floats(b.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(y, o + 32 + l);
                 }
             }
@@ -102,16 +114,14 @@ final class VectorQuantDecode {
             for (int n = 0; n < 256; n += 128, o += 128, ql += 64, qh += 32, sc += 8) {
                 for (int l = 0; l < 32; l += V) {
                     int is = l / 16;
-                    ByteVector a = bytes(m, ql + l);
-                    ByteVector b = bytes(m, ql + l + 32);
-                    ByteVector h = bytes(m, qh + l);
-                    ByteVector q1 = a.and((byte) 0x0F).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q2 = b.and((byte) 0x0F)
-                            .or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4)
-                            .or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q4 = b.lanewise(VectorOperators.LSHR, 4)
-                            .or(h.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    IntVector a = unsigned(m, ql + l);
+                    IntVector b = unsigned(m, ql + l + 32);
+                    IntVector h = unsigned(m, qh + l);
+                    // bits 2k, 2k+1 of h become bits 4, 5 of quant k: ((h >>> 2k) & 3) << 4
+                    IntVector q1 = a.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
+                    IntVector q2 = b.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
+                    IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).sub(32);
+                    IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
                     floats(q1).mul(d * QuantDecode.scale6(m, sc, is)).intoArray(y, o + l);
                     floats(q2).mul(d * QuantDecode.scale6(m, sc, is + 2)).intoArray(y, o + l + 32);
                     floats(q3).mul(d * QuantDecode.scale6(m, sc, is + 4)).intoArray(y, o + l + 64);
