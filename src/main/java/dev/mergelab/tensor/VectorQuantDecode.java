@@ -25,6 +25,10 @@ final class VectorQuantDecode {
     private static final VectorSpecies<Byte> B =
             V == 8 || V == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Q6_K's lane constants held as vectors (vector-vector operations, no broadcast per use). */
+    private static final IntVector LOW4 = IntVector.broadcast(I, 0x0F);
+    private static final IntVector BITS45 = IntVector.broadcast(I, 0x30);
+    private static final IntVector THIRTY_TWO = IntVector.broadcast(I, 32);
 
     private VectorQuantDecode() {
     }
@@ -118,10 +122,10 @@ final class VectorQuantDecode {
                     IntVector b = unsigned(m, ql + l + 32);
                     IntVector h = unsigned(m, qh + l);
                     // bits 2k, 2k+1 of h become bits 4, 5 of quant k: ((h >>> 2k) & 3) << 4
-                    IntVector q1 = a.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32);
-                    IntVector q2 = b.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32);
-                    IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).sub(32);
-                    IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32);
+                    IntVector q1 = a.and(LOW4).or(h.lanewise(VectorOperators.LSHL, 4).and(BITS45)).sub(THIRTY_TWO);
+                    IntVector q2 = b.and(LOW4).or(h.lanewise(VectorOperators.LSHL, 2).and(BITS45)).sub(THIRTY_TWO);
+                    IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(BITS45)).sub(THIRTY_TWO);
+                    IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and(BITS45)).sub(THIRTY_TWO);
                     floats(q1).mul(d * QuantDecode.scale6(m, sc, is)).intoArray(y, o + l);
                     floats(q2).mul(d * QuantDecode.scale6(m, sc, is + 2)).intoArray(y, o + l + 32);
                     floats(q3).mul(d * QuantDecode.scale6(m, sc, is + 4)).intoArray(y, o + l + 64);
