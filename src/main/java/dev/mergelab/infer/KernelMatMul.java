@@ -1,8 +1,12 @@
 package dev.mergelab.infer;
 
+import dev.mergelab.format.gguf.GgufFile;
+import dev.mergelab.format.gguf.GgufTensor;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.MatrixKernels;
 import dev.mergelab.tensor.ParallelRows;
+import dev.mergelab.tensor.QuantMatrix;
+import dev.mergelab.tensor.QuantType;
 import dev.mergelab.tensor.RowMatrix;
 
 /**
@@ -11,6 +15,10 @@ import dev.mergelab.tensor.RowMatrix;
  * rows split across {@link Workers} by {@link ParallelRows}. The kernels give every output the same bits whatever
  * its row range and whichever of the two is used, so logits depend neither on the thread count nor on whether a
  * token came in a prefill or alone.
+ *
+ * <p>A GGUF weight stored as Q8_0, Q4_0, Q4_K or Q6_K blocks is multiplied in place by the quantized kernels
+ * ({@link QuantMatrix}): each block is dequantized in registers as ggml does, never the whole matrix, and the
+ * result has the bits of the F32 product of the dequantized matrix (see the quantized {@link MatrixKernels#matvec}).
  *
  * <p>A weight whose stored bytes are not its value (a LoRA-patched {@code BASE+ADAPTER} ref, a non-verbatim
  * layout) is read a block of rows at a time through {@link TensorRef#rowReader} (which applies the patch) and
@@ -32,6 +40,15 @@ public final class KernelMatMul implements MatMul {
         long[] shape = weight.shape();
         int out = Math.toIntExact(shape[0]);
         int in = Math.toIntExact(shape[1]);
+        QuantMatrix q = quantized(weight, out, in);
+        if (q != null) {
+            if (tokens == 1) {
+                workers.rows(out, (from, to) -> MatrixKernels.matvec(q, x, 0, y, from, from, to));
+            } else {
+                workers.rows(out, (from, to) -> MatrixKernels.matmul(q, x, tokens, y, out, from, to));
+            }
+            return;
+        }
         if (!weight.isVerbatim()) {
             decodingMultiply(weight, out, in, x, tokens, y);
             return;
@@ -42,6 +59,23 @@ public final class KernelMatMul implements MatMul {
         } else {
             workers.rows(out, (from, to) -> MatrixKernels.matmul(w, x, tokens, y, out, from, to));
         }
+    }
+
+    /**
+     * The weight as a matrix of ggml blocks the quantized kernels read, or null: an unpatched 2-D tensor of a GGUF
+     * file stored in one of the {@link QuantType}s (its rows are {@code in} elements of whole blocks, one after the
+     * other, as GGUF stores a tensor with {@code ne[0] = in}).
+     */
+    static QuantMatrix quantized(TensorRef weight, int out, int in) {
+        if (weight.isPatched() || !(weight.file() instanceof GgufFile gguf)) {
+            return null;
+        }
+        GgufTensor t = gguf.ggufTensor(weight.name());
+        QuantType type = t == null ? null : QuantType.ofGgmlName(t.type().name());
+        if (type == null || t.ne().length != 2 || in % type.blockSize != 0) {
+            return null;
+        }
+        return new QuantMatrix(weight.data(), type, out, in);
     }
 
     private void decodingMultiply(TensorRef weight, int out, int in, float[] x, int tokens, float[] y) {

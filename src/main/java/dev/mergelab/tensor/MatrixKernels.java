@@ -3,8 +3,8 @@ package dev.mergelab.tensor;
 import java.util.Objects;
 
 /**
- * The forward pass's kernels (matrix-vector and matrix-matrix products over F32/F16/BF16 weights read in
- * place, dot, RMS norm, softmax), dispatched to the implementation chosen by {@link Vectorization}.
+ * The forward pass's kernels (matrix-vector and matrix-matrix products over F32/F16/BF16 weights and ggml
+ * Q8_0/Q4_0/Q4_K/Q6_K blocks read in place, dot, RMS norm, softmax), dispatched to the implementation chosen by {@link Vectorization}.
  * Arguments are checked here once. Every kernel is single-threaded; {@link ParallelRows} splits a row
  * range across threads.
  *
@@ -78,6 +78,38 @@ public final class MatrixKernels {
     /** All rows, {@code Y} as {@code [tokens, rows]} row-major. */
     public static void matmul(RowMatrix w, float[] x, int tokens, float[] y) {
         matmul(w, x, tokens, y, w.rows(), 0, w.rows());
+    }
+
+    /**
+     * {@link #matvec(RowMatrix, float[], int, float[], int, int, int)} over ggml quantization blocks read in place:
+     * each weight is dequantized exactly as ggml's dequantize_row_* does, in registers, and the sums run in the
+     * same lane order, so the result has the bits of the F32 matvec of the dequantized matrix.
+     *
+     * <p>Why float activations and not llama.cpp's (which quantizes x to Q8_0/Q8_K and sums integer products): the
+     * result is then exact with respect to the dequantized weights, so a quantized model's logits equal those of
+     * its dequantized F32 copy bit for bit, independent of the thread count and of matvec versus matmul, and
+     * tests can hold the kernels to "dequantize, then the F32 kernel" rather than to a second quantization's
+     * error. Generation reads the same bytes either way (it is bound by memory); prefill pays float FMAs where
+     * llama.cpp uses integer dot-product instructions that the Vector API does not expose.
+     */
+    public static void matvec(QuantMatrix w, float[] x, int xOff, float[] y, int yOff, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, w.rows());
+        Objects.checkFromIndexSize(xOff, w.cols(), x.length);
+        Objects.checkFromIndexSize(yOff, rowTo - rowFrom, y.length);
+        K.matvec(w, x, xOff, y, yOff, rowFrom, rowTo);
+    }
+
+    /** {@link #matmul(RowMatrix, float[], int, float[], int, int, int)} over ggml quantization blocks (see the quantized matvec). */
+    public static void matmul(QuantMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, w.rows());
+        if (tokens < 0 || yStride < rowTo) {
+            throw new IllegalArgumentException("tokens " + tokens + " and stride " + yStride + " for rows up to " + rowTo);
+        }
+        Objects.checkFromIndexSize(0, Math.multiplyExact(tokens, w.cols()), x.length);
+        if (tokens > 0) {
+            Objects.checkFromIndexSize(0, Math.addExact(Math.multiplyExact(tokens - 1, yStride), rowTo), y.length);
+        }
+        K.matmul(w, x, tokens, y, yStride, rowFrom, rowTo);
     }
 
     /** {@code Σ a[aOff + k]·b[bOff + k]} for k &lt; n, in the lane order of the class. */

@@ -20,6 +20,12 @@ public interface MatrixSupport {
     /** {@code y[t·yStride + r] = row r of w · x[t·cols..]} for t < tokens, r in [rowFrom, rowTo). */
     void matmul(RowMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo);
 
+    /** As {@link #matvec(RowMatrix, float[], int, float[], int, int, int)} over the dequantized blocks of {@code w}. */
+    void matvec(QuantMatrix w, float[] x, int xOff, float[] y, int yOff, int rowFrom, int rowTo);
+
+    /** As {@link #matmul(RowMatrix, float[], int, float[], int, int, int)} over the dequantized blocks of {@code w}. */
+    void matmul(QuantMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo);
+
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
     /** {@code out[outOff + j] = dot(q, qOff, k, kOff + j·kStride, n)} for j < count. */

@@ -62,6 +62,31 @@ final class ScalarMatrixSupport implements MatrixSupport {
         }
     }
 
+    @Override
+    public void matvec(QuantMatrix w, float[] x, int xOff, float[] y, int yOff, int rowFrom, int rowTo) {
+        float[] row = new float[w.cols()];
+        for (int r = rowFrom; r < rowTo; r++) {
+            decodeRow(w, r, row);
+            y[yOff + r - rowFrom] = dot(row, 0, x, xOff, w.cols());
+        }
+    }
+
+    @Override
+    public void matmul(QuantMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
+        float[] row = new float[w.cols()];
+        for (int r = rowFrom; r < rowTo; r++) {
+            decodeRow(w, r, row);
+            for (int t = 0; t < tokens; t++) {
+                y[t * yStride + r] = dot(row, 0, x, t * w.cols(), w.cols());
+            }
+        }
+    }
+
+    /** Row r of a quantized matrix, dequantized by the reference decoder. */
+    static void decodeRow(QuantMatrix w, int r, float[] row) {
+        QuantDecode.decode(w.type(), w.data(), w.rowOffset(r), w.cols() / w.type().blockSize, row, 0);
+    }
+
     /** Row r of w · x[xOff..], in lane order. */
     float matvecRow(RowMatrix w, int r, float[] x, int xOff) {
         float[] s = new float[lanes];

@@ -36,8 +36,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the FMA latency), so every vector load feeds two or four FMAs. When the row length is a multiple of V
  * the lanes are folded by halving shuffles (the reference's tree, step for step)
  * instead of one by one. {@link #matvec} is bound by reading the weights: it streams four rows at a time
- * straight from the segment (BF16 is a shift, F32 a load, F16 a few integer lane operations and one exact
- * multiplication, {@link #f16}). Buffers are per thread and reused, so no call allocates.
+ * straight from the segment (BF16 is a shift, F32 a load; F16 goes through a small per-thread float buffer filled
+ * by the CPU's half-to-float instruction, {@link #halvesToFloats}). Buffers are per thread and reused, so no
+ * call allocates.
  */
 final class VectorMatrixSupport implements MatrixSupport {
 
@@ -62,6 +63,15 @@ final class VectorMatrixSupport implements MatrixSupport {
      */
     private static final int PANEL_BYTES = 256 << 10;
 
+    /**
+     * Columns of F16 rows converted at once by matvec: four rows of up to this many columns as one block, longer
+     * rows this many columns of each (32 KiB of floats, in L1; 4 KiB of halves per row, a page).
+     */
+    private static final int HALF_CHUNK = 2048;
+
+    /** Columns of quantized rows dequantized at once by matvec: a multiple of every block size (32 KiB of floats). */
+    private static final int QUANT_CHUNK = 2048;
+
     /** Halving shuffles of the lane fold ({@link #fold}); those of h >= V are never used. */
     private static final VectorShuffle<Float> FOLD_32 = shiftDown(32);
     private static final VectorShuffle<Float> FOLD_16 = shiftDown(16);
@@ -83,6 +93,7 @@ final class VectorMatrixSupport implements MatrixSupport {
     private static final class Scratch {
         static final ThreadLocal<Scratch> PANEL = ThreadLocal.withInitial(Scratch::new);
         static final ThreadLocal<Scratch> LANES = ThreadLocal.withInitial(Scratch::new);
+        static final ThreadLocal<Scratch> HALVES = ThreadLocal.withInitial(Scratch::new);
 
         private float[] buffer = new float[0];
 
@@ -290,6 +301,67 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
     }
 
+    /**
+     * True when the vector kernels take {@code w}: the dequantizer has this width ({@link VectorQuantDecode#supported}),
+     * rows are whole vectors (so the lanes fold in registers) and the segment is vector-loadable.
+     */
+    private static boolean quantVectorised(QuantMatrix w) {
+        return VectorQuantDecode.supported() && w.cols() % V == 0 && VectorCodecSupport.vectorLoadable(w.data());
+    }
+
+    /**
+     * Quantized rows, four at a time: a chunk of {@link #QUANT_CHUNK} columns (whole blocks) of each of the four rows
+     * is dequantized into a per-thread L1 buffer by {@link VectorQuantDecode} (the same floats as the reference),
+     * then swept with four FMA chains as {@link #rows4F32} does; lanes fold in registers ({@link #fold}). Chunks are
+     * multiples of V, so element k lands in lane {@code k mod V}: the F32 matvec of the dequantized rows, bit for bit.
+     */
+    @Override
+    public void matvec(QuantMatrix w, float[] x, int xOff, float[] y, int yOff, int rowFrom, int rowTo) {
+        if (!quantVectorised(w)) {
+            ScalarMatrixSupport.withLanes(V).matvec(w, x, xOff, y, yOff, rowFrom, rowTo);
+            return;
+        }
+        QuantType type = w.type();
+        MemorySegment m = w.data();
+        int cols = w.cols();
+        int chunk = Math.min(cols, QUANT_CHUNK);   // a multiple of every block size
+        float[] buf = Scratch.HALVES.get().floats(4 * chunk);
+        int r = rowFrom;
+        for (; r + 4 <= rowTo; r += 4) {
+            long p0 = w.rowOffset(r);
+            long stride = type.rowBytes(cols);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int c0 = 0; c0 < cols; c0 += chunk) {
+                int len = Math.min(chunk, cols - c0);
+                int blocks = len / type.blockSize;
+                long p = p0 + type.rowBytes(c0);
+                VectorQuantDecode.decode(type, m, p, blocks, buf, 0);
+                VectorQuantDecode.decode(type, m, p + stride, blocks, buf, chunk);
+                VectorQuantDecode.decode(type, m, p + 2 * stride, blocks, buf, 2 * chunk);
+                VectorQuantDecode.decode(type, m, p + 3 * stride, blocks, buf, 3 * chunk);
+                for (int k = 0; k < len; k += V) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xOff + c0 + k);
+                    a0 = FloatVector.fromArray(F, buf, k).fma(xv, a0);
+                    a1 = FloatVector.fromArray(F, buf, chunk + k).fma(xv, a1);
+                    a2 = FloatVector.fromArray(F, buf, 2 * chunk + k).fma(xv, a2);
+                    a3 = FloatVector.fromArray(F, buf, 3 * chunk + k).fma(xv, a3);
+                }
+            }
+            int o = yOff + r - rowFrom;
+            y[o] = fold(a0);
+            y[o + 1] = fold(a1);
+            y[o + 2] = fold(a2);
+            y[o + 3] = fold(a3);
+        }
+        if (r < rowTo) {
+            float[] row = Scratch.PANEL.get().floats(cols);
+            for (; r < rowTo; r++) {
+                VectorQuantDecode.decodeRows(w, r, 1, row);
+                y[yOff + r - rowFrom] = dot(row, 0, x, xOff, cols);
+            }
+        }
+    }
+
     /** Adds the tail columns of row {@code r} to the lanes at {@code lanes[at..at+V)} and folds them. */
     private static float finish(float[] lanes, int at, RowMatrix w, int r, float[] x, int xOff) {
         int cols = w.cols();
@@ -345,51 +417,95 @@ final class VectorMatrixSupport implements MatrixSupport {
     }
 
     /**
-     * F16 rows are converted in registers by {@link #f16}, two rows per sweep: four inlined copies of it in
-     * one loop exceed the JIT's inlining budget (the fourth falls back to boxed vectors), two do not, and two
-     * independent FMA chains are plenty when the conversion, not the FMA, sets the pace.
+     * Four F16 rows against x. Their halves are converted into a per-thread float buffer by
+     * {@link #halvesToFloats} (the CPU's half-to-float instruction, one per V halves), then swept with four FMA
+     * chains as {@link #rows4F32} does. Converting in registers with the Vector API instead takes sign extension,
+     * shift, mask, an exact rescaling and an Inf/NaN fix (JDK 25 has no half-float lane conversion): five to eight
+     * lane operations per V halves against BF16's two, which made F16 matvec compute-bound at about a quarter of
+     * BF16's speed on cached weights. Rows of up to {@link #HALF_CHUNK} columns are converted as one block (the four
+     * rows are contiguous, so the block is read as one sequential stream); longer rows a chunk of each row at a
+     * time. Chunks are multiples of V, so element k still lands in lane {@code k mod V}.
      */
     private static void rows4F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes) {
-        rows2F16(w, r, x, xOff, lanes, 0);
-        rows2F16(w, r + 2, x, xOff, lanes, 2 * V);
-    }
-
-    private static void rows2F16(RowMatrix w, int r, float[] x, int xOff, float[] lanes, int at) {
         MemorySegment m = w.data();
-        long stride = 2L * w.cols();
-        long p0 = w.offset(r, 0);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int k = 0, bound = F.loopBound(w.cols()); k < bound; k += V) {
-            FloatVector xv = FloatVector.fromArray(F, x, xOff + k);
-            long p = p0 + 2L * k;
-            a0 = f16(m, p).fma(xv, a0);
-            a1 = f16(m, p + stride).fma(xv, a1);
+        int cols = w.cols();
+        int bound = F.loopBound(cols);
+        long row0 = w.offset(r, 0);
+        long stride = 2L * cols;
+        boolean whole = cols <= HALF_CHUNK;
+        // whole: row j at buf[j·cols ..]; chunked: the chunk of row j at buf[j·chunk ..]
+        int chunk = whole ? cols : HALF_CHUNK;
+        float[] buf = Scratch.HALVES.get().floats(4 * chunk);
+        if (whole) {
+            halvesToFloats(m, row0, buf, 0, 4 * cols);
         }
-        a0.intoArray(lanes, at);
-        a1.intoArray(lanes, at + V);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int c0 = 0; c0 < bound; c0 += chunk) {
+            int len = Math.min(chunk, bound - c0);
+            int at = c0;
+            if (!whole) {
+                long p = row0 + 2L * c0;
+                halvesToFloats(m, p, buf, 0, len);
+                halvesToFloats(m, p + stride, buf, chunk, len);
+                halvesToFloats(m, p + 2 * stride, buf, 2 * chunk, len);
+                halvesToFloats(m, p + 3 * stride, buf, 3 * chunk, len);
+                at = 0;
+            }
+            for (int k = 0; k < len; k += V) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + c0 + k);
+                a0 = FloatVector.fromArray(F, buf, at + k).fma(xv, a0);
+                a1 = FloatVector.fromArray(F, buf, at + chunk + k).fma(xv, a1);
+                a2 = FloatVector.fromArray(F, buf, at + 2 * chunk + k).fma(xv, a2);
+                a3 = FloatVector.fromArray(F, buf, at + 3 * chunk + k).fma(xv, a3);
+            }
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, V);
+        a2.intoArray(lanes, 2 * V);
+        a3.intoArray(lanes, 3 * V);
     }
 
     /**
-     * V f16 values at byte {@code p} as floats, exactly {@link Codecs#f16ToFloat} lane by lane (NaN payloads
-     * included). Sign-extended to 32 bits and moved up 13 places, a half's sign lands on the float's sign and
-     * its exponent and mantissa on the low exponent bits and the mantissa, so masking out the copies of the
-     * sign leaves the half's value times 2^-112 as a float (normals and subnormals alike); one exact
-     * multiplication by 2^112 rebiases the exponent. Exponent 31 (Inf, NaN) then gets the float's all-ones
-     * exponent, its payload kept. Seven lane operations, no table and no branch.
+     * {@code count} F16 values from byte {@code p} of {@code m} as floats into {@code dst}, by
+     * {@link Float#float16ToFloat} in a counted loop, which C2 vectorises into the CPU's half-to-float
+     * conversion (VCVTPH2PS with F16C or AVX-512; FCVTL on ARM). Every non-NaN half converts exactly as
+     * {@link Codecs#f16ToFloat} does (checked for all 65,536 halves); a NaN half gives a NaN whose payload may
+     * differ (the x86 instruction quiets signalling NaNs). The kernels only multiply weights, and a NaN weight
+     * makes its dot product NaN whatever its payload, so their results keep the reference's bits, NaN payloads
+     * aside as {@link MatrixKernels} states.
      */
-    static FloatVector f16(MemorySegment m, long p) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, m, p, LE).convertShape(VectorOperators.S2I, I, 0);
-        FloatVector scaled = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-        return scaled.reinterpretAsInts()
-                .lanewise(VectorOperators.OR, 0x7F800000, h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00))
-                .reinterpretAsFloats();
+    static void halvesToFloats(MemorySegment m, long p, float[] dst, int dstOff, int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(m.get(Codecs.I16, p + 2L * i));
+        }
     }
 
     // ---- matmul -----------------------------------------------------------------------------------
 
     @Override
     public void matmul(RowMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
-        int cols = w.cols();
+        matmulPanels(w.cols(), (r, count, out) -> decodeRows(w, r, count, out), x, tokens, y, yStride, rowFrom, rowTo);
+    }
+
+    @Override
+    public void matmul(QuantMatrix w, float[] x, int tokens, float[] y, int yStride, int rowFrom, int rowTo) {
+        if (!quantVectorised(w)) {
+            ScalarMatrixSupport.withLanes(V).matmul(w, x, tokens, y, yStride, rowFrom, rowTo);
+            return;
+        }
+        matmulPanels(w.cols(), (r, count, out) -> VectorQuantDecode.decodeRows(w, r, count, out), x, tokens, y, yStride,
+                rowFrom, rowTo);
+    }
+
+    /** Decodes rows [r, r + count) of a weight matrix as floats into {@code out[0 .. count·cols)}. */
+    @FunctionalInterface
+    private interface PanelDecoder {
+        void decode(int r, int count, float[] out);
+    }
+
+    /** The panel sweep of {@link #matmul}, whatever the weights' storage: {@code decoder} fills each panel. */
+    private static void matmulPanels(int cols, PanelDecoder decoder, float[] x, int tokens, float[] y, int yStride,
+            int rowFrom, int rowTo) {
         int panelRows = panelRows(cols);
         float[] panel = Scratch.PANEL.get().floats(Math.min(panelRows, rowTo - rowFrom) * cols);
         float[] lanes = Scratch.LANES.get().floats(4 * TOKEN_BLOCK * V);
@@ -398,7 +514,7 @@ final class VectorMatrixSupport implements MatrixSupport {
         boolean direct = cols % V == 0;
         for (int p = rowFrom; p < rowTo; p += panelRows) {
             int count = Math.min(panelRows, rowTo - p);
-            decodeRows(w, p, count, panel);
+            decoder.decode(p, count, panel);
             int full = count & ~3;
             for (int t0 = 0; t0 < tokens; t0 += tile) {
                 int t1 = Math.min(tokens, t0 + tile);
@@ -422,7 +538,7 @@ final class VectorMatrixSupport implements MatrixSupport {
                 }
                 for (int g = 0; g < count; g++) {
                     for (int t = g < full ? blocked : t0; t < t1; t++) {
-                        y[t * yStride + p + g] = dot(panel, g * cols, x, t * cols, cols);
+                        y[t * yStride + p + g] = INSTANCE.dot(panel, g * cols, x, t * cols, cols);
                     }
                 }
             }
@@ -486,15 +602,9 @@ final class VectorMatrixSupport implements MatrixSupport {
         }
     }
 
-    /** F16 elements [from, from + count) of {@code m} as floats by {@link #f16}, the same values matvec uses. */
+    /** F16 elements [from, from + count) of {@code m} as floats by {@link #halvesToFloats}, the values matvec uses. */
     private static void decodeF16(MemorySegment m, long from, float[] dst, int dstOff, int count) {
-        int i = 0;
-        for (int bound = VectorCodecSupport.vectorLoadable(m) ? F.loopBound(count) : 0; i < bound; i += V) {
-            f16(m, (from + i) * 2).intoArray(dst, dstOff + i);
-        }
-        for (; i < count; i++) {
-            dst[dstOff + i] = Codecs.f16ToFloat(m.get(Codecs.I16, (from + i) * 2));
-        }
+        halvesToFloats(m, from * 2, dst, dstOff, count);
     }
 
     /** Lanes of the four rows of {@code rows} from {@code w0} against tokens t and t+1, token-major: lanes[(4·(token−t) + row)·V ..]. */
