@@ -3,6 +3,7 @@ package dev.mergelab.cli;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.export.ExportType;
 import dev.mergelab.export.GgufExport;
+import dev.mergelab.lab.registry.Provenance;
 import dev.mergelab.model.ModelRef;
 import dev.mergelab.model.ModelResolver;
 import java.io.IOException;
@@ -53,6 +54,9 @@ final class ExportCommand implements Runnable {
         @Mixin
         ThreadsOption threads = new ThreadsOption();
 
+        @Mixin
+        LabOption lab = new LabOption();
+
         @Spec
         CommandSpec spec;
 
@@ -76,10 +80,13 @@ final class ExportCommand implements Runnable {
             PrintWriter o = spec.commandLine().getOut();
             long start = System.nanoTime();
             PrintWriter err = spec.commandLine().getErr();
-            GgufExport.Result r = GgufExport.export(dir, out, t, threads.count(), w -> err.println("warning: " + w));
+            GgufExport.Result r = GgufExport.export(dir, out, t, threads.count(), w -> err.println("mergelab: warning: " + w));
             double s = (System.nanoTime() - start) / 1e9;
             o.printf(Locale.ROOT, "%s: %s %s, %d tensors %s, %.1f MB in %.1f s%n", out, r.architecture(),
                     t.name().toLowerCase(Locale.ROOT), r.tensors(), r.typeCounts(), r.bytes() / 1e6, s);
+            String typeName = t.name().toLowerCase(Locale.ROOT);
+            lab.record(o, err, () -> Provenance.export(dir, out, typeName,
+                    "mergelab export gguf " + model + " " + out + " --type " + typeName, s));
             return 0;
         }
     }

@@ -96,4 +96,22 @@ class ExportCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("warning:") && r.err().contains("tokenizer.model"), r.err());
     }
+
+    /** Issue 14: every export run while a lab is active is recorded, the GGUF file a candidate with a quantized edge. */
+    @Test
+    void anExportIsRecordedInTheLabAsAQuantizedChild() throws Exception {
+        Path model = TinyExportModels.write(tmp.resolve("tiny"), TinyExportModels.llama(), 3);
+        Path lab = tmp.resolve("lab");
+        assertEquals(0, cli("lab", "init", lab.toString()).code());
+        Path out = tmp.resolve("tiny.q8_0.gguf");
+        Run r = cli("export", "gguf", model.toString(), out.toString(), "--type", "q8_0", "--lab", lab.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("lab: recorded new candidate "), r.out());
+        Run lineage = cli("lab", "lineage", out.toString(), "--json", "--lab", lab.toString());
+        assertEquals(0, lineage.code(), lineage.err());
+        assertTrue(lineage.out().contains("\"relation\" : \"quantized\"") || lineage.out().contains("\"relation\":\"quantized\""), lineage.out());
+        Run show = cli("lab", "show", out.toString(), "--lab", lab.toString());
+        assertEquals(0, show.code(), show.err());
+        assertTrue(show.out().contains("llama") && show.out().contains("gguf file_type 7"), show.out());
+    }
 }

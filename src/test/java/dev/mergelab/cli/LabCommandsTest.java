@@ -553,7 +553,7 @@ class LabCommandsTest {
         // a file that is not a model is named as such
         Run notModel = cli("lab", "show", ties().toString(), "--lab", lab.toString());
         assertEquals(2, notModel.code());
-        assertEquals("mergelab: " + ties() + " is not a model folder or .safetensors file (the lab records models by their files)\n",
+        assertEquals("mergelab: " + ties() + " is not a model folder, .safetensors or .gguf file (the lab records models by their files)\n",
                 notModel.err());
         Run r = cli("lab", "compare", "zz", "m", "--lab", lab.toString());
         assertEquals(2, r.code());

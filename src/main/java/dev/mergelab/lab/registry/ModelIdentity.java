@@ -3,6 +3,7 @@ package dev.mergelab.lab.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mergelab.MergeLabException;
+import dev.mergelab.format.gguf.GgufFile;
 import dev.mergelab.engine.FileHashes;
 import dev.mergelab.engine.ModelFolderCheck;
 import dev.mergelab.format.SafetensorsFile;
@@ -54,12 +55,14 @@ public record ModelIdentity(String id, Path path, String kind, long size, String
     public static ModelIdentity of(Path path) {
         Path abs = path.toAbsolutePath().normalize();
         if (Files.isRegularFile(abs)) {
-            if (!abs.getFileName().toString().endsWith(".safetensors")) {
-                throw MergeLabException.input(path + " is not a model folder or .safetensors file", "the lab records models by their files");
+            String name = abs.getFileName().toString();
+            boolean gguf = name.endsWith(".gguf");
+            if (!name.endsWith(".safetensors") && !gguf) {
+                throw MergeLabException.input(path + " is not a model folder, .safetensors or .gguf file", "the lab records models by their files");
             }
             SortedMap<String, ContentId.FileEntry> files = new TreeMap<>();
-            files.put(abs.getFileName().toString(), entry(abs));
-            Facts f = modelFacts(abs);
+            files.put(name, entry(abs));
+            Facts f = gguf ? ggufFacts(abs) : modelFacts(abs);
             return new ModelIdentity(ContentId.of(files), abs, MODEL, total(files), f.dtype, f.architecture, files);
         }
         if (!Files.isDirectory(abs)) {
@@ -156,6 +159,20 @@ public record ModelIdentity(String id, Path path, String kind, long size, String
      * Main dtype from the tensor headers and architecture from config.json: both read without touching tensor data
      * or parsing the tokenizer (a large tokenizer.json would cost a recording hundreds of milliseconds).
      */
+    /**
+     * A GGUF file's architecture ({@code general.architecture}) and its file type as llama.cpp names it
+     * ({@code general.file_type}, e.g. 15 = MOSTLY_Q4_K_M), read from the header only.
+     */
+    private static Facts ggufFacts(Path path) {
+        try (GgufFile g = GgufFile.open(path)) {
+            Map<String, String> meta = g.metadata();
+            String fileType = meta.get("general.file_type");
+            return new Facts(fileType == null ? null : "gguf file_type " + fileType, meta.get("general.architecture"));
+        } catch (MergeLabException e) {
+            return new Facts(null, null); // facts are descriptive; an odd file is still recorded by its bytes
+        }
+    }
+
     private static Facts modelFacts(Path path) {
         try (ModelSource m = ModelSource.open(path, path.getFileName().toString())) {
             Map<DType, Long> counts = new EnumMap<>(DType.class);

@@ -112,6 +112,16 @@ public final class Provenance {
         return new RunRecord(output, "lora extract", "lora_extract", commandLine, null, p, parents, started(seconds), seconds);
     }
 
+    /**
+     * {@code export gguf}: the GGUF file is the model in llama.cpp's format and (but for f32) quantized, which the Hub
+     * calls a {@code quantized} relation; the type is its parameter.
+     */
+    public static RunRecord export(Path model, Path output, String type, String commandLine, double seconds) {
+        List<RunRecord.Parent> parents = List.of(new RunRecord.Parent(model, Relation.QUANTIZED, null, null, false));
+        ObjectNode p = JSON.createObjectNode().put("format", "gguf").put("type", type);
+        return new RunRecord(output, "export gguf", null, commandLine, null, p, parents, started(seconds), seconds);
+    }
+
     private static void putIfSet(ObjectNode o, String key, Object value) {
         if (value != null) {
             o.set(key, JSON.valueToTree(value));
