@@ -97,6 +97,14 @@ class LabSessionTest {
         assertTrue(nodes.contains(base) && nodes.contains(best), lineage.toString());
         assertTrue(lineage.get("edges").toString().contains("\"method\":\"task_arithmetic\""), lineage.toString());
 
+        // lab export: the whole lab, the search and the soup with every evaluation
+        JsonNode dump = JSON.readTree(ok(cli("lab", "export", "--lab", lab)).out());
+        Map<String, Integer> evaluations = new HashMap<>();
+        dump.get("searches").forEach(x -> evaluations.put(x.get("kind").asText(), x.get("evaluations").size()));
+        assertEquals(6, evaluations.get("search"));
+        assertTrue(evaluations.get("soup") >= 3, evaluations.toString()); // each ingredient alone, then the soups tried
+        assertEquals(list.size(), dump.get("candidates").size());
+
         // lab serve in Chromium: every page renders what the commands recorded
         try (BrowserHarness server = BrowserHarness.serve(Path.of(lab), tmp)) {
             ObjectNode plan = JSON.createObjectNode().put("base", server.base()).put("chromium", chromium.toString())

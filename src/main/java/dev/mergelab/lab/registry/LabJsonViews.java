@@ -63,7 +63,7 @@ public final class LabJsonViews {
         return o;
     }
 
-    /** The whole lab: every candidate with its runs and scores, and every edge ({@code lab export}). */
+    /** The whole lab: every candidate with its runs and scores, every edge, every search and soup with its evaluations ({@code lab export}). */
     public static ObjectNode export(Registry registry) {
         ObjectNode o = Provenance.JSON.createObjectNode();
         o.put("lab", registry.lab().toString()).put("schema_version", registry.schemaVersion()).put("tool_version", Version.VERSION);
@@ -80,6 +80,23 @@ public final class LabJsonViews {
         }
         ArrayNode es = o.putArray("edges");
         registry.edges().forEach(e -> es.add(edge(e)));
+        ArrayNode ss = o.putArray("searches");
+        SearchLog log = registry.searchLog();
+        for (SearchLog.Search s : log.all()) {
+            ObjectNode n = ss.addObject().put("id", s.id()).put("kind", s.kind()).put("seed", s.seed())
+                    .put("out_path", s.outPath().toString()).put("started_at", s.startedAt().toString())
+                    .put("finished_at", s.finishedAt() == null ? null : s.finishedAt().toString()).put("best", s.best());
+            n.set("config", s.config());
+            n.set("objectives", s.objectives());
+            ArrayNode evals = n.putArray("evaluations");
+            for (SearchLog.Eval e : log.evals(s.id())) {
+                ObjectNode x = evals.addObject().put("step", e.step()).put("generation", e.generation()).put("candidate", e.candidate())
+                        .put("fitness", e.fitness()).put("merge_seconds", e.mergeSeconds()).put("eval_seconds", e.evalSeconds())
+                        .put("recorded_at", e.recordedAt() == null ? null : e.recordedAt().toString()).put("recipe", e.recipe());
+                x.set("genotype", e.genotype());
+                x.set("objectives", e.objectives());
+            }
+        }
         return o;
     }
 
