@@ -145,6 +145,14 @@ final class LabDatabase implements AutoCloseable {
     }
 
     <T> T inTransaction(Work<T> work) {
+        // One connection, one transaction at a time: a search records the candidates it evaluates in parallel from
+        // several threads, and SQLite refuses a BEGIN inside another thread's open transaction on the same connection.
+        synchronized (connection) {
+            return inTransactionLocked(work);
+        }
+    }
+
+    private <T> T inTransactionLocked(Work<T> work) {
         // The connection stays in auto-commit mode and the transaction is spelled out: the driver's own
         // setAutoCommit(false) would begin the next transaction right after each commit and hold the lock idle.
         try (Statement s = connection.createStatement()) {

@@ -107,17 +107,23 @@ final class Evaluations implements Optimiser.Problem, AutoCloseable {
         List<Optimiser.Outcome> outcomes = new ArrayList<>();
         if (plan.parallel() == 1) {
             for (int k = 0; k < batch.size(); k++) {
+                if (k > 0 && clock.getAsLong() > deadline) {
+                    throw new Optimiser.BudgetExhausted("time budget spent"); // the evaluations made are recorded
+                }
                 outcomes.add(record(batch.get(k), recipes.get(k), fitness.evaluate(recipes.get(k), plan.threadsEach()), gen));
             }
             return outcomes;
         }
         java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(plan.parallel());
         List<Future<Fitness.Trial>> futures = new ArrayList<>();
-        for (Recipe recipe : recipes) {
+        for (int k = 0; k < recipes.size(); k++) {
+            Recipe recipe = recipes.get(k);
+            boolean first = k == 0;
             futures.add(pool.submit(() -> {
                 slots.acquire();
                 try {
-                    return fitness.evaluate(recipe, plan.threadsEach());
+                    // past the time budget a candidate not yet started is not started (null): the batch ends there
+                    return !first && clock.getAsLong() > deadline ? null : fitness.evaluate(recipe, plan.threadsEach());
                 } finally {
                     slots.release();
                 }
@@ -125,7 +131,12 @@ final class Evaluations implements Optimiser.Problem, AutoCloseable {
         }
         try {
             for (int k = 0; k < batch.size(); k++) {
-                outcomes.add(record(batch.get(k), recipes.get(k), futures.get(k).get(), gen));
+                Fitness.Trial trial = futures.get(k).get();
+                if (trial == null) {
+                    futures.forEach(f -> f.cancel(true));
+                    throw new Optimiser.BudgetExhausted("time budget spent");
+                }
+                outcomes.add(record(batch.get(k), recipes.get(k), trial, gen));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
