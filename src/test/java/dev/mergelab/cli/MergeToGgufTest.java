@@ -103,6 +103,23 @@ class MergeToGgufTest {
         }
     }
 
+    /** A random method: the seed reaches the streamed merge as it reaches the folder's. */
+    @Test
+    void aRandomMethodWithASeedEqualsMergeThenExport() throws Exception {
+        parents();
+        Path r = recipe("dare.yml", """
+                merge_method: dare_ties
+                base_model: DIR/a
+                models:
+                  - model: DIR/b
+                    parameters: {weight: 0.6, density: 0.5}
+                  - model: DIR/c
+                    parameters: {weight: 0.4, density: 0.5}
+                dtype: bfloat16
+                """);
+        assertSameAsTwoSteps(r, "q8_0", "--random-seed", "7");
+    }
+
     /** Several shards in the folder: the converter reads the files by name, so the F32 tensor order follows the shards. */
     @Test
     void theTensorOrderFollowsTheShardsTheFolderWouldHave() throws Exception {
