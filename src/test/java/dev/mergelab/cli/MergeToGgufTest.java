@@ -120,6 +120,43 @@ class MergeToGgufTest {
         assertSameAsTwoSteps(r, "q8_0", "--random-seed", "7");
     }
 
+    /**
+     * Parents named by Hub id: the merge's own model card lists them as base models, so the GGUF carries the lineage
+     * (general.base_model.*) as the converter writes it from the folder's README.md, and the bytes equal the folder route.
+     */
+    @Test
+    void hubIdParentsBecomeTheGgufsBaseModels() throws Exception {
+        parents();
+        java.util.Map<String, Path> hub = java.util.Map.of("org-a/parent-one", tmp.resolve("a"), "org-b/parent-two", tmp.resolve("b"));
+        dev.mergelab.engine.ModelOpener opener = ref -> dev.mergelab.model.ModelSource.open(hub.get(ref), ref);
+        dev.mergelab.recipe.Recipe recipe = dev.mergelab.recipe.Recipe.parse("""
+                merge_method: task_arithmetic
+                base_model: org-a/parent-one
+                models:
+                  - model: org-b/parent-two
+                    parameters: {weight: 0.5}
+                dtype: bfloat16
+                """, "hub.yml");
+        dev.mergelab.engine.MergeRun.Options options = new dev.mergelab.engine.MergeRun.Options(2, 1L << 30, 5L << 30, 0, false, false);
+        Path direct = tmp.resolve("child.gguf");
+        Path folder = tmp.resolve("two/child");
+        Files.createDirectories(folder.getParent());
+        try (var session = dev.mergelab.engine.MergeSession.open(recipe, opener, w -> { })) {
+            MergeToGguf.write(recipe, session.plan(), session, direct, dev.mergelab.export.ExportType.F16, options, w -> { });
+            dev.mergelab.engine.MergeRun.execute(recipe, session.plan(), folder, options, new dev.mergelab.engine.ProgressListener() { });
+        }
+        Path ref = tmp.resolve("two/ref.gguf");
+        dev.mergelab.export.GgufExport.export(folder, ref, dev.mergelab.export.ExportType.F16, 2, w -> { });
+        assertArrayEquals(Files.readAllBytes(ref), Files.readAllBytes(direct));
+        try (GgufFile g = GgufFile.open(direct)) {
+            var m = g.metadata();
+            assertEquals("2", m.get("general.base_model.count"));
+            assertEquals("Parent One", m.get("general.base_model.0.name"));
+            assertEquals("Org A", m.get("general.base_model.0.organization"));
+            assertEquals("https://huggingface.co/org-b/parent-two", m.get("general.base_model.1.repo_url"));
+        }
+    }
+
     /** Several shards in the folder: the converter reads the files by name, so the F32 tensor order follows the shards. */
     @Test
     void theTensorOrderFollowsTheShardsTheFolderWouldHave() throws Exception {
