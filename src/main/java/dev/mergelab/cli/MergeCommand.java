@@ -17,14 +17,19 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mergelab merge RECIPE.yml OUT_DIR}: the main job. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Merge the models of a mergekit-style YAML recipe into a Hugging Face model folder.")
+        description = {"Merge the models of a mergekit-style YAML recipe into a Hugging Face model folder.",
+                "With OUT ending in .gguf and --type, merge straight into one GGUF file (tensor by tensor, no full-precision copy on disk)."})
 final class MergeCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "RECIPE", description = "The recipe (mergekit YAML).")
     Path recipePath;
 
-    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "Output folder (must not exist unless --force).", arity = "0..1")
+    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "Output folder, or OUT.gguf with --type (must not exist unless --force).", arity = "0..1")
     Path outDir;
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "GGUF type of an OUT.gguf: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, "
+            + "q5_1, q4_k_m, q4_k_s, q5_k_m or q6_k (as `export gguf` writes it).")
+    String ggufType;
 
     @Option(names = "--dry-run", description = "Print the plan (every output tensor, its inputs, method and parameters) and the output size; write nothing.")
     boolean dryRun;
@@ -74,6 +79,21 @@ final class MergeCommand implements Callable<Integer> {
             throw dev.mergelab.MergeLabException.input("missing OUT_DIR", "give an output folder, or --dry-run to only print the plan");
         }
         // Options are checked before planning so a --dry-run refuses what the merge would refuse.
+        boolean gguf = MergeToGguf.isGguf(outDir);
+        if (ggufType != null && !gguf) {
+            throw dev.mergelab.MergeLabException.input("--type is for a GGUF output", "name an OUT ending in .gguf, or leave --type out");
+        }
+        if (gguf && ggufType == null) {
+            throw dev.mergelab.MergeLabException.input(outDir + " is a GGUF file: --type is required", "f32, f16, bf16, q8_0, q4_0, q4_1, "
+                    + "q5_0, q5_1, q4_k_m, q4_k_s, q5_k_m or q6_k");
+        }
+        dev.mergelab.export.ExportType type = gguf ? dev.mergelab.export.ExportType.parse(ggufType) : null;
+        if (gguf && fsync) {
+            throw dev.mergelab.MergeLabException.input("--fsync is for a folder output", "a GGUF file is always flushed to disk before it is renamed into place");
+        }
+        if (gguf) {
+            MergeToGguf.checkOutput(outDir, force);
+        }
         int t = threads.count();
         MergeRun.Options options = new MergeRun.Options(t, Sizes.heapBudget(memory), Sizes.parseBytes(shardSize, "--out-shard-size"),
                 seed, force, fsync, Sizes.parseBytes(chunkAbove, "--chunk-above"), chunkElements);
@@ -94,6 +114,19 @@ final class MergeCommand implements Callable<Integer> {
                         plan.numLayers());
                 if (plan.chatTemplate() != null) {
                     out.println(plan.chatTemplate().describe());
+                }
+                return 0;
+            }
+            if (gguf) {
+                long start = System.nanoTime();
+                dev.mergelab.export.GgufExport.Result g = MergeToGguf.write(recipe, plan, session, outDir, type, options, progress::warning);
+                double s = (System.nanoTime() - start) / 1e9;
+                out.printf(java.util.Locale.ROOT, "merged %d tensors with %s into %s: %s %s, %d tensors %s, %.1f MB in %.1f s%n",
+                        plan.jobs().size(), plan.method(), outDir, g.architecture(), type.name().toLowerCase(java.util.Locale.ROOT),
+                        g.tensors(), g.typeCounts(), g.bytes() / 1e6, s);
+                lab.record(out, err, () -> dev.mergelab.lab.registry.Provenance.merge(recipe, plan, outDir, s, seed));
+                if (reportJson != null) {
+                    dev.mergelab.bench.RunReport.write(reportJson, s, plan.inputBytes(), g.bytes());
                 }
                 return 0;
             }

@@ -31,14 +31,17 @@ final class GeneralMetadata {
     private GeneralMetadata() {
     }
 
-    static void write(Path dir, long totalParams, long sharedParams, long expertParams, long expertCount,
-            Map<String, GgufValue> out) {
-        Map<String, Object> card = frontMatter(dir.resolve("README.md"));
+    /**
+     * {@code dir} holds generation_config.json; {@code cardText} is the model card (null: none) and {@code fallbackName}
+     * the name used when the card has none (the converter uses the model folder's name).
+     */
+    static void write(Path dir, String cardText, String fallbackName, long totalParams, long sharedParams, long expertParams,
+            long expertCount, Map<String, GgufValue> out) {
+        Map<String, Object> card = frontMatter(cardText, fallbackName + "/README.md");
         out.put("general.type", GgufValue.ofString("model"));
         sampling(dir.resolve("generation_config.json"), out);
         Object name = card.getOrDefault("name", card.get("model_name"));
-        String folder = dir.toAbsolutePath().normalize().getFileName().toString();
-        out.put("general.name", GgufValue.ofString(name instanceof String s ? s : idToTitle(folder)));
+        out.put("general.name", GgufValue.ofString(name instanceof String s ? s : idToTitle(fallbackName)));
         Object size = card.getOrDefault("size_label", card.get("model_size_label"));
         out.put("general.size_label", GgufValue.ofString(size instanceof String s ? s
                 : sizeLabel(totalParams, sharedParams, expertParams, expertCount)));
@@ -122,14 +125,14 @@ final class GeneralMetadata {
         }
     }
 
-    /** The YAML front matter of a model card (between a first line "---" and the next), or an empty map. */
+    /** The YAML front matter of a model card (between a first line "---" and the next), or an empty map; {@code what} names it in errors. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> frontMatter(Path readme) {
-        if (!Files.isRegularFile(readme)) {
+    static Map<String, Object> frontMatter(String cardText, String what) {
+        if (cardText == null) {
             return Map.of();
         }
         try {
-            List<String> lines = Files.readAllLines(readme);
+            List<String> lines = cardText.lines().toList();
             if (lines.isEmpty() || !lines.get(0).equals("---")) {
                 return Map.of();
             }
@@ -143,8 +146,8 @@ final class GeneralMetadata {
             String text = yaml.toString().replace("- no\n", "- \"no\"\n").replace("\t", "  ");
             Object data = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
             return data instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-        } catch (IOException | RuntimeException e) {
-            throw MergeLabException.input(readme + ": unreadable model card front matter: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw MergeLabException.input(what + ": unreadable model card front matter: " + e.getMessage());
         }
     }
 

@@ -47,48 +47,57 @@ public final class GgufExport {
      * using {@code threads} threads; {@code warnings} hears what the export does differently from llama.cpp's tools.
      */
     public static Result export(Path model, Path out, ExportType type, int threads, Consumer<String> warnings) throws IOException {
-        ModelConfig config = ModelConfig.readFolder(model);
-        ObjectNode raw = config.raw();
-        GgufArchitecture spec = GgufArchitecture.forHf(config.architectures());
+        GgufArchitecture.forHf(ModelConfig.readFolder(model).architectures());   // refused before the weights are opened
         try (ModelSource source = ModelSource.open(model, model.toString())) {
-            List<TensorPlan.Planned> plan = TensorPlan.plan(source.tensors(), raw, spec);
-            Map<String, GgufValue> meta = converterMetadata(model, raw, spec, plan, warnings);
-            List<TensorPlan.Planned> order = new ArrayList<>(plan);
-            List<GgmlType> types;
-            if (type == ExportType.F32) {
-                types = order.stream().map(p -> GgmlType.F32).toList();
-            } else {
-                meta.remove("general.quantization_version");
-                meta.remove("general.file_type");
-                meta.put("general.quantization_version", GgufValue.ofU32(2));
-                meta.put("general.file_type", GgufValue.ofU32(type.ftype));
-                order.sort((a, b) -> QuantPlan.LOADER_ORDER.compare(a.name(), b.name()));
-                List<QuantPlan.In> in = order.stream().map(p -> new QuantPlan.In(p.name(), p.shape()[p.shape().length - 1],
-                        p.shape().length, GgmlType.F32)).toList();
-                types = QuantPlan.types(in, type, quantModel(meta, spec));
-            }
-            List<GgufWriter.Entry> entries = new ArrayList<>();
-            for (int i = 0; i < order.size(); i++) {
-                entries.add(GgufWriter.Entry.ofShape(order.get(i).name(), types.get(i), order.get(i).shape()));
-            }
-            Map<GgmlType, Integer> counts = new LinkedHashMap<>();
-            types.forEach(t -> counts.merge(t, 1, Integer::sum));
-            long bytes = 0;
-            ExecutorService pool = Workers.pool(Math.max(1, threads), "gguf-export");
-            try (GgufWriter w = GgufWriter.create(out, meta, entries)) {
-                for (int i = 0; i < order.size(); i++) {
-                    bytes += stream(order.get(i), types.get(i), w, pool, Math.max(1, threads));
-                }
-                w.finish();
-            } finally {
-                pool.shutdownNow();
-            }
-            return new Result(out, spec.ggufName(), order.size(), bytes, counts);
+            return export(GgufInput.ofFolder(model, source), out, type, threads, warnings);
         }
     }
 
+    /**
+     * Writes {@code in} to {@code out} as {@link #export(Path, Path, ExportType, int, Consumer)} does a folder: each
+     * input tensor is read from {@code in.weights()} when its turn comes and let go once converted, so a source
+     * that computes tensors (a merge) is never held whole.
+     */
+    public static Result export(GgufInput in, Path out, ExportType type, int threads, Consumer<String> warnings) throws IOException {
+        ObjectNode raw = in.config().raw();
+        GgufArchitecture spec = GgufArchitecture.forHf(in.config().architectures());
+        List<TensorPlan.Planned> plan = TensorPlan.plan(in.tensors(), in.weights(), raw, spec);
+        Map<String, GgufValue> meta = converterMetadata(in, raw, spec, plan, warnings);
+        List<TensorPlan.Planned> order = new ArrayList<>(plan);
+        List<GgmlType> types;
+        if (type == ExportType.F32) {
+            types = order.stream().map(p -> GgmlType.F32).toList();
+        } else {
+            meta.remove("general.quantization_version");
+            meta.remove("general.file_type");
+            meta.put("general.quantization_version", GgufValue.ofU32(2));
+            meta.put("general.file_type", GgufValue.ofU32(type.ftype));
+            order.sort((a, b) -> QuantPlan.LOADER_ORDER.compare(a.name(), b.name()));
+            List<QuantPlan.In> quantIn = order.stream().map(p -> new QuantPlan.In(p.name(), p.shape()[p.shape().length - 1],
+                    p.shape().length, GgmlType.F32)).toList();
+            types = QuantPlan.types(quantIn, type, quantModel(meta, spec));
+        }
+        List<GgufWriter.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            entries.add(GgufWriter.Entry.ofShape(order.get(i).name(), types.get(i), order.get(i).shape()));
+        }
+        Map<GgmlType, Integer> counts = new LinkedHashMap<>();
+        types.forEach(t -> counts.merge(t, 1, Integer::sum));
+        long bytes = 0;
+        ExecutorService pool = Workers.pool(Math.max(1, threads), "gguf-export");
+        try (GgufWriter w = GgufWriter.create(out, meta, entries)) {
+            for (int i = 0; i < order.size(); i++) {
+                bytes += stream(order.get(i), types.get(i), w, pool, Math.max(1, threads));
+            }
+            w.finish();
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Result(out, spec.ggufName(), order.size(), bytes, counts);
+    }
+
     /** The key/value pairs convert_hf_to_gguf.py writes, in its order. */
-    static Map<String, GgufValue> converterMetadata(Path model, ObjectNode raw, GgufArchitecture spec, List<TensorPlan.Planned> plan,
+    static Map<String, GgufValue> converterMetadata(GgufInput in, ObjectNode raw, GgufArchitecture spec, List<TensorPlan.Planned> plan,
             Consumer<String> warnings) {
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put("general.architecture", GgufValue.ofString(spec.ggufName()));
@@ -105,10 +114,10 @@ public final class GgufExport {
             }
             total += n;
         }
-        GeneralMetadata.write(model, total, shared, expert, expertTensors == 0 ? 0 : expertSum / expertTensors, meta);
+        GeneralMetadata.write(in.files(), in.card(), in.name(), total, shared, expert, expertTensors == 0 ? 0 : expertSum / expertTensors, meta);
         HyperParameters.write(raw, spec, ExportType.F32.ftype, meta);
         meta.put("general.quantization_version", GgufValue.ofU32(2));
-        VocabExport.write(model, raw, spec, meta, warnings);
+        VocabExport.write(in.files(), in.tokenizerConfig(), raw, spec, meta, warnings);
         return meta;
     }
 
@@ -157,6 +166,7 @@ public final class GgufExport {
             throw new IllegalStateException(e.getCause());
         } finally {
             inFlight.forEach(f -> f.cancel(true));
+            src.release();
         }
         return written;
     }

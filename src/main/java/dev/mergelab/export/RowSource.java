@@ -1,6 +1,7 @@
 package dev.mergelab.export;
 
 import dev.mergelab.model.TensorRef;
+import dev.mergelab.model.WeightSource;
 import java.util.List;
 
 /**
@@ -17,19 +18,51 @@ interface RowSource {
     /** Rows {@code [first, first + n)} into {@code dst[off..]}. */
     void read(long first, int n, float[] dst, int off);
 
-    /** A stored tensor's rows as they are ({@code shape[-1]} is the row; a 1-D tensor is one row). */
-    static RowSource of(TensorRef t) {
+    /** Drops what reading held (a tensor merged on first read); a later read opens it again. */
+    default void release() {
+    }
+
+    /**
+     * An input tensor's rows as they are ({@code shape[-1]} is the row; a 1-D tensor is one row), read from
+     * {@code weights} when first needed and held until {@link #release}, so only tensors being converted are kept.
+     */
+    static RowSource of(GgufInput.Tensor t, WeightSource weights) {
+        long[] shape = t.shape();
+        int len = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
+        long rows = 1;
+        for (int i = 0; i < shape.length - 1; i++) {
+            rows *= shape[i];
+        }
+        long n = rows;
         return new RowSource() {
+            private TensorRef ref;
+
+            private synchronized TensorRef ref() {
+                if (ref == null) {
+                    TensorRef r = weights.tensor(t.name());
+                    if (r == null || !java.util.Arrays.equals(r.shape(), shape)) {
+                        throw new IllegalStateException(weights.displayName() + ": tensor " + t.name()
+                                + (r == null ? " is missing" : " changed shape"));
+                    }
+                    ref = r;
+                }
+                return ref;
+            }
+
             public long rows() {
-                return t.rows();
+                return n;
             }
 
             public int rowLength() {
-                return Math.toIntExact(t.rowLength());
+                return len;
             }
 
-            public void read(long first, int n, float[] dst, int off) {
-                t.decodeRows(first, n, dst, off);
+            public void read(long first, int count, float[] dst, int off) {
+                ref().decodeRows(first, count, dst, off);
+            }
+
+            public synchronized void release() {
+                ref = null;
             }
         };
     }
@@ -94,6 +127,10 @@ interface RowSource {
                 return s.rowLength();
             }
 
+            public void release() {
+                s.release();
+            }
+
             public void read(long first, int n, float[] dst, int off) {
                 int len = s.rowLength();
                 for (int i = 0; i < n; i++) {
@@ -112,6 +149,10 @@ interface RowSource {
 
             public int rowLength() {
                 return s.rowLength();
+            }
+
+            public void release() {
+                s.release();
             }
 
             public void read(long first, int n, float[] dst, int off) {
@@ -140,6 +181,10 @@ interface RowSource {
 
             public int rowLength() {
                 return len;
+            }
+
+            public void release() {
+                experts.forEach(RowSource::release);
             }
 
             public void read(long first, int n, float[] dst, int off) {

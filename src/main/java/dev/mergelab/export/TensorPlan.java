@@ -3,7 +3,7 @@ package dev.mergelab.export;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.MergeLabException;
-import dev.mergelab.model.TensorRef;
+import dev.mergelab.model.WeightSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -37,7 +37,7 @@ final class TensorPlan {
     private TensorPlan() {
     }
 
-    static List<Planned> plan(Map<String, TensorRef> tensors, ObjectNode config, GgufArchitecture spec) {
+    static List<Planned> plan(List<GgufInput.Tensor> tensors, WeightSource weights, ObjectNode config, GgufArchitecture spec) {
         ObjectNode hp = HyperParameters.lifted(config);
         List<Planned> out = new ArrayList<>();
         if (spec.ropeFreqsLlama3()) {
@@ -52,17 +52,17 @@ final class TensorPlan {
         boolean moe = spec.experts() != null && hp.hasNonNull(spec.experts().countFrom());
         Pattern expert = moe ? template(spec.experts().source()) : null;
         int nExperts = moe ? intParam(hp, spec.experts().countFrom()) : 0;
-        Map<Integer, Map<String, TensorRef>> pending = new HashMap<>();
+        Map<Integer, Map<String, GgufInput.Tensor>> pending = new HashMap<>();
         int nHead = intParam(hp, "num_attention_heads");
         JsonNode kv = hp.get("num_key_value_heads");
         int nKv = kv == null || kv.isNull() ? nHead : kv.asInt();
-        for (TensorRef t : converterOrder(tensors)) {
+        for (GgufInput.Tensor t : converterOrder(tensors)) {
             String name = t.name();
             if (spec.skipTensors().contains(name) || name.endsWith(".attention.masked_bias") || name.endsWith(".attention.bias")
                     || name.endsWith(".rotary_emb.inv_freq")) {
                 continue;
             }
-            RowSource rows = RowSource.of(t);
+            RowSource rows = RowSource.of(t, weights);
             if (spec.addOneToSuffix() != null && name.endsWith(spec.addOneToSuffix())) {
                 // the converter adds in the tensor's torch dtype: float32 for BF16/F32 sources, float16 for F16 ones
                 rows = RowSource.plusOne(rows, t.dtype() == dev.mergelab.tensor.DType.F16);
@@ -78,7 +78,7 @@ final class TensorPlan {
                 Matcher m = expert.matcher(name);
                 if (m.matches()) {
                     int bid = Integer.parseInt(m.group(1));
-                    Map<String, TensorRef> layer = pending.computeIfAbsent(bid, b -> new LinkedHashMap<>());
+                    Map<String, GgufInput.Tensor> layer = pending.computeIfAbsent(bid, b -> new LinkedHashMap<>());
                     layer.put(name, t);
                     if (layer.size() >= nExperts * spec.experts().stacked().size()) {
                         spec.experts().stacked().forEach((part, target) -> {
@@ -87,11 +87,11 @@ final class TensorPlan {
                             for (int x = 0; x < nExperts; x++) {
                                 String src = spec.experts().source().replace("{bid}", "" + bid).replace("{xid}", "" + x)
                                         .replace("{part}", part);
-                                TensorRef e = layer.remove(src);
+                                GgufInput.Tensor e = layer.remove(src);
                                 if (e == null) {
                                     throw MergeLabException.input("expert tensor " + src + " is missing");
                                 }
-                                parts.add(RowSource.of(e));
+                                parts.add(RowSource.of(e, weights));
                                 shape = e.shape();
                             }
                             long[] stackedShape = new long[shape.length + 1];
@@ -122,14 +122,14 @@ final class TensorPlan {
     }
 
     /** Files by name, then tensor names sorted within a file, as the converter reads a folder. */
-    static List<TensorRef> converterOrder(Map<String, TensorRef> tensors) {
-        Map<String, List<TensorRef>> byFile = new TreeMap<>();
-        for (TensorRef t : tensors.values()) {
-            byFile.computeIfAbsent(t.file().path().getFileName().toString(), f -> new ArrayList<>()).add(t);
+    static List<GgufInput.Tensor> converterOrder(List<GgufInput.Tensor> tensors) {
+        Map<String, List<GgufInput.Tensor>> byFile = new TreeMap<>();
+        for (GgufInput.Tensor t : tensors) {
+            byFile.computeIfAbsent(t.file(), f -> new ArrayList<>()).add(t);
         }
-        List<TensorRef> out = new ArrayList<>();
-        for (List<TensorRef> file : byFile.values()) {
-            file.sort(Comparator.comparing(TensorRef::name));
+        List<GgufInput.Tensor> out = new ArrayList<>();
+        for (List<GgufInput.Tensor> file : byFile.values()) {
+            file.sort(Comparator.comparing(GgufInput.Tensor::name));
             out.addAll(file);
         }
         return out;

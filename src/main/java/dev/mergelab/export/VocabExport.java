@@ -46,15 +46,23 @@ final class VocabExport {
     private final ObjectNode tokenizerConfig;
     private final ObjectNode config;
 
-    private VocabExport(Path dir, JsonNode tokenizer, ObjectNode tokenizerConfig, ObjectNode config) {
+    /** True when tokenizer_config.json was given as text: the folder's chat template files are then not read. */
+    private final boolean configGiven;
+
+    private VocabExport(Path dir, JsonNode tokenizer, ObjectNode tokenizerConfig, boolean configGiven, ObjectNode config) {
         this.dir = dir;
+        this.configGiven = configGiven;
         this.tokenizer = tokenizer;
         this.tokenizerConfig = tokenizerConfig;
         this.config = config;
     }
 
-    /** Appends the tokenizer keys of the model folder {@code dir} to {@code out}. */
-    static void write(Path dir, ObjectNode config, GgufArchitecture spec, Map<String, GgufValue> out, Consumer<String> warnings) {
+    /**
+     * Appends the tokenizer keys of the model folder {@code dir} to {@code out}; {@code tokenizerConfig}, when not null,
+     * is the tokenizer_config.json text read instead of the folder's (and then its chat_template files are ignored).
+     */
+    static void write(Path dir, String tokenizerConfig, ObjectNode config, GgufArchitecture spec, Map<String, GgufValue> out,
+            Consumer<String> warnings) {
         if (Files.isRegularFile(dir.resolve("tokenizer.model"))) {
             warnings.accept(dir.resolve("tokenizer.model") + ": llama.cpp's converter would read the vocabulary from this "
                     + "SentencePiece file; MergeLab reads tokenizer.json (same tokens, scores from its merges)");
@@ -63,7 +71,8 @@ final class VocabExport {
         if (!Files.isRegularFile(tj)) {
             throw MergeLabException.input(dir + " has no tokenizer.json to export", null);
         }
-        VocabExport v = new VocabExport(dir, readJson(tj), readObject(dir.resolve("tokenizer_config.json")), config);
+        ObjectNode tc = tokenizerConfig == null ? readObject(dir.resolve("tokenizer_config.json")) : parseObject(tokenizerConfig);
+        VocabExport v = new VocabExport(dir, readJson(tj), tc, tokenizerConfig != null, config);
         if (v.tokenizerConfig != null && v.tokenizerConfig.has("add_prefix_space") && !v.tokenizerConfig.get("add_prefix_space").isNull()
                 && spec.vocab().contains("llama_hf")) {
             out.put("tokenizer.ggml.add_space_prefix", GgufValue.ofBool(v.tokenizerConfig.get("add_prefix_space").asBoolean()));
@@ -115,11 +124,22 @@ final class VocabExport {
         }
     }
 
+    private static ObjectNode parseObject(String json) {
+        try {
+            return new ObjectMapper().readTree(json) instanceof ObjectNode o ? o : null;
+        } catch (IOException e) {
+            throw MergeLabException.input("tokenizer_config.json: " + e.getMessage());
+        }
+    }
+
     private static ObjectNode readObject(Path p) {
         return Files.isRegularFile(p) && readJson(p) instanceof ObjectNode o ? o : null;
     }
 
     private String chatTemplateFile() {
+        if (configGiven) {
+            return null;
+        }
         try {
             Path j = dir.resolve("chat_template.jinja");
             if (Files.isRegularFile(j)) {
