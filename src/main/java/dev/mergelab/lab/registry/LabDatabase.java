@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
@@ -142,6 +144,30 @@ final class LabDatabase implements AutoCloseable {
     @FunctionalInterface
     interface Work<T> {
         T run() throws SQLException;
+    }
+
+    /** Reads one result row. */
+    @FunctionalInterface
+    interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** The rows {@code sql} selects with {@code args} bound as strings, in order; a failure is one line naming the file. */
+    <T> List<T> query(String sql, Row<T> row, String... args) {
+        try (PreparedStatement s = connection.prepareStatement(sql)) {
+            for (int k = 0; k < args.length; k++) {
+                s.setString(k + 1, args[k]);
+            }
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row.read(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure(file, e);
+        }
     }
 
     <T> T inTransaction(Work<T> work) {

@@ -347,26 +347,8 @@ public final class Registry implements AutoCloseable {
         return query("SELECT max(version) FROM migrations", rs -> rs.getInt(1)).getFirst();
     }
 
-    @FunctionalInterface
-    private interface Row<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> query(String sql, Row<T> row, String... args) {
-        try (PreparedStatement s = db.connection().prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                s.setString(i + 1, args[i]);
-            }
-            List<T> out = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    out.add(row.read(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw LabDatabase.failure(db.file(), e);
-        }
+    private <T> List<T> query(String sql, LabDatabase.Row<T> row, String... args) {
+        return db.query(sql, row, args);
     }
 
     private static int count(Connection c, String sql, String arg) throws SQLException {

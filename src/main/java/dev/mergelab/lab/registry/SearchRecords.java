@@ -3,7 +3,6 @@ package dev.mergelab.lab.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -87,26 +86,8 @@ public final class SearchRecords implements AutoCloseable {
                 + " ORDER BY s.started_at, e.search, e.step", rs -> new SearchEvaluation(rs.getString(11), rs.getString(12), evaluation(rs)), candidateId);
     }
 
-    @FunctionalInterface
-    private interface Row<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> query(String sql, Row<T> row, String... args) {
-        try (PreparedStatement s = db.connection().prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                s.setString(i + 1, args[i]);
-            }
-            List<T> out = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    out.add(row.read(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw LabDatabase.failure(db.file(), e);
-        }
+    private <T> List<T> query(String sql, LabDatabase.Row<T> row, String... args) {
+        return db.query(sql, row, args);
     }
 
     private static Search search(ResultSet rs) throws SQLException {
