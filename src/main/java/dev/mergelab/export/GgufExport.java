@@ -1,5 +1,6 @@
 package dev.mergelab.export;
 
+import dev.mergelab.model.gguf.GgufArchitecture;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.Workers;
 import dev.mergelab.format.gguf.GgmlCodec;

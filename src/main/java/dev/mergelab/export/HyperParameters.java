@@ -1,5 +1,6 @@
 package dev.mergelab.export;
 
+import dev.mergelab.model.gguf.GgufArchitecture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mergelab.MergeLabException;

@@ -1,4 +1,4 @@
-package dev.mergelab.export;
+package dev.mergelab.model.gguf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * What llama.cpp's converter writes for one Hugging Face architecture, as data (resources
- * {@code dev/mergelab/export/gguf/*.json}): the GGUF architecture name, the vocabulary strategies tried in order,
+ * {@code dev/mergelab/model/gguf/*.json}): the GGUF architecture name, the vocabulary strategies tried in order,
  * the hyper-parameter keys in the converter's order, the HF→GGUF tensor base names, whether q/k rows are
  * permuted (Llama family), whether llama3 RoPE scaling adds {@code rope_freqs.weight}, and how MoE experts are
  * stacked into one 3-D tensor per projection.
@@ -32,7 +32,7 @@ public record GgufArchitecture(String ggufName, List<String> hfArchitectures, Li
         Map<String, String> tensors, Experts experts, Map<String, Integer> extraSpecialIds, Boolean addSpacePrefix,
         List<String> skipTensors, String addOneToSuffix) {
 
-    private static final String DIR = "/dev/mergelab/export/gguf/";
+    private static final String DIR = "/dev/mergelab/model/gguf/";
 
     /** Experts stored one tensor per expert in HF, stacked along a new outer axis in GGUF. */
     public record Experts(String countFrom, String source, Map<String, String> stacked) {
@@ -54,7 +54,7 @@ public record GgufArchitecture(String ggufName, List<String> hfArchitectures, Li
                 "exportable: " + String.join(", ", known));
     }
 
-    static List<GgufArchitecture> builtIns() {
+    public static List<GgufArchitecture> builtIns() {
         List<GgufArchitecture> out = new ArrayList<>();
         for (String line : new String(resource("index.txt"), StandardCharsets.UTF_8).split("\n")) {
             if (!line.isBlank()) {
