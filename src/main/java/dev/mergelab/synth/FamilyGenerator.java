@@ -206,6 +206,9 @@ public final class FamilyGenerator {
             for (int i = 0; i < specials.length; i++) {
                 added.addObject().put("id", i).put("content", specials[i]).put("special", true);
             }
+            // Words are split on whitespace, so a text "tok5 tok9" is the ids [5, 9] (without a pre-tokenizer the
+            // whole text would be one unknown word, and evaluations on synthetic models trivial).
+            tok.putObject("pre_tokenizer").put("type", "WhitespaceSplit");
             ObjectNode model = tok.putObject("model");
             model.put("type", "WordLevel");
             model.put("unk_token", "<unk>");

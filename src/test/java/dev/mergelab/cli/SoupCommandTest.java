@@ -18,6 +18,7 @@ import dev.mergelab.model.ModelSource;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.synth.FamilyGenerator;
 import dev.mergelab.synth.FamilySpec;
+import dev.mergelab.tensor.Codecs;
 import dev.mergelab.tensor.DType;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -52,15 +53,17 @@ class SoupCommandTest {
         text = fam.resolve("held.txt");
         StringBuilder sb = new StringBuilder();
         java.util.SplittableRandom r = new java.util.SplittableRandom(7);
-        String[] words = "the cat sat on a mat and the dog ran to the log in the sun".split(" ");
-        for (int i = 0; i < 200; i++) {
-            sb.append(words[r.nextInt(words.length)]).append(i % 17 == 16 ? ".\n" : " ");
+        for (int i = 0; i < 200; i++) { // words of the synthetic vocabulary, so the text is many different ids
+            sb.append("tok").append(3 + r.nextInt(40)).append(i % 17 == 16 ? "\n" : " ");
         }
         Files.writeString(text, sb);
         hurt(fam.resolve("ft2"), fam.resolve("hurt"));
     }
 
-    /** A copy of {@code from} whose output head is zero: alone it predicts nothing, and in a soup it shrinks the head. */
+    /**
+     * A copy of {@code from} whose output head is 16 times larger: its random predictions become confident and
+     * wrong (cross-entropy far above the others'), and in a soup it inflates the head.
+     */
     static void hurt(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> s = Files.list(from)) {
@@ -77,7 +80,10 @@ class SoupCommandTest {
                 entries.add(new SafetensorsWriter.Entry(e.getKey(), e.getValue().dtype(), e.getValue().shape()));
                 byte[] b = e.getValue().data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
                 if (e.getKey().equals("lm_head.weight")) {
-                    Arrays.fill(b, (byte) 0);
+                    ByteBuffer bf = ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    for (int i = 0; i < b.length; i += 2) {
+                        bf.putShort(i, Codecs.floatToBf16(16 * Codecs.bf16ToFloat(bf.getShort(i))));
+                    }
                 }
                 bytes.add(b);
             }
@@ -149,7 +155,7 @@ class SoupCommandTest {
             // an ingredient's score is eval's
             assertEquals(-evalBitsPerByte(m(List.of("hurt", "ft1", "ft2").get(i))), alone[i], 0);
         }
-        assertTrue(alone[0] < alone[1] && alone[0] < alone[2], "the zero-head copy scores worst alone: " + Arrays.toString(alone));
+        assertTrue(alone[0] < alone[1] && alone[0] < alone[2], "the inflated-head copy scores worst alone: " + Arrays.toString(alone));
         Integer[] rank = {0, 1, 2};
         Arrays.sort(rank, (a, b) -> Double.compare(alone[b], alone[a]));
         boolean[] soup = new boolean[3];
@@ -172,8 +178,8 @@ class SoupCommandTest {
             }
         }
         assertEquals(0, steps.get(4).get("genotype").get(0).asInt() + steps.get(3).get("genotype").get(0).asInt() - 1,
-                "the zero-head copy is tried last");
-        assertFalse(steps.get(4).get("kept").asBoolean(), "adding the zero-head copy hurts: left out");
+                "the inflated-head copy is tried last");
+        assertFalse(steps.get(4).get("kept").asBoolean(), "adding the inflated-head copy hurts: left out");
         for (int i = 0; i < 3; i++) {
             assertEquals(soup[i] ? 1 : 0, summary.get("soup").get("genotype").get(i).asInt());
         }
