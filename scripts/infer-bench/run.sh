@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# pp512/tg64 on a synthetic 1B Llama (TinyLlama shapes), BF16 and F16: mergelab, PyTorch eager, llama.cpp.
+# pp512/tg64 on a synthetic 1B Llama (TinyLlama shapes), BF16 and F16: mergelab, PyTorch eager, llama.cpp; then
+# the same model quantized (QUANTS, default "q8_0 q4_k_m"; GGUF files made by mergelab's exporter, which equals
+# llama-quantize byte for byte): mergelab on the GGUF file beside llama.cpp. QUANTS="" skips that part.
 # Usage: scripts/infer-bench/run.sh [WORK] [THREADS]   (WORK default /tmp/infb; llama.cpp built there by
 # build-llama-cpp.sh; Debian's python3-torch and python3-tqdm for /usr/bin/python3)
 set -euo pipefail
@@ -28,4 +30,10 @@ if [ -x "$BENCH" ]; then
     "$BENCH" -m "$g" -p 512 -n 64 -t "$T" -r 3
   done
 fi
+for q in ${QUANTS-q8_0 q4_k_m}; do
+  g=$WORK/synth-bfloat16.$q.gguf
+  [ -f "$g" ] || "$ROOT/mergelab" export gguf "$WORK/synth-bfloat16/base" "$g" --type "$q"
+  "$ROOT/mergelab" bench infer "$g" -p 512 -n 64 -r 3 --threads "$T" --json
+  if [ -x "$BENCH" ]; then "$BENCH" -m "$g" -p 512 -n 64 -t "$T" -r 3; fi
+done
 uptime
