@@ -86,7 +86,7 @@ public final class GgufVocabulary {
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
-        root.set("added_tokens", addedTokens(tokens, types));
+        root.set("added_tokens", addedTokens(tokens, types, layout));
         ObjectNode bpe;
         if (spm) {
             root.set("normalizer", spacePrefix
@@ -123,7 +123,7 @@ public final class GgufVocabulary {
         }
         root.set("model", bpe);
 
-        ObjectNode config = tokenizerConfig(keys, gguf, tokens, specials, addBos, addEos, spm || GgufVocabPre.cleansSpaces(pre));
+        ObjectNode config = tokenizerConfig(keys, gguf, tokens, specials, addBos, addEos, !spm && GgufVocabPre.cleansSpaces(pre));
         try {
             Files.createDirectories(dir);
             ObjectMapper mapper = new ObjectMapper();
@@ -176,33 +176,45 @@ public final class GgufVocabulary {
     }
 
     /**
-     * Which tokens the BPE model's vocabulary holds: all but the run of added tokens (control, user-defined, unknown)
-     * and unused {@code [PADn]} fillers at the end, which live only among the added tokens, as in Qwen's and Llama 3's
-     * files (Mistral's and Gemma's keep their added tokens in the vocabulary too). A text that occurs twice keeps the id
-     * an added token has, else its first id: a JSON object has one entry per text.
+     * Which tokens the BPE model's vocabulary holds, and which are added tokens. The Rust library ignores the ids of
+     * added tokens that are not in the model's vocabulary and numbers them on from the vocabulary's size, so the
+     * vocabulary must hold every id below the first of them: all tokens but the run of added tokens (control,
+     * user-defined, unknown) and unused {@code [PADn]} fillers at the end, which are added tokens only, as in Qwen's and
+     * Llama 3's files (Mistral's and Gemma's keep their added tokens in the vocabulary too). A filler inside that run is
+     * an added special token, one after the last added token is left out. A text that occurs twice keeps the id an
+     * added token has, else its first id (a JSON object has one entry per text); the Rust library then numbers the
+     * added tokens after it one lower, which this cannot avoid.
      */
-    private record Layout(boolean[] inModel, Map<String, Integer> ids) {
+    private record Layout(boolean[] inModel, boolean[] asAdded, Map<String, Integer> ids) {
         static Layout of(String[] tokens, int[] types, boolean spm) {
             int n = tokens.length;
-            boolean[] hole = new boolean[n];
+            boolean[] filler = new boolean[n];
             for (int i = 0; i < n; i++) {
-                hole[i] = !spm && types[i] == UNUSED && tokens[i].equals("[PAD" + i + "]");
+                filler[i] = !spm && types[i] == UNUSED && tokens[i].equals("[PAD" + i + "]");
             }
             int tail = n;
-            while (tail > 0 && (added(types[tail - 1]) || hole[tail - 1])) {
+            while (tail > 0 && (added(types[tail - 1]) || filler[tail - 1])) {
                 tail--;
             }
+            int end = n;
+            while (end > tail && filler[end - 1]) {
+                end--;
+            }
             boolean[] inModel = new boolean[n];
+            boolean[] asAdded = new boolean[n];
             Map<String, Integer> ids = new HashMap<>();
             for (int pass = 0; pass < 2; pass++) {
                 for (int i = 0; i < tail; i++) {
-                    if (!hole[i] && added(types[i]) == (pass == 0) && !ids.containsKey(tokens[i])) {
+                    if (added(types[i]) == (pass == 0) && !ids.containsKey(tokens[i])) {
                         ids.put(tokens[i], i);
                         inModel[i] = true;
                     }
                 }
             }
-            return new Layout(inModel, ids);
+            for (int i = 0; i < end; i++) {
+                asAdded[i] = added(types[i]) || (i >= tail && filler[i]);
+            }
+            return new Layout(inModel, asAdded, ids);
         }
     }
 
@@ -210,10 +222,10 @@ public final class GgufVocabulary {
         return type == CONTROL || type == USER_DEFINED || type == UNKNOWN;
     }
 
-    private static ArrayNode addedTokens(String[] tokens, int[] types) {
+    private static ArrayNode addedTokens(String[] tokens, int[] types, Layout layout) {
         ArrayNode out = JSON.arrayNode();
         for (int i = 0; i < tokens.length; i++) {
-            if (added(types[i])) {
+            if (layout.asAdded[i]) {
                 out.addObject().put("id", i).put("content", tokens[i]).put("single_word", false).put("lstrip", false)
                         .put("rstrip", false).put("normalized", false).put("special", types[i] != USER_DEFINED);
             }
