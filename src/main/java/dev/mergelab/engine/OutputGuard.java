@@ -46,7 +46,10 @@ public final class OutputGuard {
             for (WeightFile f : m.files()) {
                 files.add(f.path());
                 Path parent = f.path().toAbsolutePath().normalize().getParent();
-                if (parent != null && !parent.equals(folder)) {
+                // a GGUF model's config lives in a temporary companion folder: the folder holding the file given
+                // as the model is no more an input than a single safetensors file's
+                boolean givenFile = f.path().toAbsolutePath().normalize().equals(m.root().toAbsolutePath().normalize());
+                if (parent != null && !parent.equals(folder) && !givenFile) {
                     out.add(parent);
                 }
             }
