@@ -58,8 +58,11 @@ public final class OutputGuard {
         return out;
     }
 
-    /** Refuses an OUT_DIR that is, contains or lies inside an input. {@code outDir} as the user gave it. */
-    static void checkNotAnInput(Path outDir, Collection<Path> inputs) {
+    /**
+     * Refuses an OUT_DIR (or an output file, as {@code merge RECIPE OUT.gguf} writes) that is, contains or lies inside
+     * an input. {@code outDir} as the user gave it.
+     */
+    public static void checkNotAnInput(Path outDir, Collection<Path> inputs) {
         Path out = realPathOf(outDir.toAbsolutePath().normalize());
         for (Path input : inputs) {
             for (Path in : realPathsOf(input)) {
