@@ -157,6 +157,31 @@ class GgufImportCommandsTest {
         ok(cli("merge", recipe.toString(), tmp.resolve("child.gguf").toString(), "--type", "f32"));
     }
 
+    @Test
+    void benchInferAndLabRecordingTakeAGgufModel() throws Exception {
+        Path a = TinyExportModels.write(tmp.resolve("a"), TinyExportModels.llama().sized(64, 128, 1), 3);
+        TinyExportModels.write(tmp.resolve("b"), TinyExportModels.llama().sized(64, 128, 1), 4);
+        Path gguf = tmp.resolve("a-q8_0.gguf");
+        GgufExport.export(a, gguf, ExportType.parse("q8_0"), 2, w -> { });
+        Run bench = cli("bench", "infer", gguf.toString(), "-p", "4", "-n", "2", "-r", "1", "--threads", "2");
+        ok(bench);
+        Path lab = tmp.resolve("lab");
+        ok(cli("lab", "init", lab.toString()));
+        Path recipe = Files.writeString(tmp.resolve("r.yml"), """
+                merge_method: linear
+                models:
+                  - model: DIR/b
+                    parameters: {weight: 0.5}
+                  - model: GGUF
+                    parameters: {weight: 0.5}
+                dtype: bfloat16
+                """.replace("DIR", tmp.toString()).replace("GGUF", gguf.toString()));
+        ok(cli("merge", recipe.toString(), tmp.resolve("child").toString(), "--quiet", "--threads", "2", "--lab", lab.toString()));
+        Run lineage = cli("lab", "lineage", tmp.resolve("child").toString(), "--json", "--lab", lab.toString());
+        ok(lineage);
+        assertTrue(lineage.out().contains("a-q8_0.gguf"), lineage.out());
+    }
+
     static void deleteTree(Path p) throws Exception {
         if (!Files.exists(p)) {
             return;
