@@ -19,9 +19,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code mergelab export gguf MODEL OUT.gguf --type T}: a model folder as llama.cpp's converter and quantizer make it. */
+/**
+ * {@code mergelab export gguf MODEL OUT.gguf --type T}: a model folder as llama.cpp's converter and quantizer make it;
+ * {@code mergelab export safetensors GGUF OUT_DIR} ({@link ExportSafetensorsCommand}): a GGUF file back as a folder.
+ */
 @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a model to another format.",
-        subcommands = ExportCommand.Gguf.class)
+        subcommands = {ExportCommand.Gguf.class, ExportSafetensorsCommand.class})
 final class ExportCommand implements Runnable {
 
     @Spec
@@ -29,7 +32,7 @@ final class ExportCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a format: gguf");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a format: gguf or safetensors");
     }
 
     @Command(name = "gguf", mixinStandardHelpOptions = true,

@@ -67,6 +67,7 @@ final class MergeToGguf {
             throw MergeLabException.input("the parents are single .safetensors files: the merge has no config.json or tokenizer to "
                     + "export", "merge model folders, or merge to a folder");
         }
+        dev.mergelab.engine.OutputGuard.checkNotAnInput(out, dev.mergelab.engine.OutputGuard.pathsOf(plan.models())); // a GGUF parent
         String stem = out.getFileName().toString();
         stem = stem.substring(0, stem.length() - ".gguf".length());
         // one tensor at a time: the export reads each once and lets it go, so the child keeps none (no cache, no spill)

@@ -46,7 +46,10 @@ public final class OutputGuard {
             for (WeightFile f : m.files()) {
                 files.add(f.path());
                 Path parent = f.path().toAbsolutePath().normalize().getParent();
-                if (parent != null && !parent.equals(folder)) {
+                // a GGUF model's config lives in a temporary companion folder: the folder holding the file given
+                // as the model is no more an input than a single safetensors file's
+                boolean givenFile = f.path().toAbsolutePath().normalize().equals(m.root().toAbsolutePath().normalize());
+                if (parent != null && !parent.equals(folder) && !givenFile) {
                     out.add(parent);
                 }
             }
@@ -55,8 +58,11 @@ public final class OutputGuard {
         return out;
     }
 
-    /** Refuses an OUT_DIR that is, contains or lies inside an input. {@code outDir} as the user gave it. */
-    static void checkNotAnInput(Path outDir, Collection<Path> inputs) {
+    /**
+     * Refuses an OUT_DIR (or an output file, as {@code merge RECIPE OUT.gguf} writes) that is, contains or lies inside
+     * an input. {@code outDir} as the user gave it.
+     */
+    public static void checkNotAnInput(Path outDir, Collection<Path> inputs) {
         Path out = realPathOf(outDir.toAbsolutePath().normalize());
         for (Path input : inputs) {
             for (Path in : realPathsOf(input)) {

@@ -11,9 +11,8 @@ import java.util.Locale;
 /**
  * The one place that decides which {@link WeightFile} implementation reads a path, by its file name, or
  * for a name that says nothing by its first bytes: safetensors, and PyTorch checkpoints through the restricted
- * unpickler of {@code format.pickle}. GGUF files are recognised so that pointing MergeLab at one gives a clear
- * one-line error rather than a confusing "malformed header"; its reader comes next. (Safetensors has no magic
- * number, so only its name identifies it.)
+ * unpickler of {@code format.pickle}, and GGUF ({@code format.gguf}; the model layer maps its names back to
+ * Transformers'). (Safetensors has no magic number, so only its name identifies it.)
  */
 public final class WeightFiles {
 
@@ -84,28 +83,22 @@ public final class WeightFiles {
     }
 
     /**
-     * Opens and validates the weight file at {@code file}. A one-line INPUT error for a format MergeLab
-     * cannot read yet, a file that is no weight format, or (from the reader) a malformed file.
+     * Opens and validates the weight file at {@code file}. A one-line INPUT error for a file that is no weight
+     * format, or (from the reader) a malformed file.
      */
     public static WeightFile open(Path file) {
-        Format named = formatOf(file);
-        if ((named == null ? sniff(file) : named) == Format.GGUF) {
-            // read here (inspect, and the model layer once it maps llama.cpp's names); readableFormat still
-            // refuses GGUF as a model reference
-            return dev.mergelab.format.gguf.GgufFile.open(file);
-        }
         Format format = readableFormat(file);
         return switch (format) {
             case SAFETENSORS -> SafetensorsFile.open(file);
             case PYTORCH -> TorchCheckpoint.open(file); // a restricted unpickler: see format.pickle
-            case GGUF -> throw notYet(file, format);
+            case GGUF -> dev.mergelab.format.gguf.GgufFile.open(file); // llama.cpp's names; model.gguf maps them
         };
     }
 
     /**
      * The format {@link #open} will read {@code file} as, checked before anything is opened (model
      * references are checked this way when they are resolved): a one-line INPUT error when the file is no
-     * weight format or one MergeLab cannot read yet. Reads at most the first four bytes.
+     * weight format. Reads at most the first four bytes.
      */
     public static Format readableFormat(Path file) {
         Format format = formatOf(file);
@@ -116,14 +109,6 @@ public final class WeightFiles {
             throw MergeLabException.input(Untrusted.path(file) + ": not a weight file MergeLab reads (.safetensors)",
                     "give a Hugging Face model folder or a .safetensors file");
         }
-        if (format == Format.GGUF) {
-            throw notYet(file, format);
-        }
         return format;
-    }
-
-    private static MergeLabException notYet(Path file, Format format) {
-        return MergeLabException.input(Untrusted.path(file) + ": " + format.label() + " weights are not supported yet; MergeLab reads safetensors",
-                "convert it to safetensors first");
     }
 }

@@ -134,7 +134,11 @@ public final class Session {
             if (id < 0 || id >= e.shape()[0]) {
                 throw MergeLabException.input("token id " + id + " is outside the vocabulary (0.." + (e.shape()[0] - 1) + ")", null);
             }
-            Codecs.decode(e.dtype(), e.data(), (long) id * h, x, t * h, h);
+            if (e.isVerbatim()) {
+                Codecs.decode(e.dtype(), e.data(), (long) id * h, x, t * h, h);
+            } else {
+                e.decodeRows(id, 1, x, t * h); // quantized (GGUF) or patched: the row decoded as stored
+            }
         }
         if (d.embeddingScale() != 1f) {
             for (int i = 0; i < x.length; i++) {

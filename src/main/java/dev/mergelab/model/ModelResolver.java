@@ -93,7 +93,7 @@ public final class ModelResolver {
             return path;
         }
         if (Files.isRegularFile(path)) {
-            WeightFiles.readableFormat(path); // one line for a file that is not weights, or a format not supported yet
+            WeightFiles.readableFormat(path); // one line for a file that is not weights
             return path;
         }
         String has = folderHas(path.toAbsolutePath().getParent());

@@ -5,6 +5,7 @@ import dev.mergelab.format.ShardIndex;
 import dev.mergelab.format.TensorInfo;
 import dev.mergelab.format.WeightFile;
 import dev.mergelab.format.WeightFiles;
+import dev.mergelab.model.gguf.GgufModelFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -21,6 +22,10 @@ import java.util.TreeSet;
  * with {@code model.safetensors}, or a sharded folder with {@code model.safetensors.index.json}. Every
  * file is opened through {@link WeightFiles#open} (which knows the formats) and validated on open; tensor
  * bytes are read only when a job touches them.
+ *
+ * <p>A GGUF file, or a folder holding exactly one, is a whole model ({@link GgufModelFile}): its tensors carry
+ * Hugging Face names and values, and {@link #folder()} is a companion folder with config.json and the tokenizer
+ * files rebuilt from its metadata, deleted when this source is closed.
  */
 public final class ModelSource implements AutoCloseable, WeightSource {
 
@@ -29,31 +34,46 @@ public final class ModelSource implements AutoCloseable, WeightSource {
     private final boolean singleFile;
     private final List<WeightFile> files;
     private final Map<String, TensorRef> tensors;
+    /** Config and tokenizer files rebuilt from a GGUF file's metadata; null for every other model. */
+    private final Path companion;
 
     private ModelSource(String displayName, Path root, boolean singleFile, List<WeightFile> files,
-            Map<String, TensorRef> tensors) {
+            Map<String, TensorRef> tensors, Path companion) {
         this.displayName = displayName;
         this.root = root;
         this.singleFile = singleFile;
         this.files = files;
         this.tensors = tensors;
+        this.companion = companion;
     }
 
     /** Opens a model folder or a single weight file. */
     public static ModelSource open(Path path, String displayName) {
         if (Files.isRegularFile(path)) {
-            WeightFiles.readableFormat(path); // GGUF opens, but is no model reference until its names are mapped
+            if (WeightFiles.readableFormat(path) == WeightFiles.Format.GGUF) {
+                return openGguf(displayName, path, path);
+            }
             WeightFile f = WeightFiles.open(path);
             Map<String, TensorRef> map = new LinkedHashMap<>();
             for (TensorInfo t : f.tensors()) {
                 map.put(t.name(), new TensorRef(f, t));
             }
-            return new ModelSource(displayName, path, true, List.of(f), Collections.unmodifiableMap(map));
+            return new ModelSource(displayName, path, true, List.of(f), Collections.unmodifiableMap(map), null);
         }
         if (!Files.isDirectory(path)) {
             throw MergeLabException.input(path + ": no such model folder or file", "check the path or hub id");
         }
         Path index = indexFile(path);
+        if (!Files.isRegularFile(index) && filesMatching(path, "*.safetensors").isEmpty()) {
+            List<Path> ggufs = filesMatching(path, "*.gguf");
+            if (ggufs.size() > 1) {
+                throw MergeLabException.input(path + " holds " + ggufs.size() + " .gguf files (" + ggufs.get(0).getFileName() + ", "
+                        + ggufs.get(1).getFileName() + (ggufs.size() > 2 ? ", ..." : "") + ")", "name the .gguf file to use");
+            }
+            if (ggufs.size() == 1) {
+                return openGguf(displayName, path, ggufs.get(0));
+            }
+        }
         List<WeightFile> opened = new ArrayList<>();
         try {
             Map<String, TensorRef> map = new LinkedHashMap<>();
@@ -73,11 +93,24 @@ public final class ModelSource implements AutoCloseable, WeightSource {
                     }
                 }
             }
-            return new ModelSource(displayName, path, false, List.copyOf(opened), Collections.unmodifiableMap(map));
+            return new ModelSource(displayName, path, false, List.copyOf(opened), Collections.unmodifiableMap(map), null);
         } catch (RuntimeException e) {
             opened.forEach(WeightFile::close);
             throw e;
         }
+    }
+
+    /**
+     * A GGUF file as a model folder: Hugging Face tensor names, and the config and tokenizer files its metadata
+     * rebuilds in a companion folder. {@code root} is what was given (the file, or the folder holding it).
+     */
+    private static ModelSource openGguf(String displayName, Path root, Path file) {
+        GgufModelFile f = GgufModelFile.open(file);
+        Map<String, TensorRef> map = new LinkedHashMap<>();
+        for (TensorInfo t : f.tensors()) {
+            map.put(t.name(), new TensorRef(f, t));
+        }
+        return new ModelSource(displayName, root, false, List.of(f), Collections.unmodifiableMap(map), f.folder());
     }
 
     /**
@@ -120,8 +153,7 @@ public final class ModelSource implements AutoCloseable, WeightSource {
 
     /**
      * The weight files of an unindexed folder: model.safetensors, or else every *.safetensors file, or
-     * else every *.gguf file (for {@link WeightFiles} to name the format it cannot read yet), or else
-     * pytorch_model.bin.
+     * else pytorch_model.bin (a folder with one .gguf file and no safetensors is opened as GGUF before this).
      */
     private static List<Path> weightFiles(Path folder) {
         Path single = folder.resolve("model.safetensors");
@@ -129,9 +161,6 @@ public final class ModelSource implements AutoCloseable, WeightSource {
             return List.of(SafePaths.resolveInside(folder, "model.safetensors"));
         }
         List<Path> found = filesMatching(folder, "*.safetensors");
-        if (found.isEmpty()) {
-            found = filesMatching(folder, "*.gguf");
-        }
         if (found.isEmpty() && Files.isRegularFile(folder.resolve(PYTORCH_WEIGHTS))) {
             found = List.of(SafePaths.resolveInside(folder, PYTORCH_WEIGHTS));
         }
@@ -165,7 +194,7 @@ public final class ModelSource implements AutoCloseable, WeightSource {
         List<WeightFile> all = new ArrayList<>(files);
         all.addAll(extraFiles);
         return new ModelSource(newDisplayName, root, singleFile, List.copyOf(all),
-                Collections.unmodifiableMap(new LinkedHashMap<>(newTensors)));
+                Collections.unmodifiableMap(new LinkedHashMap<>(newTensors)), companion);
     }
 
     @Override
@@ -178,12 +207,21 @@ public final class ModelSource implements AutoCloseable, WeightSource {
         return root;
     }
 
-    /** The folder holding config and tokenizer files (the file's folder for a single file). */
+    /**
+     * The folder holding config and tokenizer files (the file's folder for a single file; for a GGUF model the
+     * companion folder rebuilt from its metadata).
+     */
     public Path folder() {
+        if (companion != null) {
+            return companion;
+        }
         return singleFile ? root.toAbsolutePath().getParent() : root;
     }
 
-    /** True when opened from one flat weight file rather than a model folder. */
+    /**
+     * True when opened from one flat weight file rather than a model folder. A GGUF file is not one: it carries its
+     * config and tokenizer, and {@link #folder()} holds them.
+     */
     public boolean isSingleFile() {
         return singleFile;
     }

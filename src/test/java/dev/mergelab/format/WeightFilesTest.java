@@ -44,7 +44,7 @@ class WeightFilesTest {
     }
 
     @Test
-    void ggufFilesAreNamedAndRefusedForNowPytorchFilesGoToTheRestrictedUnpickler() throws Exception {
+    void ggufFilesGoToTheGgufReaderPytorchFilesToTheRestrictedUnpickler() throws Exception {
         Path gguf = Files.write(tmp.resolve("model-q4_k_m.gguf"), "GGUF\3\0\0\0".getBytes());
         assertTrue(refused(gguf).getMessage().contains("invalid GGUF file"), refused(gguf).getMessage()); // GgufRoundTripTest: valid ones open
         for (String name : List.of("pytorch_model.bin", "model.pt", "weights.pth")) {

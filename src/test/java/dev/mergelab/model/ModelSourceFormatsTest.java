@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A model given as a file or folder in a format MergeLab cannot read yet says so in one line. */
+/** A model given as a file or folder MergeLab cannot read as one says so in one line. */
 class ModelSourceFormatsTest {
 
     @TempDir
@@ -23,15 +23,16 @@ class ModelSourceFormatsTest {
     }
 
     @Test
-    void aGgufFileOrAFolderHoldingOneIsNamedNotSupportedYet() throws Exception {
+    void aBrokenGgufFileOrAFolderHoldingOneIsRefusedByTheGgufReader() throws Exception {
         Path file = Files.write(tmp.resolve("model.gguf"), "GGUF\3\0\0\0".getBytes());
-        assertTrue(refused(file).contains("GGUF weights are not supported yet"), refused(file));
-        // A model reference to it is refused as it is resolved, with the same words.
-        MergeLabException e = assertThrows(MergeLabException.class, () -> ModelResolver.offline().resolve(ModelRef.parse(file.toString())));
-        assertTrue(e.oneLine().contains("GGUF weights are not supported yet"), e.oneLine());
+        assertTrue(refused(file).contains("invalid GGUF file"), refused(file));
+        // A model reference to it resolves (it is a GGUF file); opening it reads the header.
+        assertEquals(file, ModelResolver.offline().resolve(ModelRef.parse(file.toString())).base());
         Path folder = Files.createDirectory(tmp.resolve("folder"));
         Files.write(folder.resolve("model.gguf"), "GGUF\3\0\0\0".getBytes());
-        assertTrue(refused(folder).contains("GGUF weights are not supported yet"), refused(folder));
+        assertTrue(refused(folder).contains("invalid GGUF file"), refused(folder));
+        Files.write(folder.resolve("model-q8_0.gguf"), "GGUF\3\0\0\0".getBytes());
+        assertTrue(refused(folder).contains("holds 2 .gguf files (model-q8_0.gguf, model.gguf)"), refused(folder));
     }
 
     @Test

@@ -150,9 +150,9 @@ class GgufRoundTripTest {
         }
     }
 
-    /** WeightFiles.open reads GGUF (by name or magic), while readableFormat still refuses it as a model reference. */
+    /** WeightFiles.open reads GGUF (by name or magic), and readableFormat names it (model.gguf maps its names). */
     @Test
-    void weightFilesOpensGgufButNotYetAsAModelReference() throws Exception {
+    void weightFilesOpensGgufByNameOrMagic() throws Exception {
         Path named = tmp.resolve("m.gguf");
         GgufWriter.write(named, Map.of(), List.of(), List.of());
         Path sniffed = Files.copy(named, tmp.resolve("weights.dat"));
@@ -160,8 +160,7 @@ class GgufRoundTripTest {
             try (WeightFile f = WeightFiles.open(p)) {
                 assertInstanceOf(GgufFile.class, f);
             }
-            MergeLabException e = assertThrows(MergeLabException.class, () -> WeightFiles.readableFormat(p));
-            assertTrue(e.getMessage().contains("GGUF weights are not supported yet"), e.getMessage());
+            assertEquals(WeightFiles.Format.GGUF, WeightFiles.readableFormat(p));
         }
     }
 
