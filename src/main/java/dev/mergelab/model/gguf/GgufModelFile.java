@@ -86,7 +86,9 @@ public final class GgufModelFile implements WeightFile {
             dir = Files.createTempDirectory("mergelab-gguf-");
             Files.write(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
             Files.write(dir.resolve("generation_config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(GgufConfigJson.generationConfig(keys)));
-            GgufVocabulary.write(g, dir);
+            if (g.header().metadata().containsKey("tokenizer.ggml.model")) { // a weights-only file is a model without a tokenizer
+                GgufVocabulary.write(g, dir);
+            }
             return new GgufModelFile(g, dir, mapped);
         } catch (IOException e) {
             deleteTree(dir);
