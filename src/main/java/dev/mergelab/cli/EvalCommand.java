@@ -183,7 +183,10 @@ final class EvalCommand implements Callable<Integer> {
         try (InferSource source = InferSource.open(model, t, seed, progress::warning);
              Workers workers = new Workers(t)) {
             TransformerModel m = TransformerModel.load(source.weights(), workers);
-            ModelTokens tokens = ModelTokens.load(TokenizeCommand.tokenizerFile(tokenizerModel(model)), source.weights().config(), maxLength);
+            String tokenizerModel = tokenizerModel(model);
+            Path tokenizerJson = TokenizeCommand.isGgufModel(tokenizerModel) ? source.folder().resolve("tokenizer.json") // rebuilt from GGUF metadata
+                    : TokenizeCommand.tokenizerFile(tokenizerModel);
+            ModelTokens tokens = ModelTokens.load(tokenizerJson, source.weights().config(), maxLength);
             if (!json) {
                 err.printf("%s: maximum length %d (%s), prefix token %d%n", model, tokens.maxLength(), tokens.maxLengthFrom(),
                         tokens.prefixTokenId());

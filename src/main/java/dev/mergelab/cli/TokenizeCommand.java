@@ -35,7 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class TokenizeCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model folder, a Hugging Face id in the local cache, "
-            + "or a tokenizer.json file.")
+            + "a GGUF model, or a tokenizer.json file.")
     String model;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "TEXT", description = "The text to encode.")
@@ -67,7 +67,7 @@ final class TokenizeCommand implements Callable<Integer> {
         if (input != null && noSpecial) {
             throw MergeLabException.input("--no-special is for TEXT; in --input each line says \"special\"", null);
         }
-        Tokenizer tok = Tokenizer.load(tokenizerFile(model));
+        Tokenizer tok = isGgufModel(model) ? ggufTokenizer(model) : Tokenizer.load(tokenizerFile(model));
         if (text != null) {
             show(tok, text, !noSpecial, spec.commandLine().getOut());
             return 0;
@@ -76,10 +76,40 @@ final class TokenizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * True when {@code model} is a GGUF file, or a folder with no tokenizer.json holding one: its tokenizer is rebuilt
+     * from the metadata into the model's companion folder, which exists while the model is open.
+     */
+    static boolean isGgufModel(String model) {
+        Path p = Path.of(model);
+        if (Files.isRegularFile(p)) {
+            return dev.mergelab.format.gguf.GgufFile.isGguf(p);
+        }
+        if (!Files.isDirectory(p) || Files.exists(p.resolve("tokenizer.json"))) {
+            return false;
+        }
+        try (var s = Files.newDirectoryStream(p, "*.gguf")) {
+            return s.iterator().hasNext();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The tokenizer a GGUF model's metadata rebuilds, loaded while the model is open. */
+    private static Tokenizer ggufTokenizer(String model) {
+        try (dev.mergelab.model.ModelSource m = Models.opener().open(model)) {
+            Path file = m.folder().resolve("tokenizer.json");
+            if (!Files.isRegularFile(file)) {
+                throw MergeLabException.input("model " + model + " has no tokenizer in its GGUF metadata", "give a tokenizer.json file");
+            }
+            return Tokenizer.load(file);
+        }
+    }
+
     /** A tokenizer.json file as given, or the one in a model folder (local or from the hub cache). */
     static Path tokenizerFile(String model) {
         Path asFile = Path.of(model);
-        if (Files.isRegularFile(asFile) && !model.endsWith(".safetensors")) {
+        if (Files.isRegularFile(asFile) && !model.endsWith(".safetensors") && !dev.mergelab.format.gguf.GgufFile.isGguf(asFile)) {
             return asFile;
         }
         ModelResolver.Resolved r = ModelResolver.offline().resolve(ModelRef.parse(model));

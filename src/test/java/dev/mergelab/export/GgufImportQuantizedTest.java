@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mergelab.format.gguf.GgmlCodec;
 import dev.mergelab.format.gguf.GgmlType;
 import dev.mergelab.format.gguf.GgufFile;
 import dev.mergelab.model.ModelSource;
 import dev.mergelab.model.TensorRef;
+import dev.mergelab.model.gguf.GgufModelFile;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -25,7 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Quantized GGUF files (Q8_0 and Q4_K_M, with rows of 256 so the K-quants are used) open as models whose tensors
  * are exactly the file's own dequantization ({@link GgufFile#readFloats}), with this test's own name table, q/k
  * rows put back by llama.cpp's permutation read forwards, and experts sliced out of the stacked tensors; and the
- * forward pass on the file gives the logits of its dequantized weights written as a float32 folder.
+ * forward pass on the file gives the logits of its dequantized weights written as a float32 folder. Tensors whose rows
+ * lie in the file in order say so ({@link GgufModelFile#inPlaceType}), and their bytes are exactly their blocks.
  */
 class GgufImportQuantizedTest {
 
@@ -88,6 +92,15 @@ class GgufImportQuantizedTest {
                     }
                 }
                 assertArrayEquals(expected, GgufImportSupport.values(t), name);
+                // rows in order are readable in place: the view's bytes are exactly its blocks (an expert's slice included)
+                GgmlType inPlace = ((GgufModelFile) t.file()).inPlaceType(t.info());
+                if (name.contains("q_proj") || name.contains("k_proj")) {
+                    assertEquals(null, inPlace, name);
+                } else {
+                    float[] fromBytes = new float[Math.toIntExact(t.numel())];
+                    GgmlCodec.decode(inPlace, t.data().toArray(ValueLayout.JAVA_BYTE), 0, fromBytes, 0, fromBytes.length);
+                    assertArrayEquals(expected, fromBytes, name);
+                }
             }
         }
         assertTrue(seen.contains(type.equals("q8_0") ? GgmlType.Q8_0 : GgmlType.Q4_K), seen.toString());

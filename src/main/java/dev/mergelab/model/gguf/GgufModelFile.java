@@ -166,6 +166,17 @@ public final class GgufModelFile implements WeightFile {
         return m.pairHeads() == 0 && !m.minusOne() && gguf.isVerbatim(m.stored());
     }
 
+    /**
+     * The ggml type of the blocks holding {@code t} when its rows lie in the file in order, as they are
+     * ({@link #bytes} is then a matrix of those blocks, row after row, an expert's slice included), or null when its
+     * rows are read through a remap or have the 1 taken off. A matrix kernel that reads ggml blocks in place may
+     * read such a tensor; the others decode ({@link #decodeRows}).
+     */
+    public GgmlType inPlaceType(TensorInfo t) {
+        GgufTensorMap.Mapped m = mapped(t);
+        return m.pairHeads() == 0 && !m.minusOne() ? gguf.ggufTensor(m.stored().name()).type() : null;
+    }
+
     @Override
     public void decodeRows(TensorInfo t, long firstRow, int rows, float[] dst, int dstOffset) {
         int count = WeightFile.checkRows(t, firstRow, rows, dst, dstOffset);
