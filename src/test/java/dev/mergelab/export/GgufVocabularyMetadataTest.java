@@ -203,6 +203,11 @@ class GgufVocabularyMetadataTest {
         assertTrue(c.get("clean_up_tokenization_spaces").asBoolean());
         assertTrue(new ObjectMapper().readTree(llama3.resolve("tokenizer.json").toFile()).get("model").get("ignore_merges").asBoolean());
 
+        // no pre name: llama.cpp's "default" expressions
+        Path noPre = rebuild(gpt2(null));
+        assertEquals(5, new ObjectMapper().readTree(noPre.resolve("tokenizer.json").toFile()).get("pre_tokenizer").get("pretokenizers").size());
+        assertArrayEquals(new int[] {257}, Tokenizer.load(noPre.resolve("tokenizer.json")).encode(" ab", true));
+
         Map<String, GgufValue> eos = gpt2("gpt-2");
         eos.put("tokenizer.ggml.add_eos_token", GgufValue.ofBool(true));
         Tokenizer g = Tokenizer.load(rebuild(eos).resolve("tokenizer.json"));
@@ -225,17 +230,37 @@ class GgufVocabularyMetadataTest {
         }
         assertTrue(names.size() > 80, names.size() + " names");
         Set<String> refused = new TreeSet<>();
+        String text = "Hello world 12345 ab, I'M ab\n\n  x\t3.14 日本語 \u0645\u0631\u062d\u0628\u0627 ok!!";
+        Map<String, int[]> ours = new LinkedHashMap<>();
+        List<String> specs = new ArrayList<>();
         for (String name : names) {
             try {
-                Tokenizer t = Tokenizer.load(rebuild(gpt2(name)).resolve("tokenizer.json"));
-                String text = "Hello world 12345 ab, ab\n\n  x";
+                Path file = rebuild(gpt2(name)).resolve("tokenizer.json");
+                Tokenizer t = Tokenizer.load(file);
                 assertEquals(text, t.decode(t.encode(text, false), false), name);
+                ours.put(name, t.encode(text, true));
+                specs.add(name + "=" + file);
             } catch (MergeLabException e) {
                 assertTrue(e.getMessage().contains("\"" + name + "\""), e.getMessage());
                 refused.add(name);
             }
         }
         assertEquals(new TreeSet<>(WITHOUT_FORM.stream().filter(names::contains).toList()), refused);
+        // the Rust library loads every file and splits the text as MergeLab's tokenizer does
+        if (Files.isDirectory(GgufVocabularyRoundTripTest.NODE_MODULES.resolve("tokenizers"))) {
+            Path corpus = tmp.resolve("corpus.json");
+            new ObjectMapper().writeValue(corpus.toFile(), List.of(text));
+            Path out = tmp.resolve("library.json");
+            List<String> cmd = new ArrayList<>(List.of("node", "scripts/tokenizer-ref/make-fixtures.js", corpus.toString(), out.toString()));
+            cmd.addAll(specs);
+            LlamaCppPeer.run(cmd);
+            JsonNode lib = new ObjectMapper().readTree(out.toFile()).get("tokenizers");
+            ours.forEach((name, ids) -> {
+                JsonNode r = lib.get(name);
+                assertFalse(r.has("loadError"), () -> name + ": " + r.get("loadError"));
+                assertEquals(java.util.Arrays.toString(ids), r.get("cases").get(0).get("ids").toString().replace(",", ", "), name);
+            });
+        }
     }
 
     private void refused(Map<String, GgufValue> meta, String... fragments) {

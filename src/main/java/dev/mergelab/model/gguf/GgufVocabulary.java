@@ -68,18 +68,15 @@ public final class GgufVocabulary {
         int n = tokens.length;
         int[] types = keys.tokenTypes(n);
         Specials specials = Specials.read(keys, n, spm);
-        String pre = spm ? null : keys.string("tokenizer.ggml.pre");
-        GgufVocabPre preTokenizer = null;
-        if (!spm) {
-            preTokenizer = GgufVocabPre.named(pre == null ? "default" : pre);
-            if (preTokenizer == null) {
-                throw MergeLabException.input(gguf.path() + ": tokenizer.ggml.pre \"" + pre + "\" has no Hugging Face pre-tokenizer here",
-                        "take tokenizer.json from the original model");
-            }
+        // llama.cpp reads a gpt2 vocabulary without a pre name as "default" (and warns)
+        String pre = spm ? null : java.util.Objects.requireNonNullElse(keys.string("tokenizer.ggml.pre"), "default");
+        GgufVocabPre preTokenizer = spm ? null : GgufVocabPre.named(pre);
+        if (!spm && preTokenizer == null) {
+            throw MergeLabException.input(gguf.path() + ": tokenizer.ggml.pre \"" + pre + "\" has no Hugging Face pre-tokenizer here",
+                    "take tokenizer.json from the original model");
         }
         boolean addBos = bool(keys.bool("tokenizer.ggml.add_bos_token"), spm || GgufVocabPre.addsBosByDefault(pre));
         boolean addEos = bool(keys.bool("tokenizer.ggml.add_eos_token"), false);
-        boolean spacePrefix = bool(keys.bool("tokenizer.ggml.add_space_prefix"), true);
 
         Layout layout = Layout.of(tokens, types, spm);
         ObjectNode root = JSON.objectNode();
@@ -87,42 +84,11 @@ public final class GgufVocabulary {
         root.putNull("truncation");
         root.putNull("padding");
         root.set("added_tokens", addedTokens(tokens, types, layout));
-        ObjectNode bpe;
         if (spm) {
-            root.set("normalizer", spacePrefix
-                    ? sequence("normalizers", prepend(), replace(" ", SPACE))
-                    : replace(" ", SPACE));
-            root.putNull("pre_tokenizer");
-            root.set("post_processor", template(tokens, specials, addBos, addEos));
-            ArrayNode dec = JSON.arrayNode().add(replace(SPACE, " ")).add(type("ByteFallback")).add(type("Fuse"));
-            if (spacePrefix) {
-                dec.add(type("Strip").put("content", " ").put("start", 1).put("stop", 0));
-            }
-            root.set("decoder", type("Sequence").set("decoders", dec));
-            Integer unk = specials.ids.get("unk");
-            bpe = bpeModel(unk == null ? null : tokens[unk], true, false);
-            String[] merges = keys.strings("tokenizer.ggml.merges");
-            float[] scores = keys.scores(n);
-            List<String[]> pairs = merges != null ? splitMerges(keys, merges, layout.ids)
-                    : GgufVocabMerges.fromScores(tokens, scores, layout.inModel, layout.ids);
-            fill(bpe, tokens, layout, pairs);
+            sentencePiece(root, keys, tokens, layout, specials, addBos, addEos);
         } else {
-            root.set("normalizer", preTokenizer.normalizer() == null ? null : type(preTokenizer.normalizer()));
-            root.set("pre_tokenizer", byteLevelPre(preTokenizer));
-            root.set("post_processor", addBos || addEos
-                    ? type("Sequence").set("processors", JSON.arrayNode().add(byteLevel(true, false, true))
-                            .add(template(tokens, specials, addBos, addEos)))
-                    : byteLevel(false, false, false));
-            root.set("decoder", byteLevel(true, true, true));
-            bpe = bpeModel(null, false, preTokenizer.ignoreMerges());
-            String[] merges = keys.strings("tokenizer.ggml.merges");
-            if (merges == null) {
-                throw keys.error("tokenizer.ggml.merges is missing: a gpt2 vocabulary needs its merges");
-            }
-            fill(bpe, tokens, layout, splitMerges(keys, merges, layout.ids));
+            byteLevel(root, keys, tokens, layout, specials, addBos, addEos, preTokenizer);
         }
-        root.set("model", bpe);
-
         ObjectNode config = tokenizerConfig(keys, gguf, tokens, specials, addBos, addEos, !spm && GgufVocabPre.cleansSpaces(pre));
         try {
             Files.createDirectories(dir);
@@ -132,6 +98,53 @@ public final class GgufVocabulary {
         } catch (IOException e) {
             throw MergeLabException.input(dir + ": cannot write the tokenizer: " + e.getMessage());
         }
+    }
+
+    /**
+     * A llama (SentencePiece) vocabulary as Transformers' Llama/Mistral tokenizer.json: spaces become "▁" (with one in
+     * front when {@code add_space_prefix}, llama.cpp's default), BPE with byte fallback over the pieces, merges listed in
+     * the GGUF or made from the scores, decoders undoing the "▁" (and the first space).
+     */
+    private static void sentencePiece(ObjectNode root, GgufVocabKeys keys, String[] tokens, Layout layout, Specials specials,
+            boolean addBos, boolean addEos) {
+        boolean spacePrefix = bool(keys.bool("tokenizer.ggml.add_space_prefix"), true);
+        root.set("normalizer", spacePrefix ? sequence("normalizers", prepend(), replace(" ", SPACE)) : replace(" ", SPACE));
+        root.putNull("pre_tokenizer");
+        root.set("post_processor", template(tokens, specials, addBos, addEos));
+        ArrayNode dec = JSON.arrayNode().add(replace(SPACE, " ")).add(type("ByteFallback")).add(type("Fuse"));
+        if (spacePrefix) {
+            dec.add(type("Strip").put("content", " ").put("start", 1).put("stop", 0));
+        }
+        root.set("decoder", type("Sequence").set("decoders", dec));
+        Integer unk = specials.ids.get("unk");
+        ObjectNode bpe = bpeModel(unk == null ? null : tokens[unk], true, false);
+        String[] merges = keys.strings("tokenizer.ggml.merges");
+        float[] scores = keys.scores(tokens.length);
+        fill(bpe, tokens, layout, merges != null ? splitMerges(keys, merges, layout.ids)
+                : GgufVocabMerges.fromScores(tokens, scores, layout.inModel, layout.ids));
+        root.set("model", bpe);
+    }
+
+    /**
+     * A gpt2 (byte-level BPE) vocabulary as the family's tokenizer.json: the pre name's normalizer and pre-tokenizer,
+     * a TemplateProcessing after the ByteLevel post-processor when BOS or EOS is added, the ByteLevel decoder.
+     */
+    private static void byteLevel(ObjectNode root, GgufVocabKeys keys, String[] tokens, Layout layout, Specials specials,
+            boolean addBos, boolean addEos, GgufVocabPre pre) {
+        root.set("normalizer", pre.normalizer() == null ? null : type(pre.normalizer()));
+        root.set("pre_tokenizer", byteLevelPre(pre));
+        root.set("post_processor", addBos || addEos
+                ? type("Sequence").set("processors", JSON.arrayNode().add(byteLevel(true, false, true))
+                        .add(template(tokens, specials, addBos, addEos)))
+                : byteLevel(false, false, false));
+        root.set("decoder", byteLevel(true, true, true));
+        ObjectNode bpe = bpeModel(null, false, pre.ignoreMerges());
+        String[] merges = keys.strings("tokenizer.ggml.merges");
+        if (merges == null) {
+            throw keys.error("tokenizer.ggml.merges is missing: a gpt2 vocabulary needs its merges");
+        }
+        fill(bpe, tokens, layout, splitMerges(keys, merges, layout.ids));
+        root.set("model", bpe);
     }
 
     private static boolean bool(Boolean v, boolean absent) {
