@@ -26,23 +26,45 @@ public final class TinyExportModels {
 
     static final int HEADS = 4, KV_HEADS = 2;
 
-    /** What to build. {@code extraConfig} is raw JSON members appended to config.json (e.g. rope_scaling). */
+    /**
+     * What to build. {@code extraConfig} is raw JSON members appended to config.json (e.g. rope_scaling), where
+     * HEAD_DIM, FF and the like are replaced by the model's numbers. {@code layout} names the tensors beside the
+     * Llama ones: {@code qk_norm} (per-head q/k RMSNorm weights), {@code qk_norm_whole} (over the whole projection,
+     * OLMo 2), {@code qwen_moe} (mlp.gate and mlp.experts.N.*_proj instead of the MLP), {@code shared_expert}
+     * (Qwen2-MoE's shared expert and its sigmoid gate), {@code sandwich} (Gemma 2's pre/post feed-forward norms),
+     * {@code post_norms} (OLMo 2: no input norm, a post feed-forward norm), {@code fused} (Phi-3's qkv_proj and
+     * gate_up_proj).
+     */
     public record Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
-            String tokenizerConfig, int hidden, int ff, int layers, boolean tied) {
+            String tokenizerConfig, int hidden, int ff, int layers, boolean tied, List<String> layout) {
 
         Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
                 String tokenizerConfig) {
-            this(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, 64, 128, 2, false);
+            this(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, 64, 128, 2, false, List.of());
         }
 
         /** The same model with other dimensions (rows of 256 exercise the K-quants instead of their fallbacks). */
         Spec sized(int hidden, int ff, int layers) {
-            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, tied);
+            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, tied,
+                    layout);
         }
 
         /** The same model with the output head tied to the embeddings (no lm_head tensor). */
         Spec tiedHead() {
-            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, true);
+            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, true,
+                    layout);
+        }
+
+        /** The same model with the extra tensors of {@code parts} (see the record's comment). */
+        Spec with(String... parts) {
+            List<String> l = new ArrayList<>(layout);
+            l.addAll(List.of(parts));
+            return new Spec(architecture, modelType, tokenizer, qkvBias, experts, extraConfig, tokenizerConfig, hidden, ff, layers, tied,
+                    List.copyOf(l));
+        }
+
+        boolean has(String part) {
+            return layout.contains(part);
         }
     }
 
@@ -86,6 +108,11 @@ public final class TinyExportModels {
                 MISTRAL_TOKENIZER_CONFIG);
     }
 
+    public static Spec qwen3() {
+        return new Spec("Qwen3ForCausalLM", "qwen3", "qwen3", false, 0,
+                ", \"head_dim\": HEAD_DIM, \"bos_token_id\": 151643, \"eos_token_id\": 151645", QWEN_TOKENIZER_CONFIG).with("qk_norm");
+    }
+
     /** Writes the folder and returns it. */
     public static Path write(Path dir, Spec s, long seed) throws IOException {
         Files.createDirectories(dir);
@@ -122,7 +149,8 @@ public final class TinyExportModels {
                  "max_position_embeddings": 256, "rms_norm_eps": 1e-06, "hidden_act": "silu", "rope_theta": 10000.0,
                  "tie_word_embeddings": %s, "torch_dtype": "bfloat16"%s}
                 """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.tied(),
-                        s.extraConfig().replace("HEAD_DIM", String.valueOf(s.hidden() / HEADS))));
+                        s.extraConfig().replace("HEAD_DIM", String.valueOf(s.hidden() / HEADS)).replace("SHARED_FF", String.valueOf(2 * s.ff()))
+                                .replace("FF", String.valueOf(s.ff()))));
         final int HIDDEN = s.hidden(), FF = s.ff(), LAYERS = s.layers(), HEAD_DIM = s.hidden() / HEADS;
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("model.embed_tokens.weight", new long[] {vocab, HIDDEN});
@@ -132,18 +160,52 @@ public final class TinyExportModels {
         shapes.put("model.norm.weight", new long[] {HIDDEN});
         for (int l = 0; l < LAYERS; l++) {
             String p = "model.layers." + l + ".";
-            shapes.put(p + "input_layernorm.weight", new long[] {HIDDEN});
+            if (!s.has("post_norms")) {
+                shapes.put(p + "input_layernorm.weight", new long[] {HIDDEN});
+            }
             shapes.put(p + "post_attention_layernorm.weight", new long[] {HIDDEN});
-            shapes.put(p + "self_attn.q_proj.weight", new long[] {HEADS * HEAD_DIM, HIDDEN});
-            shapes.put(p + "self_attn.k_proj.weight", new long[] {KV_HEADS * HEAD_DIM, HIDDEN});
-            shapes.put(p + "self_attn.v_proj.weight", new long[] {KV_HEADS * HEAD_DIM, HIDDEN});
+            if (s.has("sandwich")) {
+                shapes.put(p + "pre_feedforward_layernorm.weight", new long[] {HIDDEN});
+            }
+            if (s.has("sandwich") || s.has("post_norms")) {
+                shapes.put(p + "post_feedforward_layernorm.weight", new long[] {HIDDEN});
+            }
+            if (s.has("fused")) {
+                shapes.put(p + "self_attn.qkv_proj.weight", new long[] {(HEADS + 2 * KV_HEADS) * HEAD_DIM, HIDDEN});
+            } else {
+                shapes.put(p + "self_attn.q_proj.weight", new long[] {HEADS * HEAD_DIM, HIDDEN});
+                shapes.put(p + "self_attn.k_proj.weight", new long[] {KV_HEADS * HEAD_DIM, HIDDEN});
+                shapes.put(p + "self_attn.v_proj.weight", new long[] {KV_HEADS * HEAD_DIM, HIDDEN});
+            }
             shapes.put(p + "self_attn.o_proj.weight", new long[] {HIDDEN, HEADS * HEAD_DIM});
             if (s.qkvBias()) {
                 shapes.put(p + "self_attn.q_proj.bias", new long[] {HEADS * HEAD_DIM});
                 shapes.put(p + "self_attn.k_proj.bias", new long[] {KV_HEADS * HEAD_DIM});
                 shapes.put(p + "self_attn.v_proj.bias", new long[] {KV_HEADS * HEAD_DIM});
             }
-            if (s.experts() > 0) {
+            if (s.has("qk_norm")) {
+                shapes.put(p + "self_attn.q_norm.weight", new long[] {HEAD_DIM});
+                shapes.put(p + "self_attn.k_norm.weight", new long[] {HEAD_DIM});
+            }
+            if (s.has("qk_norm_whole")) {
+                shapes.put(p + "self_attn.q_norm.weight", new long[] {HEADS * HEAD_DIM});
+                shapes.put(p + "self_attn.k_norm.weight", new long[] {KV_HEADS * HEAD_DIM});
+            }
+            if (s.experts() > 0 && s.has("qwen_moe")) {
+                shapes.put(p + "mlp.gate.weight", new long[] {s.experts(), HIDDEN});
+                for (int x = 0; x < s.experts(); x++) {
+                    String e = p + "mlp.experts." + x + ".";
+                    shapes.put(e + "gate_proj.weight", new long[] {FF, HIDDEN});
+                    shapes.put(e + "up_proj.weight", new long[] {FF, HIDDEN});
+                    shapes.put(e + "down_proj.weight", new long[] {HIDDEN, FF});
+                }
+                if (s.has("shared_expert")) {
+                    shapes.put(p + "mlp.shared_expert.gate_proj.weight", new long[] {2 * FF, HIDDEN});
+                    shapes.put(p + "mlp.shared_expert.up_proj.weight", new long[] {2 * FF, HIDDEN});
+                    shapes.put(p + "mlp.shared_expert.down_proj.weight", new long[] {HIDDEN, 2 * FF});
+                    shapes.put(p + "mlp.shared_expert_gate.weight", new long[] {1, HIDDEN});
+                }
+            } else if (s.experts() > 0) {
                 shapes.put(p + "block_sparse_moe.gate.weight", new long[] {s.experts(), HIDDEN});
                 for (int x = 0; x < s.experts(); x++) {
                     String e = p + "block_sparse_moe.experts." + x + ".";
@@ -151,6 +213,9 @@ public final class TinyExportModels {
                     shapes.put(e + "w2.weight", new long[] {HIDDEN, FF});
                     shapes.put(e + "w3.weight", new long[] {FF, HIDDEN});
                 }
+            } else if (s.has("fused")) {
+                shapes.put(p + "mlp.gate_up_proj.weight", new long[] {2 * FF, HIDDEN});
+                shapes.put(p + "mlp.down_proj.weight", new long[] {HIDDEN, FF});
             } else {
                 shapes.put(p + "mlp.gate_proj.weight", new long[] {FF, HIDDEN});
                 shapes.put(p + "mlp.up_proj.weight", new long[] {FF, HIDDEN});
