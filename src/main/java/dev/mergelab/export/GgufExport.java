@@ -75,12 +75,17 @@ public final class GgufExport {
             meta.put("general.file_type", GgufValue.ofU32(type.ftype));
             order.sort((a, b) -> QuantPlan.LOADER_ORDER.compare(a.name(), b.name()));
             List<QuantPlan.In> quantIn = order.stream().map(p -> new QuantPlan.In(p.name(), p.shape()[p.shape().length - 1],
-                    p.shape().length, GgmlType.F32)).toList();
+                    ggmlDims(p.shape()), GgmlType.F32)).toList();
             types = QuantPlan.types(quantIn, type, quantModel(meta, spec));
         }
         List<GgufWriter.Entry> entries = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) {
-            entries.add(GgufWriter.Entry.ofShape(order.get(i).name(), types.get(i), order.get(i).shape()));
+            long[] shape = order.get(i).shape();
+            if (type != ExportType.F32) {
+                // llama_model_quantize writes ggml_n_dims dimensions: a [1, n] tensor leaves as [n]
+                shape = java.util.Arrays.copyOfRange(shape, shape.length - ggmlDims(shape), shape.length);
+            }
+            entries.add(GgufWriter.Entry.ofShape(order.get(i).name(), types.get(i), shape));
         }
         Map<GgmlType, Integer> counts = new LinkedHashMap<>();
         types.forEach(t -> counts.merge(t, 1, Integer::sum));
@@ -120,6 +125,19 @@ public final class GgufExport {
         meta.put("general.quantization_version", GgufValue.ofU32(2));
         VocabExport.write(in.files(), in.tokenizerConfig(), raw, spec, meta, warnings);
         return meta;
+    }
+
+    /**
+     * ggml_n_dims: the dimensions up to the last one above 1 in ggml's order (innermost first), at least 1, so a
+     * {@code [1, n]} tensor (Qwen2-MoE's shared expert gate) counts as a vector and is not quantized.
+     */
+    static int ggmlDims(long[] shape) {
+        for (int i = 0; i < shape.length - 1; i++) {
+            if (shape[i] > 1) {
+                return shape.length - i;
+            }
+        }
+        return 1;
     }
 
     private static QuantPlan.Model quantModel(Map<String, GgufValue> meta, GgufArchitecture spec) {

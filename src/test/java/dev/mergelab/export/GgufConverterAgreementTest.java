@@ -36,7 +36,8 @@ class GgufConverterAgreementTest {
     static Stream<Arguments> models() {
         return Stream.of(Arguments.of("llama", TinyExportModels.llama()), Arguments.of("llama3-rope", TinyExportModels.llama3Rope()),
                 Arguments.of("qwen2", TinyExportModels.qwen2()), Arguments.of("gemma", TinyExportModels.gemma()),
-                Arguments.of("mixtral", TinyExportModels.mixtral()), Arguments.of("qwen3", TinyExportModels.qwen3()));
+                Arguments.of("mixtral", TinyExportModels.mixtral()), Arguments.of("qwen3", TinyExportModels.qwen3()),
+                Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()));
     }
 
     @ParameterizedTest(name = "{0}")

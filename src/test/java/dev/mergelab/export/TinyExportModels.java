@@ -113,6 +113,13 @@ public final class TinyExportModels {
                 ", \"head_dim\": HEAD_DIM, \"bos_token_id\": 151643, \"eos_token_id\": 151645", QWEN_TOKENIZER_CONFIG).with("qk_norm");
     }
 
+    public static Spec qwen2Moe() {
+        return new Spec("Qwen2MoeForCausalLM", "qwen2_moe", "qwen3", true, 4,
+                ", \"num_experts\": 4, \"num_experts_per_tok\": 2, \"moe_intermediate_size\": FF, \"shared_expert_intermediate_size\": SHARED_FF,"
+                        + " \"decoder_sparse_step\": 1, \"mlp_only_layers\": [], \"norm_topk_prob\": false, \"bos_token_id\": 151643,"
+                        + " \"eos_token_id\": 151645", QWEN_TOKENIZER_CONFIG).with("qwen_moe", "shared_expert");
+    }
+
     /** Writes the folder and returns it. */
     public static Path write(Path dir, Spec s, long seed) throws IOException {
         Files.createDirectories(dir);
