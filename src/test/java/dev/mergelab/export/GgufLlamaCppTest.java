@@ -72,7 +72,7 @@ class GgufLlamaCppTest {
         return Stream.of(Arguments.of("llama", TinyExportModels.llama()), Arguments.of("llama3-rope", TinyExportModels.llama3Rope()),
                 Arguments.of("qwen2", TinyExportModels.qwen2()), Arguments.of("gemma", TinyExportModels.gemma()),
                 Arguments.of("mixtral", TinyExportModels.mixtral()), Arguments.of("qwen3", TinyExportModels.qwen3()),
-                Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()));
+                Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()), Arguments.of("qwen3moe", TinyExportModels.qwen3Moe()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -158,6 +158,9 @@ class GgufLlamaCppTest {
         }
         for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q4_K_M)) {
             out.add(Arguments.of("qwen2moe-256x2-tied " + t, TinyExportModels.qwen2Moe().sized(256, 256, 2).tiedHead(), t));
+        }
+        for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q4_K_S)) {
+            out.add(Arguments.of("qwen3moe-256x2-tied " + t, TinyExportModels.qwen3Moe().sized(256, 256, 2).tiedHead(), t));
         }
         return out.stream();
     }

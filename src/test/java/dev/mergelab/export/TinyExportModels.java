@@ -120,6 +120,14 @@ public final class TinyExportModels {
                         + " \"eos_token_id\": 151645", QWEN_TOKENIZER_CONFIG).with("qwen_moe", "shared_expert");
     }
 
+    /** Eight experts: llama-quant.cpp's n_expert == 8 rules (attn_v, attn_k Q8_0; attn_output Q5_K) apply. */
+    public static Spec qwen3Moe() {
+        return new Spec("Qwen3MoeForCausalLM", "qwen3_moe", "qwen3", false, 8,
+                ", \"num_experts\": 8, \"num_experts_per_tok\": 2, \"moe_intermediate_size\": FF, \"head_dim\": HEAD_DIM,"
+                        + " \"decoder_sparse_step\": 1, \"mlp_only_layers\": [], \"norm_topk_prob\": true, \"bos_token_id\": 151643,"
+                        + " \"eos_token_id\": 151645", QWEN_TOKENIZER_CONFIG).with("qk_norm", "qwen_moe");
+    }
+
     /** Writes the folder and returns it. */
     public static Path write(Path dir, Spec s, long seed) throws IOException {
         Files.createDirectories(dir);
