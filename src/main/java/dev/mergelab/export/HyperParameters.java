@@ -125,6 +125,7 @@ final class HyperParameters {
             }
         }
         f32("rope.freq_base", rope.get("rope_theta"));
+        f32("rope.freq_base_swa", RopeParameters.slidingTheta(hp));
         f32("attention.layer_norm_rms_epsilon", find("rms_norm_eps", "norm_eps"));
         f32("attention.layer_norm_epsilon", find("layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"));
         u32("expert_count", find("num_local_experts", "num_experts", "n_routed_experts"));
@@ -137,17 +138,43 @@ final class HyperParameters {
         out.put("general.file_type", GgufValue.ofU32(fileType));
     }
 
-    /** One data entry: {@code key}, {@code from} (names), optional {@code else_divide} [a, b] = a / b, {@code type}. */
+    /**
+     * One data entry: {@code key}, {@code type} and where its value comes from: {@code from} (config names, the first
+     * present), or {@code from_rope} (a name in the full-attention RoPE parameters); then {@code else_divide} [a, b] =
+     * a / b, then {@code default}. {@code skip_if_zero} leaves out a value Python finds false (null or 0);
+     * {@code unless} {name: value} leaves the key out when the config's name has that value (absent is null).
+     */
     private void entry(JsonNode p) {
-        List<String> from = new java.util.ArrayList<>();
-        p.get("from").forEach(n -> from.add(n.asText()));
-        JsonNode v = find(hp, from);
+        JsonNode v = null;
+        if (p.has("from")) {
+            List<String> from = new java.util.ArrayList<>();
+            p.get("from").forEach(n -> from.add(n.asText()));
+            v = find(hp, from);
+        } else if (p.has("from_rope")) {
+            v = RopeParameters.of(hp).get(p.get("from_rope").asText());
+            v = v == null || v.isNull() ? null : v;
+        }
         if (v == null && p.has("else_divide")) {
             Iterator<JsonNode> ab = p.get("else_divide").elements();
             JsonNode a = hp.get(ab.next().asText());
             JsonNode b = hp.get(ab.next().asText());
             if (a != null && b != null && b.asLong() != 0) {
                 v = com.fasterxml.jackson.databind.node.LongNode.valueOf(Math.floorDiv(a.asLong(), b.asLong()));
+            }
+        }
+        if (v == null && p.has("default")) {
+            v = p.get("default");
+        }
+        if (v != null && p.path("skip_if_zero").asBoolean(false) && v.isNumber() && v.asDouble() == 0) {
+            v = null;
+        }
+        if (p.has("unless")) {
+            for (Map.Entry<String, JsonNode> u : p.get("unless").properties()) {
+                JsonNode c = hp.get(u.getKey());
+                if (c == null ? u.getValue().isNull() : c.equals(u.getValue()) || c.isNumber() && u.getValue().isNumber()
+                        && c.asDouble() == u.getValue().asDouble()) {
+                    v = null;
+                }
             }
         }
         switch (p.get("type").asText()) {

@@ -46,6 +46,23 @@ final class RopeParameters {
     }
 
     /**
+     * The sliding-window layers' RoPE base (written as rope.freq_base_swa), or null: a per-layer-type dictionary's
+     * {@code sliding_attention} theta, else the config's local theta (Gemma 3's {@code rope_local_base_freq}).
+     */
+    static JsonNode slidingTheta(ObjectNode hp) {
+        JsonNode given = hp.get("rope_parameters");
+        if (given == null || given.isNull()) {
+            given = hp.get("rope_scaling");
+        }
+        if (given instanceof ObjectNode o && (o.has("full_attention") || o.has("sliding_attention"))) {
+            JsonNode t = o.path("sliding_attention").get("rope_theta");
+            return t == null || t.isNull() ? null : t;
+        }
+        return HyperParameters.find(hp, List.of("local_rope_theta", "rope_local_theta", "rope_theta_local", "swa_rope_theta",
+                "rope_local_base_freq"));
+    }
+
+    /**
      * {@code rope_freqs.weight} for llama3 RoPE scaling, or null for any other: for each frequency of the head
      * dimension, 1 (short wavelengths), {@code factor} (long ones) or the smooth blend {@code 1/((1-s)/factor+s)}
      * between them, computed in float32 as the converter's torch code does.

@@ -85,7 +85,7 @@ final class VocabExport {
                 default -> throw new IllegalStateException("unknown vocabulary strategy " + strategy);
             };
             if (done) {
-                v.modelSpecials(spec, out);
+                v.modelSpecials(spec, strategy, out);
                 return;
             }
         }
@@ -94,9 +94,10 @@ final class VocabExport {
 
     /**
      * What a model class adds after its vocabulary (GemmaModel.set_vocab): a second SpecialVocab's ids of its own
-     * types, the files' ids first, then the fixed ones (of which only eot has a writer), and add_space_prefix.
+     * types, the files' ids first, then the fixed ones (of which only eot has a writer), and add_space_prefix, which
+     * the model classes write only after a SentencePiece vocabulary (Gemma3Model.set_vocab: not after gpt2).
      */
-    private void modelSpecials(GgufArchitecture spec, Map<String, GgufValue> out) {
+    private void modelSpecials(GgufArchitecture spec, String strategy, Map<String, GgufValue> out) {
         spec.extraSpecialIds().forEach((typ, fixed) -> {
             Integer id = null;
             JsonNode e = tokenizerConfig == null ? null : tokenizerConfig.get(typ + "_token");
@@ -112,7 +113,7 @@ final class VocabExport {
             }
             out.put("tokenizer.ggml." + typ + "_token_id", GgufValue.ofU32(id != null ? id : fixed));
         });
-        if (spec.addSpacePrefix() != null) {
+        if (spec.addSpacePrefix() != null && strategy.equals("llama_hf")) {
             out.put("tokenizer.ggml.add_space_prefix", GgufValue.ofBool(spec.addSpacePrefix()));
         }
     }

@@ -72,7 +72,8 @@ class GgufLlamaCppTest {
         return Stream.of(Arguments.of("llama", TinyExportModels.llama()), Arguments.of("llama3-rope", TinyExportModels.llama3Rope()),
                 Arguments.of("qwen2", TinyExportModels.qwen2()), Arguments.of("gemma", TinyExportModels.gemma()),
                 Arguments.of("mixtral", TinyExportModels.mixtral()), Arguments.of("qwen3", TinyExportModels.qwen3()),
-                Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()), Arguments.of("qwen3moe", TinyExportModels.qwen3Moe()));
+                Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()), Arguments.of("qwen3moe", TinyExportModels.qwen3Moe()),
+                Arguments.of("gemma2", TinyExportModels.gemma2()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -161,6 +162,9 @@ class GgufLlamaCppTest {
         }
         for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q4_K_S)) {
             out.add(Arguments.of("qwen3moe-256x2-tied " + t, TinyExportModels.qwen3Moe().sized(256, 256, 2).tiedHead(), t));
+        }
+        for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q5_K_M)) {
+            out.add(Arguments.of("gemma2-256x4 " + t, TinyExportModels.gemma2().sized(256, 512, 4), t));
         }
         return out.stream();
     }

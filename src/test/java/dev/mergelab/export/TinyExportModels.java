@@ -128,6 +128,17 @@ public final class TinyExportModels {
                         + " \"eos_token_id\": 151645", QWEN_TOKENIZER_CONFIG).with("qk_norm", "qwen_moe");
     }
 
+    /**
+     * Soft-capping small enough to bite on these small logits and scores, and a sliding window of 4 on the even layers
+     * (shorter than the test text). query_pre_attn_scalar is head_dim: llama.cpp does not read it (see gemma2.json).
+     */
+    public static Spec gemma2() {
+        return new Spec("Gemma2ForCausalLM", "gemma2", "mistral-no-prefix", false, 0,
+                ", \"head_dim\": HEAD_DIM, \"hidden_activation\": \"gelu_pytorch_tanh\", \"attn_logit_softcapping\": 0.5,"
+                        + " \"final_logit_softcapping\": 1.5, \"sliding_window\": 4, \"query_pre_attn_scalar\": HEAD_DIM",
+                MISTRAL_TOKENIZER_CONFIG).tiedHead().with("sandwich");
+    }
+
     /** Writes the folder and returns it. */
     public static Path write(Path dir, Spec s, long seed) throws IOException {
         Files.createDirectories(dir);
