@@ -62,7 +62,8 @@ public final class GgufExport {
     public static Result export(GgufInput in, Path out, ExportType type, int threads, Consumer<String> warnings) throws IOException {
         ObjectNode raw = in.config().raw();
         GgufArchitecture spec = GgufArchitecture.forHf(in.config().architectures());
-        List<TensorPlan.Planned> plan = TensorPlan.plan(in.tensors(), in.weights(), raw, spec);
+        long embeddingRows = spec.embeddingsToTokenizer() == null ? -1 : VocabExport.embeddingRowLimit(in.files(), raw);
+        List<TensorPlan.Planned> plan = TensorPlan.plan(in.tensors(), in.weights(), raw, spec, embeddingRows);
         Map<String, GgufValue> meta = converterMetadata(in, raw, spec, plan, warnings);
         List<TensorPlan.Planned> order = new ArrayList<>(plan);
         List<GgmlType> types;
@@ -107,6 +108,13 @@ public final class GgufExport {
             Consumer<String> warnings) {
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put("general.architecture", GgufValue.ofString(spec.ggufName()));
+        if (spec.longropeFactors()) {
+            // written while the extra tensors are generated, before any general.* key
+            Double attn = RopeParameters.longropeAttnFactor(HyperParameters.lifted(raw));
+            if (attn != null) {
+                meta.put(spec.ggufName() + ".rope.scaling.attn_factor", GgufValue.ofF32(attn.floatValue()));
+            }
+        }
         long total = 0, shared = 0, expert = 0, expertSum = 0, expertTensors = 0;
         for (TensorPlan.Planned p : plan) {
             long n = p.elements();

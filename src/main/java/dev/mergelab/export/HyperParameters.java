@@ -13,6 +13,7 @@ import java.util.Map;
  * The {@code <arch>.*} keys, in the order convert_hf_to_gguf.py writes them: the architecture file's list, where
  * {@code "@text_model"} stands for the converter's generic TextModel.set_gguf_parameters (block count, context,
  * embedding, feed-forward, heads, RoPE scaling and base, norm epsilons, experts, head_dim, then file type).
+ * {@code "@rope_dimension_count_partial"} is Phi-3's int(partial_rotary_factor * hidden) // heads.
  * Config values are looked up as the converter's find_hparam does: the first of several names present, after a
  * {@code text_config} is lifted to the top level.
  */
@@ -36,6 +37,9 @@ final class HyperParameters {
                 h.textModel(fileType);
             } else if (p.isTextual() && p.asText().equals("@file_type")) {
                 out.put("general.file_type", GgufValue.ofU32(fileType));
+            } else if (p.isTextual() && p.asText().equals("@rope_dimension_count_partial")) {
+                out.put(spec.ggufName() + ".rope.dimension_count",
+                        GgufValue.ofU32(RopeParameters.ropeDims(h.hp, RopeParameters.of(h.hp))));
             } else {
                 h.entry(p);
             }

@@ -73,7 +73,9 @@ class GgufLlamaCppTest {
                 Arguments.of("qwen2", TinyExportModels.qwen2()), Arguments.of("gemma", TinyExportModels.gemma()),
                 Arguments.of("mixtral", TinyExportModels.mixtral()), Arguments.of("qwen3", TinyExportModels.qwen3()),
                 Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()), Arguments.of("qwen3moe", TinyExportModels.qwen3Moe()),
-                Arguments.of("gemma2", TinyExportModels.gemma2()));
+                Arguments.of("gemma2", TinyExportModels.gemma2()), Arguments.of("gemma3", TinyExportModels.gemma3()),
+                Arguments.of("phi3", TinyExportModels.phi3()),
+                Arguments.of("phi3-long-factors", TinyExportModels.phi3LongFactors()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -165,6 +167,12 @@ class GgufLlamaCppTest {
         }
         for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q5_K_M)) {
             out.add(Arguments.of("gemma2-256x4 " + t, TinyExportModels.gemma2().sized(256, 512, 4), t));
+        }
+        for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q4_K_M)) {
+            out.add(Arguments.of("gemma3-256x2 " + t, TinyExportModels.gemma3().sized(256, 512, 2), t));
+        }
+        for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q4_K_M)) {
+            out.add(Arguments.of("phi3-256x4 " + t, TinyExportModels.phi3().sized(256, 512, 4), t));
         }
         return out.stream();
     }

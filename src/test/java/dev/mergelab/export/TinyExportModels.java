@@ -33,7 +33,9 @@ public final class TinyExportModels {
      * OLMo 2), {@code qwen_moe} (mlp.gate and mlp.experts.N.*_proj instead of the MLP), {@code shared_expert}
      * (Qwen2-MoE's shared expert and its sigmoid gate), {@code sandwich} (Gemma 2's pre/post feed-forward norms),
      * {@code post_norms} (OLMo 2: no input norm, a post feed-forward norm), {@code fused} (Phi-3's qkv_proj and
-     * gate_up_proj).
+     * gate_up_proj), {@code oov_rows} (vocab_size and the embeddings 64 rows beyond the tokenizer, as Gemma 3 and
+     * Phi-3 ship them), {@code phi3_tokens} (Phi-3's eleven special added tokens), {@code long_context}
+     * (max_position_embeddings 1024 instead of 256).
      */
     public record Spec(String architecture, String modelType, String tokenizer, boolean qkvBias, int experts, String extraConfig,
             String tokenizerConfig, int hidden, int ff, int layers, boolean tied, List<String> layout) {
@@ -139,6 +141,43 @@ public final class TinyExportModels {
                 MISTRAL_TOKENIZER_CONFIG).tiedHead().with("sandwich");
     }
 
+    /**
+     * Six layers: five with a sliding window of 4 (local RoPE base 1000), then a global one with linear RoPE scaling
+     * (Gemma 3 4B's rope_scaling, which applies to global layers only).
+     */
+    public static Spec gemma3() {
+        return new Spec("Gemma3ForCausalLM", "gemma3_text", "mistral-no-prefix", false, 0,
+                ", \"head_dim\": HEAD_DIM, \"hidden_activation\": \"gelu_pytorch_tanh\", \"sliding_window\": 4,"
+                        + " \"sliding_window_pattern\": 6, \"rope_local_base_freq\": 1000.0, \"query_pre_attn_scalar\": HEAD_DIM,"
+                        + " \"final_logit_softcapping\": null, \"attn_logit_softcapping\": null,"
+                        + " \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 8.0}",
+                MISTRAL_TOKENIZER_CONFIG).tiedHead().with("sandwich", "qk_norm").sized(64, 128, 6);
+    }
+
+    /**
+     * Partial rotary (half of each head), LongRoPE over a context of 1024 from 256, so scaled (attention factor 1.15)
+     * but with the short factors: the text is shorter than 256 and so is llama.cpp's context (which it pads to 256
+     * and compares with the original context to choose the factors). Phi-3's added tokens, vocab_size 64 beyond the
+     * tokenizer (as Phi-3 mini's 32064 beyond its 32011 tokens), a sliding window longer than the text (llama.cpp
+     * ignores it).
+     */
+    public static Spec phi3() {
+        return phi3WithOriginalContext(256).with("long_context");
+    }
+
+    /** {@link #phi3()} with an original context of 16, shorter than the text: both sides use the long factors. */
+    public static Spec phi3LongFactors() {
+        return phi3WithOriginalContext(16);
+    }
+
+    private static Spec phi3WithOriginalContext(int original) {
+        return new Spec("Phi3ForCausalLM", "phi3", "mistral", false, 0,
+                ", \"partial_rotary_factor\": 0.5, \"original_max_position_embeddings\": " + original + ", \"sliding_window\": 2047,"
+                        + " \"rope_scaling\": {\"type\": \"longrope\", \"long_factor\": LONG_FACTORS,"
+                        + " \"short_factor\": SHORT_FACTORS}",
+                MISTRAL_TOKENIZER_CONFIG).with("fused", "oov_rows", "phi3_tokens");
+    }
+
     /** Writes the folder and returns it. */
     public static Path write(Path dir, Spec s, long seed) throws IOException {
         Files.createDirectories(dir);
@@ -166,16 +205,30 @@ public final class TinyExportModels {
             }
             tokenizer = mapper.writeValueAsBytes(root);
         }
+        if (s.has("phi3_tokens")) {
+            // Phi-3's added tokens, all special (llama.cpp looks up <|endoftext|> when the model's name says phi3)
+            var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(tokenizer);
+            var added = (com.fasterxml.jackson.databind.node.ArrayNode) root.get("added_tokens");
+            int id = vocabSize(tokenizer);
+            for (String t : List.of("<|endoftext|>", "<|assistant|>", "<|placeholder1|>", "<|placeholder2|>", "<|placeholder3|>",
+                    "<|placeholder4|>", "<|system|>", "<|end|>", "<|placeholder5|>", "<|placeholder6|>", "<|user|>")) {
+                added.addObject().put("id", id++).put("content", t).put("single_word", false).put("lstrip", false)
+                        .put("rstrip", !t.equals("<|endoftext|>")).put("normalized", false).put("special", true);
+            }
+            tokenizer = mapper.writeValueAsBytes(root);
+        }
         Files.write(dir.resolve("tokenizer.json"), tokenizer);
         Files.writeString(dir.resolve("tokenizer_config.json"), s.tokenizerConfig());
-        int vocab = vocabSize(tokenizer);
+        int vocab = vocabSize(tokenizer) + (s.has("oov_rows") ? 64 : 0);
         Files.writeString(dir.resolve("config.json"), """
                 {"architectures": ["%s"], "model_type": "%s", "hidden_size": %d, "intermediate_size": %d,
                  "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
-                 "max_position_embeddings": 256, "rms_norm_eps": 1e-06, "hidden_act": "silu", "rope_theta": 10000.0,
+                 "max_position_embeddings": %d, "rms_norm_eps": 1e-06, "hidden_act": "silu", "rope_theta": 10000.0,
                  "tie_word_embeddings": %s, "torch_dtype": "bfloat16"%s}
-                """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.tied(),
+                """.formatted(s.architecture(), s.modelType(), s.hidden(), s.ff(), s.layers(), HEADS, KV_HEADS, vocab, s.has("long_context") ? 1024 : 256, s.tied(),
                         s.extraConfig().replace("HEAD_DIM", String.valueOf(s.hidden() / HEADS)).replace("SHARED_FF", String.valueOf(2 * s.ff()))
+                                .replace("LONG_FACTORS", factors(s.hidden() / HEADS / 4, 1.75)).replace("SHORT_FACTORS", factors(s.hidden() / HEADS / 4, 1.25))
                                 .replace("FF", String.valueOf(s.ff()))));
         final int HIDDEN = s.hidden(), FF = s.ff(), LAYERS = s.layers(), HEAD_DIM = s.hidden() / HEADS;
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -269,6 +322,15 @@ public final class TinyExportModels {
             w.finish(false);
         }
         return dir;
+    }
+
+    /** LongRoPE factors: {@code n} values rising from 1 by {@code ratio} each. */
+    private static String factors(int n, double ratio) {
+        List<String> f = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            f.add(String.valueOf(Math.pow(ratio, i)));
+        }
+        return f.toString();
     }
 
     /** One more than the largest id of the model's vocabulary and added tokens. */

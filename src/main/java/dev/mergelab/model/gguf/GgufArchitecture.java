@@ -26,11 +26,18 @@ import java.util.Map;
  * @param addSpacePrefix {@code tokenizer.ggml.add_space_prefix} the model class writes last, or null
  * @param skipTensors HF tensors the model class leaves out
  * @param addOneToSuffix tensors ending so get 1 added (Gemma's RMSNorm weights are stored as 1 + w), or null
+ * @param sentencePieceReader whether the model class reads its vocabulary with SentencePiece (Gemma, Phi-3), whose
+ *     reader pads it with {@code [PAD<id>]} tokens up to the config's vocab_size and types added tokens by their
+ *     {@code special} flag; MergeLab's tokenizer.json reading then does the same
+ * @param embeddingsToTokenizer the tensor (by name suffix) cut to the tokenizer's size when the folder has no
+ *     tokenizer.model (Gemma3Model.modify_tensors drops out-of-vocabulary rows), or null
+ * @param longropeFactors whether LongRoPE's long/short factors become {@code rope_factors_long/short} tensors and
+ *     {@code rope.scaling.attn_factor} (Phi3MiniModel.generate_extra_tensors)
  */
 public record GgufArchitecture(String ggufName, List<String> hfArchitectures, List<String> vocab, boolean permuteQk,
         boolean ropeFreqsLlama3, int type70bBlocks, boolean type70bOnlyWithGqa, List<JsonNode> params,
         Map<String, String> tensors, Experts experts, Map<String, Integer> extraSpecialIds, Boolean addSpacePrefix,
-        List<String> skipTensors, String addOneToSuffix) {
+        List<String> skipTensors, String addOneToSuffix, boolean sentencePieceReader, String embeddingsToTokenizer, boolean longropeFactors) {
 
     private static final String DIR = "/dev/mergelab/model/gguf/";
 
@@ -103,7 +110,9 @@ public record GgufArchitecture(String ggufName, List<String> hfArchitectures, Li
                     r.get("permute_qk").asBoolean(), r.get("rope_freqs_llama3").asBoolean(),
                     r.path("llama_type_70b").path("block_count").asInt(-1), r.path("llama_type_70b").path("only_with_gqa").asBoolean(),
                     List.copyOf(params), tensors, experts, ids, space == null ? null : space.asBoolean(), List.copyOf(skip),
-                    plusOne == null ? null : plusOne.asText());
+                    plusOne == null ? null : plusOne.asText(), r.path("vocab_sentencepiece_reader").asBoolean(false),
+                    r.hasNonNull("embeddings_to_tokenizer") ? r.get("embeddings_to_tokenizer").asText() : null,
+                    r.path("longrope_factors").asBoolean(false));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("broken built-in GGUF architecture file: " + e.getMessage(), e);
         }
