@@ -32,6 +32,7 @@ final class HyperParameters {
     /** Appends the keys of {@code spec} for {@code config} to {@code out}; {@code fileType} is llama_ftype. */
     static void write(ObjectNode config, GgufArchitecture spec, int fileType, Map<String, GgufValue> out) {
         HyperParameters h = new HyperParameters(config, spec.ggufName(), out);
+        spec.hiddenConfigKeys().forEach(h.hp::remove);
         for (JsonNode p : spec.params()) {
             if (p.isTextual() && p.asText().equals("@text_model")) {
                 h.textModel(fileType);

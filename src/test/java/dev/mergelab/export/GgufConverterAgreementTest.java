@@ -40,7 +40,8 @@ class GgufConverterAgreementTest {
                 Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()), Arguments.of("qwen3moe", TinyExportModels.qwen3Moe()),
                 Arguments.of("gemma2", TinyExportModels.gemma2()), Arguments.of("gemma3", TinyExportModels.gemma3()),
                 Arguments.of("gemma3-oov-rows-cut", TinyExportModels.gemma3().with("oov_rows")), Arguments.of("phi3", TinyExportModels.phi3()),
-                Arguments.of("phi3-long-factors", TinyExportModels.phi3LongFactors()));
+                Arguments.of("phi3-long-factors", TinyExportModels.phi3LongFactors()), Arguments.of("olmo2", TinyExportModels.olmo2()),
+                Arguments.of("granite", TinyExportModels.granite()));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -178,6 +178,19 @@ public final class TinyExportModels {
                 MISTRAL_TOKENIZER_CONFIG).with("fused", "oov_rows", "phi3_tokens");
     }
 
+    public static Spec olmo2() {
+        return new Spec("Olmo2ForCausalLM", "olmo2", "qwen3", false, 0, ", \"bos_token_id\": 151643, \"eos_token_id\": 151645",
+                QWEN_TOKENIZER_CONFIG).with("post_norms", "qk_norm_whole");
+    }
+
+    /** Granite's four multipliers, none of them neutral; head_dim in the config (the converter drops it). */
+    public static Spec granite() {
+        return new Spec("GraniteForCausalLM", "granite", "qwen3", false, 0,
+                ", \"head_dim\": HEAD_DIM, \"attention_multiplier\": 0.0625, \"embedding_multiplier\": 12.0,"
+                        + " \"residual_multiplier\": 0.22, \"logits_scaling\": 8.0, \"bos_token_id\": 151643, \"eos_token_id\": 151645",
+                QWEN_TOKENIZER_CONFIG).tiedHead();
+    }
+
     /** Writes the folder and returns it. */
     public static Path write(Path dir, Spec s, long seed) throws IOException {
         Files.createDirectories(dir);

@@ -33,11 +33,13 @@ import java.util.Map;
  *     tokenizer.model (Gemma3Model.modify_tensors drops out-of-vocabulary rows), or null
  * @param longropeFactors whether LongRoPE's long/short factors become {@code rope_factors_long/short} tensors and
  *     {@code rope.scaling.attn_factor} (Phi3MiniModel.generate_extra_tensors)
+ * @param hiddenConfigKeys config keys the model class removes before writing its hyper-parameters (Granite's head_dim)
  */
 public record GgufArchitecture(String ggufName, List<String> hfArchitectures, List<String> vocab, boolean permuteQk,
         boolean ropeFreqsLlama3, int type70bBlocks, boolean type70bOnlyWithGqa, List<JsonNode> params,
         Map<String, String> tensors, Experts experts, Map<String, Integer> extraSpecialIds, Boolean addSpacePrefix,
-        List<String> skipTensors, String addOneToSuffix, boolean sentencePieceReader, String embeddingsToTokenizer, boolean longropeFactors) {
+        List<String> skipTensors, String addOneToSuffix, boolean sentencePieceReader, String embeddingsToTokenizer, boolean longropeFactors,
+        List<String> hiddenConfigKeys) {
 
     private static final String DIR = "/dev/mergelab/model/gguf/";
 
@@ -104,6 +106,8 @@ public record GgufArchitecture(String ggufName, List<String> hfArchitectures, Li
             r.path("vocab_special_ids").properties().forEach(e -> ids.put(e.getKey(), e.getValue().asInt()));
             List<String> skip = new ArrayList<>();
             r.path("skip_tensors").forEach(n -> skip.add(n.asText()));
+            List<String> hidden = new ArrayList<>();
+            r.path("hidden_config_keys").forEach(n -> hidden.add(n.asText()));
             JsonNode space = r.get("vocab_add_space_prefix");
             JsonNode plusOne = r.get("add_one_to_suffix");
             return new GgufArchitecture(r.get("gguf_architecture").asText(), List.copyOf(hf), List.copyOf(vocab),
@@ -112,7 +116,7 @@ public record GgufArchitecture(String ggufName, List<String> hfArchitectures, Li
                     List.copyOf(params), tensors, experts, ids, space == null ? null : space.asBoolean(), List.copyOf(skip),
                     plusOne == null ? null : plusOne.asText(), r.path("vocab_sentencepiece_reader").asBoolean(false),
                     r.hasNonNull("embeddings_to_tokenizer") ? r.get("embeddings_to_tokenizer").asText() : null,
-                    r.path("longrope_factors").asBoolean(false));
+                    r.path("longrope_factors").asBoolean(false), hidden);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("broken built-in GGUF architecture file: " + e.getMessage(), e);
         }
