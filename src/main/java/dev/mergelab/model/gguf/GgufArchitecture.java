@@ -20,8 +20,10 @@ import java.util.Map;
  *
  * @param type70bBlocks the block count at which llama.cpp calls the model LLM_TYPE_70B (which llama-quant.cpp
  *     gives more bits in attn_v), with {@code type70bOnlyWithGqa} when it also needs fewer KV heads than heads
- * @param params ordered entries: {@code "@text_model"} (the converter's generic TextModel keys), {@code "@file_type"}
- *     or one key
+ * @param params ordered entries: {@code "@text_model"} (the converter's generic TextModel keys), {@code "@file_type"},
+ *     {@code "@rope_dimension_count_partial"} (Phi-3) or one key read from the config ({@code from}) or the RoPE
+ *     parameters ({@code from_rope}), with {@code else_divide}, {@code default}, {@code skip_if_zero}, {@code unless};
+ *     a key written twice keeps its first place, as gguf-py's writer does
  * @param extraSpecialIds special token ids the model class sets after the vocabulary unless the files name them
  * @param addSpacePrefix {@code tokenizer.ggml.add_space_prefix} the model class writes last, or null
  * @param skipTensors HF tensors the model class leaves out
