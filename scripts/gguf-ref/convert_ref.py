@@ -37,7 +37,7 @@ for _name in ("float8_e4m3fn", "float8_e5m2", "float8_e8m0fnu", "uint16", "uint3
 import convert_hf_to_gguf  # noqa: E402
 import importlib  # noqa: E402
 
-for _name in ("base", "llama", "qwen", "gemma"):
+for _name in ("base", "llama", "qwen", "gemma", "phi", "olmo", "granite"):
     importlib.import_module("conversion." + _name)
 
 

@@ -62,7 +62,8 @@ public final class GgufExport {
     public static Result export(GgufInput in, Path out, ExportType type, int threads, Consumer<String> warnings) throws IOException {
         ObjectNode raw = in.config().raw();
         GgufArchitecture spec = GgufArchitecture.forHf(in.config().architectures());
-        List<TensorPlan.Planned> plan = TensorPlan.plan(in.tensors(), in.weights(), raw, spec);
+        long embeddingRows = spec.embeddingsToTokenizer() == null ? -1 : VocabExport.embeddingRowLimit(in.files(), raw);
+        List<TensorPlan.Planned> plan = TensorPlan.plan(in.tensors(), in.weights(), raw, spec, embeddingRows);
         Map<String, GgufValue> meta = converterMetadata(in, raw, spec, plan, warnings);
         List<TensorPlan.Planned> order = new ArrayList<>(plan);
         List<GgmlType> types;
@@ -75,12 +76,17 @@ public final class GgufExport {
             meta.put("general.file_type", GgufValue.ofU32(type.ftype));
             order.sort((a, b) -> QuantPlan.LOADER_ORDER.compare(a.name(), b.name()));
             List<QuantPlan.In> quantIn = order.stream().map(p -> new QuantPlan.In(p.name(), p.shape()[p.shape().length - 1],
-                    p.shape().length, GgmlType.F32)).toList();
+                    ggmlDims(p.shape()), GgmlType.F32)).toList();
             types = QuantPlan.types(quantIn, type, quantModel(meta, spec));
         }
         List<GgufWriter.Entry> entries = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) {
-            entries.add(GgufWriter.Entry.ofShape(order.get(i).name(), types.get(i), order.get(i).shape()));
+            long[] shape = order.get(i).shape();
+            if (type != ExportType.F32) {
+                // llama_model_quantize writes ggml_n_dims dimensions: a [1, n] tensor leaves as [n]
+                shape = java.util.Arrays.copyOfRange(shape, shape.length - ggmlDims(shape), shape.length);
+            }
+            entries.add(GgufWriter.Entry.ofShape(order.get(i).name(), types.get(i), shape));
         }
         Map<GgmlType, Integer> counts = new LinkedHashMap<>();
         types.forEach(t -> counts.merge(t, 1, Integer::sum));
@@ -102,6 +108,13 @@ public final class GgufExport {
             Consumer<String> warnings) {
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put("general.architecture", GgufValue.ofString(spec.ggufName()));
+        if (spec.longropeFactors()) {
+            // written while the extra tensors are generated, before any general.* key
+            Double attn = RopeParameters.longropeAttnFactor(HyperParameters.lifted(raw));
+            if (attn != null) {
+                meta.put(spec.ggufName() + ".rope.scaling.attn_factor", GgufValue.ofF32(attn.floatValue()));
+            }
+        }
         long total = 0, shared = 0, expert = 0, expertSum = 0, expertTensors = 0;
         for (TensorPlan.Planned p : plan) {
             long n = p.elements();
@@ -120,6 +133,19 @@ public final class GgufExport {
         meta.put("general.quantization_version", GgufValue.ofU32(2));
         VocabExport.write(in.files(), in.tokenizerConfig(), raw, spec, meta, warnings);
         return meta;
+    }
+
+    /**
+     * ggml_n_dims: the dimensions up to the last one above 1 in ggml's order (innermost first), at least 1, so a
+     * {@code [1, n]} tensor (Qwen2-MoE's shared expert gate) counts as a vector and is not quantized.
+     */
+    static int ggmlDims(long[] shape) {
+        for (int i = 0; i < shape.length - 1; i++) {
+            if (shape[i] > 1) {
+                return shape.length - i;
+            }
+        }
+        return 1;
     }
 
     private static QuantPlan.Model quantModel(Map<String, GgufValue> meta, GgufArchitecture spec) {

@@ -13,6 +13,7 @@ import java.util.Map;
  * The {@code <arch>.*} keys, in the order convert_hf_to_gguf.py writes them: the architecture file's list, where
  * {@code "@text_model"} stands for the converter's generic TextModel.set_gguf_parameters (block count, context,
  * embedding, feed-forward, heads, RoPE scaling and base, norm epsilons, experts, head_dim, then file type).
+ * {@code "@rope_dimension_count_partial"} is Phi-3's int(partial_rotary_factor * hidden) // heads.
  * Config values are looked up as the converter's find_hparam does: the first of several names present, after a
  * {@code text_config} is lifted to the top level.
  */
@@ -31,11 +32,15 @@ final class HyperParameters {
     /** Appends the keys of {@code spec} for {@code config} to {@code out}; {@code fileType} is llama_ftype. */
     static void write(ObjectNode config, GgufArchitecture spec, int fileType, Map<String, GgufValue> out) {
         HyperParameters h = new HyperParameters(config, spec.ggufName(), out);
+        spec.hiddenConfigKeys().forEach(h.hp::remove);
         for (JsonNode p : spec.params()) {
             if (p.isTextual() && p.asText().equals("@text_model")) {
                 h.textModel(fileType);
             } else if (p.isTextual() && p.asText().equals("@file_type")) {
                 out.put("general.file_type", GgufValue.ofU32(fileType));
+            } else if (p.isTextual() && p.asText().equals("@rope_dimension_count_partial")) {
+                out.put(spec.ggufName() + ".rope.dimension_count",
+                        GgufValue.ofU32(RopeParameters.ropeDims(h.hp, RopeParameters.of(h.hp))));
             } else {
                 h.entry(p);
             }
@@ -125,6 +130,7 @@ final class HyperParameters {
             }
         }
         f32("rope.freq_base", rope.get("rope_theta"));
+        f32("rope.freq_base_swa", RopeParameters.slidingTheta(hp));
         f32("attention.layer_norm_rms_epsilon", find("rms_norm_eps", "norm_eps"));
         f32("attention.layer_norm_epsilon", find("layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"));
         u32("expert_count", find("num_local_experts", "num_experts", "n_routed_experts"));
@@ -137,17 +143,43 @@ final class HyperParameters {
         out.put("general.file_type", GgufValue.ofU32(fileType));
     }
 
-    /** One data entry: {@code key}, {@code from} (names), optional {@code else_divide} [a, b] = a / b, {@code type}. */
+    /**
+     * One data entry: {@code key}, {@code type} and where its value comes from: {@code from} (config names, the first
+     * present), or {@code from_rope} (a name in the full-attention RoPE parameters); then {@code else_divide} [a, b] =
+     * a / b, then {@code default}. {@code skip_if_zero} leaves out a value Python finds false (null or 0);
+     * {@code unless} {name: value} leaves the key out when the config's name has that value (absent is null).
+     */
     private void entry(JsonNode p) {
-        List<String> from = new java.util.ArrayList<>();
-        p.get("from").forEach(n -> from.add(n.asText()));
-        JsonNode v = find(hp, from);
+        JsonNode v = null;
+        if (p.has("from")) {
+            List<String> from = new java.util.ArrayList<>();
+            p.get("from").forEach(n -> from.add(n.asText()));
+            v = find(hp, from);
+        } else if (p.has("from_rope")) {
+            v = RopeParameters.of(hp).get(p.get("from_rope").asText());
+            v = v == null || v.isNull() ? null : v;
+        }
         if (v == null && p.has("else_divide")) {
             Iterator<JsonNode> ab = p.get("else_divide").elements();
             JsonNode a = hp.get(ab.next().asText());
             JsonNode b = hp.get(ab.next().asText());
             if (a != null && b != null && b.asLong() != 0) {
                 v = com.fasterxml.jackson.databind.node.LongNode.valueOf(Math.floorDiv(a.asLong(), b.asLong()));
+            }
+        }
+        if (v == null && p.has("default")) {
+            v = p.get("default");
+        }
+        if (v != null && p.path("skip_if_zero").asBoolean(false) && v.isNumber() && v.asDouble() == 0) {
+            v = null;
+        }
+        if (p.has("unless")) {
+            for (Map.Entry<String, JsonNode> u : p.get("unless").properties()) {
+                JsonNode c = hp.get(u.getKey());
+                if (c == null ? u.getValue().isNull() : c.equals(u.getValue()) || c.isNumber() && u.getValue().isNumber()
+                        && c.asDouble() == u.getValue().asDouble()) {
+                    v = null;
+                }
             }
         }
         switch (p.get("type").asText()) {

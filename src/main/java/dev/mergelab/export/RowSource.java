@@ -165,6 +165,28 @@ interface RowSource {
         };
     }
 
+    /** The first {@code n} rows of {@code s} (all of them when it has fewer): {@code tensor[:n]}. */
+    static RowSource firstRows(RowSource s, long n) {
+        long rows = Math.min(s.rows(), n);
+        return new RowSource() {
+            public long rows() {
+                return rows;
+            }
+
+            public int rowLength() {
+                return s.rowLength();
+            }
+
+            public void release() {
+                s.release();
+            }
+
+            public void read(long first, int count, float[] dst, int off) {
+                s.read(first, count, dst, off);
+            }
+        };
+    }
+
     /** torch.stack(experts, dim=0): the experts' rows one after another. */
     static RowSource stacked(List<RowSource> experts) {
         long per = experts.get(0).rows();

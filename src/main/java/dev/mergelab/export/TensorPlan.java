@@ -38,13 +38,25 @@ final class TensorPlan {
     private TensorPlan() {
     }
 
-    static List<Planned> plan(List<GgufInput.Tensor> tensors, WeightSource weights, ObjectNode config, GgufArchitecture spec) {
+    /**
+     * The plan for {@code tensors}; {@code embeddingRowLimit} is how many rows the architecture's
+     * {@code embeddingsToTokenizer} tensor keeps (-1: all).
+     */
+    static List<Planned> plan(List<GgufInput.Tensor> tensors, WeightSource weights, ObjectNode config, GgufArchitecture spec,
+            long embeddingRowLimit) {
         ObjectNode hp = HyperParameters.lifted(config);
         List<Planned> out = new ArrayList<>();
         if (spec.ropeFreqsLlama3()) {
             float[] f = RopeParameters.llama3Factors(hp);
             if (f != null) {
                 out.add(new Planned("rope_freqs.weight", new long[] {f.length}, RowSource.ofValues(f)));
+            }
+        }
+        if (spec.longropeFactors()) {
+            float[][] f = RopeParameters.longropeFactors(hp);
+            if (f != null) {
+                out.add(new Planned("rope_factors_long.weight", new long[] {f[0].length}, RowSource.ofValues(f[0])));
+                out.add(new Planned("rope_factors_short.weight", new long[] {f[1].length}, RowSource.ofValues(f[1])));
             }
         }
         List<Map.Entry<String, Pattern>> names = new ArrayList<>();
@@ -64,6 +76,12 @@ final class TensorPlan {
                 continue;
             }
             RowSource rows = RowSource.of(t, weights);
+            long[] outShape = t.shape();
+            if (spec.embeddingsToTokenizer() != null && name.endsWith(spec.embeddingsToTokenizer()) && embeddingRowLimit >= 0
+                    && outShape.length == 2 && outShape[0] > embeddingRowLimit) {
+                rows = RowSource.firstRows(rows, embeddingRowLimit);
+                outShape = new long[] {embeddingRowLimit, outShape[1]};
+            }
             if (spec.addOneToSuffix() != null && name.endsWith(spec.addOneToSuffix())) {
                 // the converter adds in the tensor's torch dtype: float32 for BF16/F32 sources, float16 for F16 ones
                 rows = RowSource.plusOne(rows, t.dtype() == dev.mergelab.tensor.DType.F16);
@@ -104,7 +122,7 @@ final class TensorPlan {
                     continue;
                 }
             }
-            out.add(new Planned(ggufName(name, names), t.shape(), rows));
+            out.add(new Planned(ggufName(name, names), outShape, rows));
         }
         pending.values().removeIf(Map::isEmpty);
         if (!pending.isEmpty()) {

@@ -80,12 +80,12 @@ final class VocabExport {
         }
         for (String strategy : spec.vocab()) {
             boolean done = switch (strategy) {
-                case "llama_hf" -> v.llamaHf(out);
+                case "llama_hf" -> v.llamaHf(out, spec.sentencePieceReader());
                 case "gpt2" -> v.gpt2(out);
                 default -> throw new IllegalStateException("unknown vocabulary strategy " + strategy);
             };
             if (done) {
-                v.modelSpecials(spec, out);
+                v.modelSpecials(spec, strategy, out);
                 return;
             }
         }
@@ -94,9 +94,10 @@ final class VocabExport {
 
     /**
      * What a model class adds after its vocabulary (GemmaModel.set_vocab): a second SpecialVocab's ids of its own
-     * types, the files' ids first, then the fixed ones (of which only eot has a writer), and add_space_prefix.
+     * types, the files' ids first, then the fixed ones (of which only eot has a writer), and add_space_prefix, which
+     * the model classes write only after a SentencePiece vocabulary (Gemma3Model.set_vocab: not after gpt2).
      */
-    private void modelSpecials(GgufArchitecture spec, Map<String, GgufValue> out) {
+    private void modelSpecials(GgufArchitecture spec, String strategy, Map<String, GgufValue> out) {
         spec.extraSpecialIds().forEach((typ, fixed) -> {
             Integer id = null;
             JsonNode e = tokenizerConfig == null ? null : tokenizerConfig.get(typ + "_token");
@@ -112,9 +113,23 @@ final class VocabExport {
             }
             out.put("tokenizer.ggml." + typ + "_token_id", GgufValue.ofU32(id != null ? id : fixed));
         });
-        if (spec.addSpacePrefix() != null) {
+        if (spec.addSpacePrefix() != null && strategy.equals("llama_hf")) {
             out.put("tokenizer.ggml.add_space_prefix", GgufValue.ofBool(spec.addSpacePrefix()));
         }
+    }
+
+    /**
+     * How many embedding rows Gemma3Model.modify_tensors keeps: with tokenizer.model, SentencePiece's vocabulary padded
+     * to the config's vocab_size (that size); without, tokenizer.json's vocabulary plus its added tokens counted again
+     * (as the converter counts them, so usually no row is dropped). -1: no limit.
+     */
+    static long embeddingRowLimit(Path dir, ObjectNode config) {
+        if (Files.isRegularFile(dir.resolve("tokenizer.model"))) {
+            JsonNode vs = config.get("vocab_size");
+            return vs != null && vs.canConvertToLong() ? vs.asLong() : -1;
+        }
+        JsonNode t = readJson(dir.resolve("tokenizer.json"));
+        return t.path("model").path("vocab").size() + t.path("added_tokens").size();
     }
 
     private static JsonNode readJson(Path p) {
@@ -174,7 +189,7 @@ final class VocabExport {
         return s;
     }
 
-    private boolean llamaHf(Map<String, GgufValue> out) {
+    private boolean llamaHf(Map<String, GgufValue> out, boolean sentencePieceReader) {
         JsonNode model = tokenizer.path("model");
         boolean bpe = model.path("type").asText().equals("BPE");
         if (bpe && model.path("ignore_merges").asBoolean(false) && !model.path("byte_fallback").asBoolean(true)) {
@@ -193,7 +208,9 @@ final class VocabExport {
             int id = a.get("id").asInt();
             String c = a.get("content").asText();
             byId.putIfAbsent(id, c);
-            if (specials.contains(c)) {
+            if (specials.contains(c) || sentencePieceReader && id >= base && a.path("special").asBoolean(false)) {
+                // SentencePiece readers (Gemma, Phi-3) make every added token marked special a control token
+                specials.add(c);
                 specialIds.add(id);
             }
             if (id >= base) {
@@ -202,6 +219,10 @@ final class VocabExport {
         }
         List<Map.Entry<String, Integer>> above = addedAbove.entrySet().stream().sorted(Map.Entry.comparingByValue()).toList();
         int n = base + above.size();
+        JsonNode vs = config.get("vocab_size");
+        if (sentencePieceReader && vs != null && vs.canConvertToInt() && vs.asInt() > n) {
+            n = vs.asInt(); // _create_vocab_sentencepiece: [PAD<id>] tokens, score -10000, unused, up to vocab_size
+        }
         String[] tokens = new String[n];
         float[] scores = new float[n];
         int[] types = new int[n];
@@ -221,6 +242,11 @@ final class VocabExport {
             tokens[base + k] = t;
             scores[base + k] = -1000f;
             types[base + k] = specials.contains(t) ? CONTROL : USER_DEFINED;
+        }
+        for (int i = base + above.size(); i < n; i++) {
+            tokens[i] = "[PAD" + i + "]";
+            scores[i] = -10000f;
+            types[i] = UNUSED;
         }
         out.put("tokenizer.ggml.model", GgufValue.ofString("llama"));
         out.put("tokenizer.ggml.pre", GgufValue.ofString("default"));

@@ -36,7 +36,12 @@ class GgufConverterAgreementTest {
     static Stream<Arguments> models() {
         return Stream.of(Arguments.of("llama", TinyExportModels.llama()), Arguments.of("llama3-rope", TinyExportModels.llama3Rope()),
                 Arguments.of("qwen2", TinyExportModels.qwen2()), Arguments.of("gemma", TinyExportModels.gemma()),
-                Arguments.of("mixtral", TinyExportModels.mixtral()));
+                Arguments.of("mixtral", TinyExportModels.mixtral()), Arguments.of("qwen3", TinyExportModels.qwen3()),
+                Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()), Arguments.of("qwen3moe", TinyExportModels.qwen3Moe()),
+                Arguments.of("gemma2", TinyExportModels.gemma2()), Arguments.of("gemma3", TinyExportModels.gemma3()),
+                Arguments.of("gemma3-oov-rows-cut", TinyExportModels.gemma3().with("oov_rows")), Arguments.of("phi3", TinyExportModels.phi3()),
+                Arguments.of("phi3-long-factors", TinyExportModels.phi3LongFactors()), Arguments.of("olmo2", TinyExportModels.olmo2()),
+                Arguments.of("granite", TinyExportModels.granite()));
     }
 
     @ParameterizedTest(name = "{0}")

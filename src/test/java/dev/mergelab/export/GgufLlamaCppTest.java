@@ -71,7 +71,12 @@ class GgufLlamaCppTest {
     static Stream<Arguments> models() {
         return Stream.of(Arguments.of("llama", TinyExportModels.llama()), Arguments.of("llama3-rope", TinyExportModels.llama3Rope()),
                 Arguments.of("qwen2", TinyExportModels.qwen2()), Arguments.of("gemma", TinyExportModels.gemma()),
-                Arguments.of("mixtral", TinyExportModels.mixtral()));
+                Arguments.of("mixtral", TinyExportModels.mixtral()), Arguments.of("qwen3", TinyExportModels.qwen3()),
+                Arguments.of("qwen2moe", TinyExportModels.qwen2Moe()), Arguments.of("qwen3moe", TinyExportModels.qwen3Moe()),
+                Arguments.of("gemma2", TinyExportModels.gemma2()), Arguments.of("gemma3", TinyExportModels.gemma3()),
+                Arguments.of("phi3", TinyExportModels.phi3()),
+                Arguments.of("phi3-long-factors", TinyExportModels.phi3LongFactors()), Arguments.of("olmo2", TinyExportModels.olmo2()),
+                Arguments.of("granite", TinyExportModels.granite()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -152,6 +157,25 @@ class GgufLlamaCppTest {
         for (ExportType t : List.of(ExportType.Q4_K_S, ExportType.Q6_K)) {
             out.add(Arguments.of("mixtral-256x2 " + t, TinyExportModels.mixtral().sized(256, 256, 2), t));
         }
+        // the new architectures: Q8_0 and a K-quant mixture each; with Qwen's vocabulary Q8_0 runs at hidden 64 (rows of
+        // 64 are whole Q8_0 blocks) so that the 151,669-row embedding stays small
+        out.add(Arguments.of("qwen3-64x2-tied Q8_0", TinyExportModels.qwen3().tiedHead(), ExportType.Q8_0));
+        out.add(Arguments.of("qwen3-256x4-tied Q4_K_M", TinyExportModels.qwen3().sized(256, 512, 4).tiedHead(), ExportType.Q4_K_M));
+        out.add(Arguments.of("qwen2moe-64x2-tied Q8_0", TinyExportModels.qwen2Moe().tiedHead(), ExportType.Q8_0));
+        out.add(Arguments.of("qwen2moe-256x2-tied Q4_K_M", TinyExportModels.qwen2Moe().sized(256, 256, 2).tiedHead(), ExportType.Q4_K_M));
+        out.add(Arguments.of("qwen3moe-64x2-tied Q8_0", TinyExportModels.qwen3Moe().tiedHead(), ExportType.Q8_0));
+        out.add(Arguments.of("qwen3moe-256x2-tied Q4_K_S", TinyExportModels.qwen3Moe().sized(256, 256, 2).tiedHead(), ExportType.Q4_K_S));
+        for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q5_K_M)) {
+            out.add(Arguments.of("gemma2-256x4 " + t, TinyExportModels.gemma2().sized(256, 512, 4), t));
+        }
+        for (ExportType t : List.of(ExportType.Q8_0, ExportType.Q4_K_M)) {
+            out.add(Arguments.of("gemma3-256x2 " + t, TinyExportModels.gemma3().sized(256, 512, 2), t));
+            out.add(Arguments.of("phi3-256x4 " + t, TinyExportModels.phi3().sized(256, 512, 4), t));
+        }
+        out.add(Arguments.of("olmo2-64x2-tied Q8_0", TinyExportModels.olmo2().tiedHead(), ExportType.Q8_0));
+        out.add(Arguments.of("olmo2-256x2-tied Q4_K_M", TinyExportModels.olmo2().sized(256, 512, 2).tiedHead(), ExportType.Q4_K_M));
+        out.add(Arguments.of("granite-64x2 Q8_0", TinyExportModels.granite(), ExportType.Q8_0));
+        out.add(Arguments.of("granite-256x2 Q4_K_M", TinyExportModels.granite().sized(256, 512, 2), ExportType.Q4_K_M));
         return out.stream();
     }
 

@@ -20,17 +20,28 @@ import java.util.Map;
  *
  * @param type70bBlocks the block count at which llama.cpp calls the model LLM_TYPE_70B (which llama-quant.cpp
  *     gives more bits in attn_v), with {@code type70bOnlyWithGqa} when it also needs fewer KV heads than heads
- * @param params ordered entries: {@code "@text_model"} (the converter's generic TextModel keys), {@code "@file_type"}
- *     or one key
+ * @param params ordered entries: {@code "@text_model"} (the converter's generic TextModel keys), {@code "@file_type"},
+ *     {@code "@rope_dimension_count_partial"} (Phi-3) or one key read from the config ({@code from}) or the RoPE
+ *     parameters ({@code from_rope}), with {@code else_divide}, {@code default}, {@code skip_if_zero}, {@code unless};
+ *     a key written twice keeps its first place, as gguf-py's writer does
  * @param extraSpecialIds special token ids the model class sets after the vocabulary unless the files name them
  * @param addSpacePrefix {@code tokenizer.ggml.add_space_prefix} the model class writes last, or null
  * @param skipTensors HF tensors the model class leaves out
  * @param addOneToSuffix tensors ending so get 1 added (Gemma's RMSNorm weights are stored as 1 + w), or null
+ * @param sentencePieceReader whether the model class reads its vocabulary with SentencePiece (Gemma, Phi-3), whose
+ *     reader pads it with {@code [PAD<id>]} tokens up to the config's vocab_size and types added tokens by their
+ *     {@code special} flag; MergeLab's tokenizer.json reading then does the same
+ * @param embeddingsToTokenizer the tensor (by name suffix) cut to the tokenizer's size when the folder has no
+ *     tokenizer.model (Gemma3Model.modify_tensors drops out-of-vocabulary rows), or null
+ * @param longropeFactors whether LongRoPE's long/short factors become {@code rope_factors_long/short} tensors and
+ *     {@code rope.scaling.attn_factor} (Phi3MiniModel.generate_extra_tensors)
+ * @param hiddenConfigKeys config keys the model class removes before writing its hyper-parameters (Granite's head_dim)
  */
 public record GgufArchitecture(String ggufName, List<String> hfArchitectures, List<String> vocab, boolean permuteQk,
         boolean ropeFreqsLlama3, int type70bBlocks, boolean type70bOnlyWithGqa, List<JsonNode> params,
         Map<String, String> tensors, Experts experts, Map<String, Integer> extraSpecialIds, Boolean addSpacePrefix,
-        List<String> skipTensors, String addOneToSuffix) {
+        List<String> skipTensors, String addOneToSuffix, boolean sentencePieceReader, String embeddingsToTokenizer, boolean longropeFactors,
+        List<String> hiddenConfigKeys) {
 
     private static final String DIR = "/dev/mergelab/model/gguf/";
 
@@ -97,13 +108,17 @@ public record GgufArchitecture(String ggufName, List<String> hfArchitectures, Li
             r.path("vocab_special_ids").properties().forEach(e -> ids.put(e.getKey(), e.getValue().asInt()));
             List<String> skip = new ArrayList<>();
             r.path("skip_tensors").forEach(n -> skip.add(n.asText()));
+            List<String> hidden = new ArrayList<>();
+            r.path("hidden_config_keys").forEach(n -> hidden.add(n.asText()));
             JsonNode space = r.get("vocab_add_space_prefix");
             JsonNode plusOne = r.get("add_one_to_suffix");
             return new GgufArchitecture(r.get("gguf_architecture").asText(), List.copyOf(hf), List.copyOf(vocab),
                     r.get("permute_qk").asBoolean(), r.get("rope_freqs_llama3").asBoolean(),
                     r.path("llama_type_70b").path("block_count").asInt(-1), r.path("llama_type_70b").path("only_with_gqa").asBoolean(),
                     List.copyOf(params), tensors, experts, ids, space == null ? null : space.asBoolean(), List.copyOf(skip),
-                    plusOne == null ? null : plusOne.asText());
+                    plusOne == null ? null : plusOne.asText(), r.path("vocab_sentencepiece_reader").asBoolean(false),
+                    r.hasNonNull("embeddings_to_tokenizer") ? r.get("embeddings_to_tokenizer").asText() : null,
+                    r.path("longrope_factors").asBoolean(false), hidden);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("broken built-in GGUF architecture file: " + e.getMessage(), e);
         }
