@@ -36,11 +36,21 @@ import java.util.Map;
  * Control and user-defined tokens become added tokens (special and not); those at the end of the vocabulary only
  * there, the others in the model's vocabulary too, as in the families' files.
  *
- * <p>What a GGUF does not record comes from the family or is lost: the normalizer (Qwen's NFC is restored,
- * {@link GgufVocabPre}), {@code special} on added tokens inside the base vocabulary that MergeLab's export wrote as
- * normal tokens, the {@code normalized}/{@code lstrip}/{@code rstrip} flags of added tokens (written false), a merge list
- * not made from SentencePiece scores (Gemma's), and the tokenizer_config fields other than the special tokens, add
- * flags, chat template and context length.
+ * <p>What a GGUF does not record comes from the family or is lost (the tests name each case):
+ * <ul>
+ * <li>the normalizer: Qwen's NFC is restored from the pre name ({@link GgufVocabPre}), any other is not;</li>
+ * <li>{@code ignore_merges}: set from llama.cpp's list of pre names; a tokenizer whose probe ids hash to another name
+ * (npm's older Llama 3 file, without BOS, reads as smaug-bpe) comes back as llama.cpp reads it;</li>
+ * <li>non-special added tokens inside the base vocabulary, and special ones that tokenizer_config.json does not name,
+ * which the converter's LlamaHfVocab and MergeLab's export write as normal tokens (Gemma's "\n", "<eos>", ...), come
+ * back as plain vocabulary entries; added tokens that look special ({@code <|...|>}) are control tokens in the GGUF and
+ * come back special;</li>
+ * <li>the {@code normalized}, {@code lstrip}, {@code rstrip} and {@code single_word} flags of added tokens (false);</li>
+ * <li>the merge order of a SentencePiece vocabulary whose scores do not carry it: the converter's LlamaHfVocab writes
+ * -1000 for every token, and the merges then follow the pieces' ids;</li>
+ * <li>a token text that occurs twice (a JSON vocabulary holds it once), and the tokenizer_config fields other than
+ * the special tokens, add flags, space clean-up, chat templates and context length.</li>
+ * </ul>
  */
 public final class GgufVocabulary {
 
