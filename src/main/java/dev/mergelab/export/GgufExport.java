@@ -72,7 +72,7 @@ public final class GgufExport {
     /** As {@link #export(GgufInput, Path, ExportType, int, Consumer)}, quantizing with {@code imatrix} (null: none). */
     public static Result export(GgufInput in, Path out, ExportType type, GgufImatrix imatrix, int threads, Consumer<String> warnings)
             throws IOException {
-        GgufImatrix.checkType(imatrix, type);
+        GgufImatrix.checkType(imatrix != null, type);
         ObjectNode raw = in.config().raw();
         GgufArchitecture spec = GgufArchitecture.forHf(in.config().architectures());
         List<TensorPlan.Planned> plan = TensorPlan.plan(in.tensors(), in.weights(), raw, spec);

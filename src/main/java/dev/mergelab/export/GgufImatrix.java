@@ -72,8 +72,8 @@ public record GgufImatrix(String file, ImportanceMatrix matrix) {
     }
 
     /** llama-quantize's imatrix applies to what it makes; MergeLab's f32 export is the converter's output, which takes none. */
-    static void checkType(GgufImatrix imatrix, ExportType type) {
-        if (imatrix != null && type == ExportType.F32) {
+    public static void checkType(boolean hasImatrix, ExportType type) {
+        if (hasImatrix && type == ExportType.F32) {
             throw MergeLabException.input("--imatrix applies to the types llama-quantize makes; f32 is the converter's output",
                     "drop --imatrix, or choose a quantized --type");
         }

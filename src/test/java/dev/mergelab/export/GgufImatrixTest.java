@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.mergelab.format.gguf.GgmlType;
 import dev.mergelab.format.gguf.GgufFile;
+import dev.mergelab.format.gguf.ImatrixFiles;
 import dev.mergelab.format.gguf.GgufValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,6 +100,151 @@ class GgufImatrixTest {
         GgufExport.export(model, plain, type, 2, n -> { });
         boolean ignored = type == ExportType.F16 || type == ExportType.BF16 || type == ExportType.Q8_0;
         assertEquals(ignored, tensorBytesEqual(plain, ours), name);
+    }
+
+    /** Imatrix files llama-imatrix seldom or never writes but llama-quantize reads: each must give llama-quantize's bytes. */
+    static Stream<Arguments> edgeFiles() {
+        return Stream.of(Arguments.of("zero, rounded and fractional counts; missing entries; no dataset; no chunk count; stray tensors", "gguf-edges",
+                        ExportType.Q4_K_M),
+                Arguments.of("the same at Q5_1", "gguf-edges", ExportType.Q5_1),
+                Arguments.of("MoE with an expert that saw no token", "moe-zero-expert", ExportType.Q4_K_S),
+                Arguments.of("legacy: ncall 0, repeated name, NUL in a name, partial trailer", "legacy-edges", ExportType.Q6_K),
+                Arguments.of("legacy without trailer", "legacy-bare", ExportType.Q4_0),
+                Arguments.of("token_embd entry of the wrong size (ignored, as llama.cpp does)", "token-embd-wrong-size", ExportType.Q5_K_M));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("edgeFiles")
+    void edgeImatrixFilesAgreeWithLlamaQuantize(String name, String kind, ExportType type) throws Exception {
+        assumeTrue(ImatrixPeer.available(), ImatrixPeer.missing());
+        boolean moe = kind.startsWith("moe");
+        Path[] m = model(moe ? TinyExportModels.mixtral().sized(256, 256, 2) : TinyExportModels.llama().sized(256, 512, 8), "gguf");
+        Path imat = edgeFile(kind, m[1]);
+        Path theirs = tmp.resolve("llama-quantize.gguf");
+        ImatrixPeer.ok(List.of(quantize.toString(), "--imatrix", imat.toString(), m[1].toString(), theirs.toString(), String.valueOf(type.ftype)));
+        Path ours = tmp.resolve("ours.gguf");
+        GgufExport.export(m[0], ours, type, GgufImatrix.read(imat.toString()), 2, n -> { });
+        byte[] a = Files.readAllBytes(theirs), c = Files.readAllBytes(ours);
+        if (!Arrays.equals(a, c)) {
+            assertArrayEquals(a, c, name + ": first difference at byte " + Arrays.mismatch(a, c) + " of " + a.length + "/" + c.length);
+        }
+    }
+
+    /** Files llama-quantize refuses: MergeLab refuses them too (one line, exit 2 in the CLI) and writes nothing. */
+    static Stream<Arguments> refusedFiles() {
+        return Stream.of(Arguments.of("an entry of the wrong size", "wrong-size", "imatrix size 128 is different from tensor size 256"),
+                Arguments.of("a non-finite weight", "non-finite", "non-finite value"),
+                Arguments.of("no imatrix.chunk_size key", "no-metadata", "missing imatrix metadata"),
+                Arguments.of("counts without in_sum2", "unpaired", "failed to load imatrix"),
+                Arguments.of("F16 sums", "f16-sums", "must be F32"), Arguments.of("no tensors", "no-tensors", "failed to load imatrix"),
+                Arguments.of("legacy: no entries", "legacy-empty", "no data in file"),
+                Arguments.of("legacy: truncated values", "legacy-truncated", "failed reading"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedFiles")
+    void filesLlamaQuantizeRefusesAreRefused(String name, String kind, String llamaSays) throws Exception {
+        assumeTrue(ImatrixPeer.available(), ImatrixPeer.missing());
+        Path[] m = model(TinyExportModels.llama().sized(256, 512, 8), "gguf");
+        Path imat = edgeFile(kind, m[1]);
+        ImatrixPeer.Result r = ImatrixPeer.run(List.of(quantize.toString(), "--imatrix", imat.toString(), m[1].toString(),
+                tmp.resolve("theirs.gguf").toString(), String.valueOf(ExportType.Q4_K_M.ftype)));
+        assertTrue(r.exit() != 0 && r.output().contains(llamaSays), name + ": llama-quantize did not refuse it for that reason\n" + r.output());
+        Path ours = tmp.resolve("ours.gguf");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.mergelab.MergeLabException.class,
+                () -> GgufExport.export(m[0], ours, ExportType.Q4_K_M, GgufImatrix.read(imat.toString()), 2, n -> { }));
+        assertEquals(dev.mergelab.MergeLabException.Kind.INPUT, e.kind());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertFalse(Files.exists(ours));
+    }
+
+    private Path edgeFile(String kind, Path f32) throws Exception {
+        Map<String, int[]> shapes = ImatrixFiles.shapesOf(f32);
+        List<ImatrixFiles.Entry> entries = new ArrayList<>(ImatrixFiles.realistic(shapes, kind.hashCode()));
+        Path out = tmp.resolve(kind + (kind.startsWith("legacy") ? ".dat" : ".gguf"));
+        Map<String, GgufValue> meta = new java.util.LinkedHashMap<>();
+        meta.put("general.type", GgufValue.ofString("imatrix"));
+        meta.put("imatrix.datasets", GgufValue.ofArray(dev.mergelab.format.gguf.GgufArray.ofStrings("wiki.train.raw", "second")));
+        meta.put("imatrix.chunk_count", GgufValue.ofU32(16));
+        meta.put("imatrix.chunk_size", GgufValue.ofU32(512));
+        switch (kind) {
+            case "gguf-edges" -> {
+                entries.removeIf(e -> e.name().contains("blk.3.") || e.name().equals("blk.0.attn_q.weight"));
+                entries.replaceAll(e -> switch (e.name()) {
+                    case "blk.1.attn_k.weight" -> new ImatrixFiles.Entry(e.name(), e.ne0(), e.sums(), new float[] {0});
+                    case "blk.1.attn_v.weight" -> new ImatrixFiles.Entry(e.name(), e.ne0(), e.sums(), new float[] {0.4f});
+                    case "blk.2.attn_v.weight" -> new ImatrixFiles.Entry(e.name(), e.ne0(), e.sums(), new float[] {2.5f});
+                    case "blk.4.ffn_up.weight" -> new ImatrixFiles.Entry(e.name(), e.ne0(), e.sums(), new float[] {-7});
+                    default -> e;
+                });
+                entries.add(new ImatrixFiles.Entry("zz.not.a.weight", 4, new float[] {1, 2, 3, 4}, new float[] {1}));
+                meta.put("imatrix.datasets", GgufValue.ofArray(dev.mergelab.format.gguf.GgufArray.ofStrings()));
+                meta.put("imatrix.chunk_count", GgufValue.ofU32(0));
+                ImatrixFiles.gguf(out, entries, meta);
+            }
+            case "moe-zero-expert" -> {
+                entries.replaceAll(e -> e.counts().length > 1 ? new ImatrixFiles.Entry(e.name(), e.ne0(), e.sums(), zeroSecond(e.counts())) : e);
+                ImatrixFiles.gguf(out, entries, meta);
+            }
+            case "legacy-edges" -> {
+                byte[] body = ImatrixFiles.legacy(entries, 5, 0, null);
+                var extra = new java.io.ByteArrayOutputStream();
+                extra.writeBytes(body);
+                // a repeated name (replaces the first) and a name with a NUL (cut there: blk.0.ffn_up.weight)
+                for (String n : List.of("blk.0.ffn_down.weight", "blk.0.ffn_up.weight\0junk")) {
+                    byte[] nb = n.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    int ne0 = shapes.get(n.replaceAll("\0.*", ""))[0];
+                    var b = java.nio.ByteBuffer.allocate(12 + nb.length + 4 * ne0).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    b.putInt(nb.length).put(nb).putInt(n.contains("up") ? 0 : 3).putInt(ne0);
+                    for (int i = 0; i < ne0; i++) {
+                        b.putFloat(0.5f + (i % 13) * 0.25f);
+                    }
+                    extra.writeBytes(b.array());
+                }
+                extra.writeBytes(new byte[] {7, 0}); // a partial chunk count: llama.cpp reads 7
+                byte[] all = extra.toByteArray();
+                java.nio.ByteBuffer.wrap(all).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, entries.size() + 2);
+                Files.write(out, all);
+            }
+            case "legacy-bare" -> ImatrixFiles.legacy(out, entries, 12, 0, null);
+            case "token-embd-wrong-size" -> {
+                entries.add(new ImatrixFiles.Entry("token_embd.weight", 100, new float[100], new float[] {3}));
+                ImatrixFiles.gguf(out, entries, meta);
+            }
+            case "wrong-size" -> {
+                entries.replaceAll(e -> e.name().equals("blk.2.ffn_gate.weight") ? new ImatrixFiles.Entry(e.name(), 128,
+                        Arrays.copyOf(e.sums(), 128), e.counts()) : e);
+                ImatrixFiles.gguf(out, entries, meta);
+            }
+            case "non-finite" -> {
+                entries.get(3).sums()[17] = Float.POSITIVE_INFINITY;
+                ImatrixFiles.gguf(out, entries, meta);
+            }
+            case "no-metadata" -> {
+                meta.remove("imatrix.chunk_size");
+                ImatrixFiles.gguf(out, entries, meta);
+            }
+            case "unpaired" -> {
+                ImatrixFiles.Entry e = entries.get(2);
+                entries.set(2, new ImatrixFiles.Entry(e.name(), e.ne0(), null, e.counts()));
+                ImatrixFiles.gguf(out, entries, meta);
+            }
+            case "f16-sums" -> ImatrixFiles.gguf(out, entries, meta, GgmlType.F16);
+            case "no-tensors" -> ImatrixFiles.gguf(out, List.of(), meta);
+            case "legacy-empty" -> Files.write(out, new byte[] {0, 0, 0, 0});
+            case "legacy-truncated" -> {
+                byte[] all = ImatrixFiles.legacy(entries, 5, 4, "x");
+                Files.write(out, Arrays.copyOf(all, 200));
+            }
+            default -> throw new IllegalArgumentException(kind);
+        }
+        return out;
+    }
+
+    private static float[] zeroSecond(float[] counts) {
+        float[] c = counts.clone();
+        c[1] = 0;
+        return c;
     }
 
     /** The model folder, its F32 export and llama-imatrix's file for it, made once per model and format. */
