@@ -49,7 +49,10 @@ public final class ImatrixFiles {
         return out;
     }
 
-    /** Writes {@code entries} as llama-imatrix's GGUF; {@code meta} null gives its three keys with these values. */
+    /**
+     * Writes {@code entries} as llama-imatrix's GGUF; {@code meta} null gives its three keys with these values. An entry
+     * with null sums or counts lacks that tensor.
+     */
     public static Path gguf(Path out, List<Entry> entries, Map<String, GgufValue> meta) throws IOException {
         return gguf(out, entries, meta, GgmlType.F32);
     }
@@ -66,13 +69,15 @@ public final class ImatrixFiles {
         List<GgufWriter.Entry> tensors = new ArrayList<>();
         List<float[]> data = new ArrayList<>();
         for (Entry e : entries) {
-            int nMat = e.counts.length;
+            int nMat = e.counts == null ? 0 : e.counts.length;
             if (e.sums != null) {
                 tensors.add(new GgufWriter.Entry(e.name + ".in_sum2", sumsType, new long[] {e.ne0, e.sums.length / Math.max(1, e.ne0)}));
                 data.add(e.sums);
             }
-            tensors.add(new GgufWriter.Entry(e.name + ".counts", GgmlType.F32, new long[] {1, nMat}));
-            data.add(e.counts);
+            if (e.counts != null) {
+                tensors.add(new GgufWriter.Entry(e.name + ".counts", GgmlType.F32, new long[] {1, nMat}));
+                data.add(e.counts);
+            }
         }
         try (GgufWriter w = GgufWriter.create(out, meta, tensors)) {
             for (int k = 0; k < data.size(); k++) {
@@ -121,6 +126,15 @@ public final class ImatrixFiles {
 
     static byte[] i32(int v) {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+    }
+
+    /** {@link #gguf(Path, List, Map, GgmlType)} as bytes (written to a scratch file in {@code dir}). */
+    public static byte[] ggufBytes(Path dir, List<Entry> entries, Map<String, GgufValue> meta, GgmlType sumsType) throws IOException {
+        Path f = dir.resolve("imatrix-" + System.nanoTime() + ".gguf");
+        gguf(f, entries, meta, sumsType);
+        byte[] b = Files.readAllBytes(f);
+        Files.delete(f);
+        return b;
     }
 
     /** The weight names and (ne0, experts) an imatrix of {@code gguf} (an F32 export) has: every 2-D and 3-D weight but token_embd. */
