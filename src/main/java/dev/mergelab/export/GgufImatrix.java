@@ -27,7 +27,13 @@ public record GgufImatrix(String file, ImportanceMatrix matrix) {
 
     /** Reads {@code file} (given as the user typed it); a one-line INPUT error when it is not a valid imatrix. */
     public static GgufImatrix read(String file) {
-        return new GgufImatrix(file, ImportanceMatrix.read(Path.of(file)));
+        Path p;
+        try {
+            p = Path.of(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw MergeLabException.input("--imatrix " + Untrusted.show(file) + " is not a valid path", "check the file name");
+        }
+        return new GgufImatrix(file, ImportanceMatrix.read(p));
     }
 
     /**

@@ -239,8 +239,9 @@ final class WeightedQuants {
 
     static void q4K(float[] x, int xo, byte[] y, int yo, int n, float[] qw, int qo) {
         byte[] L = new byte[QK_K];
+        Scratch s = new Scratch();
         for (int i = 0; i < n / QK_K; i++, xo += QK_K, yo += 144) {
-            scalesAndMins(x, xo, y, yo, qw, qo + QK_K * i, L, 15, false);
+            scalesAndMins(x, xo, y, yo, qw, qo + QK_K * i, L, 15, false, s);
             int q = yo + 16;
             for (int j = 0; j < QK_K; j += 64) {
                 for (int l = 0; l < 32; ++l) {
@@ -253,8 +254,9 @@ final class WeightedQuants {
 
     static void q5K(float[] x, int xo, byte[] y, int yo, int n, float[] qw, int qo) {
         byte[] L = new byte[QK_K];
+        Scratch s = new Scratch();
         for (int i = 0; i < n / QK_K; i++, xo += QK_K, yo += 176) {
-            scalesAndMins(x, xo, y, yo, qw, qo + QK_K * i, L, 31, true);
+            scalesAndMins(x, xo, y, yo, qw, qo + QK_K * i, L, 31, true, s);
             int qh = yo + 16;
             int ql = yo + 48;
             for (int k = 0; k < QK_K / 8; k++) {
@@ -288,14 +290,10 @@ final class WeightedQuants {
      * the 6-bit scales and mins by make_qp_quants (Q5_K clamps them to 63, Q4_K does not), d and dmin, and the final
      * levels (0..nmax) in {@code L}.
      */
-    private static void scalesAndMins(float[] x, int xo, byte[] y, int yo, float[] qw, int qo, byte[] L, int nmax, boolean clamp) {
-        byte[] laux = new byte[32];
-        byte[] Ls = new byte[QK_K / 32];
-        byte[] Lm = new byte[QK_K / 32];
-        float[] weights = new float[32];
-        float[] sw = new float[QK_K / 32];
-        float[] mins = new float[QK_K / 32];
-        float[] scales = new float[QK_K / 32];
+    private static void scalesAndMins(float[] x, int xo, byte[] y, int yo, float[] qw, int qo, byte[] L, int nmax, boolean clamp,
+            Scratch t) {
+        byte[] laux = t.laux, Ls = t.ls, Lm = t.lm;
+        float[] weights = t.weights, sw = t.sw, mins = t.mins, scales = t.scales;
         float sumX2 = 0;
         for (int l = 0; l < QK_K; ++l) {
             sumX2 += x[xo + l] * x[xo + l];
@@ -345,6 +343,12 @@ final class WeightedQuants {
                 L[32 * j + ii] = (byte) l;
             }
         }
+    }
+
+    /** The per-super-block buffers of Q4_K/Q5_K, allocated once per row (every element is written before it is read). */
+    private static final class Scratch {
+        final byte[] laux = new byte[32], ls = new byte[QK_K / 32], lm = new byte[QK_K / 32];
+        final float[] weights = new float[32], sw = new float[QK_K / 32], mins = new float[QK_K / 32], scales = new float[QK_K / 32];
     }
 
     static void q6K(float[] x, int xo, byte[] y, int yo, int n, float[] qw, int qo) {
