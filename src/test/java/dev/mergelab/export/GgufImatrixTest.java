@@ -110,7 +110,8 @@ class GgufImatrixTest {
                 Arguments.of("MoE with an expert that saw no token", "moe-zero-expert", ExportType.Q4_K_S),
                 Arguments.of("legacy: ncall 0, repeated name, NUL in a name, partial trailer", "legacy-edges", ExportType.Q6_K),
                 Arguments.of("legacy without trailer", "legacy-bare", ExportType.Q4_0),
-                Arguments.of("token_embd entry of the wrong size (ignored, as llama.cpp does)", "token-embd-wrong-size", ExportType.Q5_K_M));
+                Arguments.of("token_embd entry of the wrong size (ignored, as llama.cpp does)", "token-embd-wrong-size", ExportType.Q5_K_M),
+                Arguments.of("file name and dataset longer than 127 bytes (clipped, as llama-quantize does)", "long-names", ExportType.Q8_0));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -165,7 +166,7 @@ class GgufImatrixTest {
     private Path edgeFile(String kind, Path f32) throws Exception {
         Map<String, int[]> shapes = ImatrixFiles.shapesOf(f32);
         List<ImatrixFiles.Entry> entries = new ArrayList<>(ImatrixFiles.realistic(shapes, kind.hashCode()));
-        Path out = tmp.resolve(kind + (kind.startsWith("legacy") ? ".dat" : ".gguf"));
+        Path out = tmp.resolve((kind.equals("long-names") ? "n".repeat(140) : kind) + (kind.startsWith("legacy") ? ".dat" : ".gguf"));
         Map<String, GgufValue> meta = new java.util.LinkedHashMap<>();
         meta.put("general.type", GgufValue.ofString("imatrix"));
         meta.put("imatrix.datasets", GgufValue.ofArray(dev.mergelab.format.gguf.GgufArray.ofStrings("wiki.train.raw", "second")));
@@ -211,6 +212,10 @@ class GgufImatrixTest {
                 Files.write(out, all);
             }
             case "legacy-bare" -> ImatrixFiles.legacy(out, entries, 12, 0, null);
+            case "long-names" -> {
+                meta.put("imatrix.datasets", GgufValue.ofArray(dev.mergelab.format.gguf.GgufArray.ofStrings("d".repeat(200) + ".txt")));
+                ImatrixFiles.gguf(out, entries, meta);
+            }
             case "token-embd-wrong-size" -> {
                 entries.add(new ImatrixFiles.Entry("token_embd.weight", 100, new float[100], new float[] {3}));
                 ImatrixFiles.gguf(out, entries, meta);
