@@ -3,7 +3,7 @@
 # Plain `mvn test` only replays the seed corpus; this is the real fuzzing run. Findings are written by
 # Jazzer into the parser's seed folder src/test/resources/fuzz/<parser>/ (through the Inputs link), where
 # every later `mvn test` replays them. The generated corpus stays in .cifuzz-corpus/ (ignored by git).
-# Usage: scripts/fuzz.sh safetensors|shard-index|config|tokenizer|recipe|pickle|gguf   (one at a time: it uses a core)
+# Usage: scripts/fuzz.sh safetensors|shard-index|config|tokenizer|recipe|pickle|gguf|imatrix   (one at a time: it uses a core)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$here/scripts/find-jdk.sh"
@@ -15,7 +15,8 @@ case "${1:-}" in
   recipe) t='dev.mergelab.recipe.RecipeFuzzTest#recipe' ;;
   pickle) t='dev.mergelab.format.pickle.PickleFuzzTest#checkpoint' ;;
   gguf) t='dev.mergelab.format.gguf.GgufFuzzTest#file' ;;
-  *) echo "usage: scripts/fuzz.sh safetensors|shard-index|config|tokenizer|recipe|pickle|gguf" >&2; exit 2 ;;
+  imatrix) t='dev.mergelab.format.gguf.ImatrixFuzzTest#file' ;;
+  *) echo "usage: scripts/fuzz.sh safetensors|shard-index|config|tokenizer|recipe|pickle|gguf|imatrix" >&2; exit 2 ;;
 esac
 cd "$here"
 status=0

@@ -3,6 +3,7 @@ package dev.mergelab.cli;
 import dev.mergelab.MergeLabException;
 import dev.mergelab.export.ExportType;
 import dev.mergelab.export.GgufExport;
+import dev.mergelab.export.GgufImatrix;
 import dev.mergelab.lab.registry.Provenance;
 import dev.mergelab.model.ModelRef;
 import dev.mergelab.model.ModelResolver;
@@ -37,8 +38,8 @@ final class ExportCommand implements Runnable {
 
     @Command(name = "gguf", mixinStandardHelpOptions = true,
             description = {"Write MODEL (a Hugging Face folder or hub id in the local cache) as one GGUF file: for f32 what "
-                    + "llama.cpp's convert_hf_to_gguf.py writes, for other types what llama-quantize (no importance matrix) "
-                    + "makes of that file, byte for byte.", "Streams tensor by tensor; memory stays bounded."})
+                    + "llama.cpp's convert_hf_to_gguf.py writes, for other types what llama-quantize makes of that file (with "
+                    + "--imatrix FILE: llama-quantize --imatrix FILE), byte for byte.", "Streams tensor by tensor; memory stays bounded."})
     static final class Gguf implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "MODEL", description = "Model folder or hub id.")
@@ -54,6 +55,10 @@ final class ExportCommand implements Runnable {
         @Option(names = "--force", description = "Replace OUT.gguf if it exists.")
         boolean force;
 
+        @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix written by llama-imatrix (GGUF or legacy "
+                + ".dat), used as llama-quantize --imatrix uses it (quantized types only).")
+        String imatrix;
+
         @Mixin
         ThreadsOption threads = new ThreadsOption();
 
@@ -66,6 +71,7 @@ final class ExportCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             ExportType t = ExportType.parse(type);
+            GgufImatrix.checkType(imatrix != null, t);
             Path dir = ModelResolver.offline().resolve(ModelRef.parse(model).base(), "model");
             if (!Files.isDirectory(dir)) {
                 throw MergeLabException.input(model + ": GGUF export needs a model folder (config.json, weights, tokenizer.json)");
@@ -80,16 +86,17 @@ final class ExportCommand implements Runnable {
                     && Files.exists(out)) {
                 throw MergeLabException.input(out + " is inside the model being exported", "write it elsewhere");
             }
+            GgufImatrix im = imatrix == null ? null : GgufImatrix.read(imatrix);
             PrintWriter o = spec.commandLine().getOut();
             long start = System.nanoTime();
             PrintWriter err = spec.commandLine().getErr();
-            GgufExport.Result r = GgufExport.export(dir, out, t, threads.count(), w -> err.println("mergelab: warning: " + w));
+            GgufExport.Result r = GgufExport.export(dir, out, t, im, threads.count(), w -> err.println("mergelab: warning: " + w));
             double s = (System.nanoTime() - start) / 1e9;
             o.printf(Locale.ROOT, "%s: %s %s, %d tensors %s, %.1f MB in %.1f s%n", out, r.architecture(),
                     t.name().toLowerCase(Locale.ROOT), r.tensors(), r.typeCounts(), r.bytes() / 1e6, s);
             String typeName = t.name().toLowerCase(Locale.ROOT);
             lab.record(o, err, () -> Provenance.export(dir, out, typeName,
-                    "mergelab export gguf " + model + " " + out + " --type " + typeName, s));
+                    "mergelab export gguf " + model + " " + out + " --type " + typeName + (imatrix == null ? "" : " --imatrix " + imatrix), s));
             return 0;
         }
     }

@@ -31,6 +31,10 @@ final class MergeCommand implements Callable<Integer> {
             + "q5_1, q4_k_m, q4_k_s, q5_k_m or q6_k (as `export gguf` writes it).")
     String ggufType;
 
+    @Option(names = "--imatrix", paramLabel = "FILE", description = "Importance matrix for a quantized OUT.gguf (llama-imatrix's GGUF or "
+            + ".dat), used as llama-quantize --imatrix uses it.")
+    String imatrix;
+
     @Option(names = "--dry-run", description = "Print the plan (every output tensor, its inputs, method and parameters) and the output size; write nothing.")
     boolean dryRun;
 
@@ -91,9 +95,16 @@ final class MergeCommand implements Callable<Integer> {
         if (gguf && fsync) {
             throw dev.mergelab.MergeLabException.input("--fsync is for a folder output", "a GGUF file is always flushed to disk before it is renamed into place");
         }
+        if (imatrix != null && !gguf) {
+            throw dev.mergelab.MergeLabException.input("--imatrix is for a GGUF output", "name an OUT ending in .gguf with a quantized --type");
+        }
         if (gguf) {
             MergeToGguf.checkOutput(outDir, force);
         }
+        if (gguf) {
+            dev.mergelab.export.GgufImatrix.checkType(imatrix != null, type);
+        }
+        dev.mergelab.export.GgufImatrix importance = imatrix == null ? null : dev.mergelab.export.GgufImatrix.read(imatrix);
         int t = threads.count();
         MergeRun.Options options = new MergeRun.Options(t, Sizes.heapBudget(memory), Sizes.parseBytes(shardSize, "--out-shard-size"),
                 seed, force, fsync, Sizes.parseBytes(chunkAbove, "--chunk-above"), chunkElements);
@@ -119,7 +130,8 @@ final class MergeCommand implements Callable<Integer> {
             }
             if (gguf) {
                 long start = System.nanoTime();
-                dev.mergelab.export.GgufExport.Result g = MergeToGguf.write(recipe, plan, session, outDir, type, options, progress::warning);
+                dev.mergelab.export.GgufExport.Result g = MergeToGguf.write(recipe, plan, session, outDir, type, importance, options,
+                        progress::warning);
                 double s = (System.nanoTime() - start) / 1e9;
                 out.printf(java.util.Locale.ROOT, "merged %d tensors with %s into %s: %s %s, %d tensors %s, %.1f MB in %.1f s%n",
                         plan.jobs().size(), plan.method(), outDir, g.architecture(), type.name().toLowerCase(java.util.Locale.ROOT),

@@ -63,6 +63,12 @@ final class MergeToGguf {
     /** Merges {@code plan} into {@code out} as {@code type}. */
     static GgufExport.Result write(Recipe recipe, MergePlan plan, MergeSession session, Path out, ExportType type,
             MergeRun.Options options, Consumer<String> warnings) throws IOException {
+        return write(recipe, plan, session, out, type, null, options, warnings);
+    }
+
+    /** Merges {@code plan} into {@code out} as {@code type}, quantized with {@code imatrix} (null: none). */
+    static GgufExport.Result write(Recipe recipe, MergePlan plan, MergeSession session, Path out, ExportType type,
+            dev.mergelab.export.GgufImatrix imatrix, MergeRun.Options options, Consumer<String> warnings) throws IOException {
         if (plan.flat()) {
             throw MergeLabException.input("the parents are single .safetensors files: the merge has no config.json or tokenizer to "
                     + "export", "merge model folders, or merge to a folder");
@@ -77,7 +83,7 @@ final class MergeToGguf {
                     : ChatTemplateFiles.configWithTemplate(files.folder(), plan.chatTemplate().text());
             GgufInput in = new GgufInput(stem, child.weights(), tensors(plan, options.shardBytes()), child.weights().config(),
                     files.folder(), card(recipe, plan, stem), tokenizerConfig);
-            return GgufExport.export(in, out, type, options.threads(), warnings);
+            return GgufExport.export(in, out, type, imatrix, options.threads(), warnings);
         }
     }
 

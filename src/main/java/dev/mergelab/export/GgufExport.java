@@ -48,9 +48,15 @@ public final class GgufExport {
      * using {@code threads} threads; {@code warnings} hears what the export does differently from llama.cpp's tools.
      */
     public static Result export(Path model, Path out, ExportType type, int threads, Consumer<String> warnings) throws IOException {
+        return export(model, out, type, null, threads, warnings);
+    }
+
+    /** As {@link #export(Path, Path, ExportType, int, Consumer)}, quantizing with {@code imatrix} (null: none) as llama-quantize does. */
+    public static Result export(Path model, Path out, ExportType type, GgufImatrix imatrix, int threads, Consumer<String> warnings)
+            throws IOException {
         GgufArchitecture.forHf(ModelConfig.readFolder(model).architectures());   // refused before the weights are opened
         try (ModelSource source = ModelSource.open(model, model.toString())) {
-            return export(GgufInput.ofFolder(model, source), out, type, threads, warnings);
+            return export(GgufInput.ofFolder(model, source), out, type, imatrix, threads, warnings);
         }
     }
 
@@ -60,6 +66,13 @@ public final class GgufExport {
      * that computes tensors (a merge) is never held whole.
      */
     public static Result export(GgufInput in, Path out, ExportType type, int threads, Consumer<String> warnings) throws IOException {
+        return export(in, out, type, null, threads, warnings);
+    }
+
+    /** As {@link #export(GgufInput, Path, ExportType, int, Consumer)}, quantizing with {@code imatrix} (null: none). */
+    public static Result export(GgufInput in, Path out, ExportType type, GgufImatrix imatrix, int threads, Consumer<String> warnings)
+            throws IOException {
+        GgufImatrix.checkType(imatrix != null, type);
         ObjectNode raw = in.config().raw();
         GgufArchitecture spec = GgufArchitecture.forHf(in.config().architectures());
         long embeddingRows = spec.embeddingsToTokenizer() == null ? -1 : VocabExport.embeddingRowLimit(in.files(), raw);
@@ -77,8 +90,12 @@ public final class GgufExport {
             order.sort((a, b) -> QuantPlan.LOADER_ORDER.compare(a.name(), b.name()));
             List<QuantPlan.In> quantIn = order.stream().map(p -> new QuantPlan.In(p.name(), p.shape()[p.shape().length - 1],
                     ggmlDims(p.shape()), GgmlType.F32)).toList();
-            types = QuantPlan.types(quantIn, type, quantModel(meta, spec));
+            types = QuantPlan.types(quantIn, type, quantModel(meta, spec), imatrix != null);
+            if (imatrix != null) {
+                imatrix.addMetadata(meta);
+            }
         }
+        List<float[]> importance = GgufImatrix.weightsOf(imatrix, order, types, warnings);
         List<GgufWriter.Entry> entries = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) {
             long[] shape = order.get(i).shape();
@@ -94,7 +111,7 @@ public final class GgufExport {
         ExecutorService pool = Workers.pool(Math.max(1, threads), "gguf-export");
         try (GgufWriter w = GgufWriter.create(out, meta, entries)) {
             for (int i = 0; i < order.size(); i++) {
-                bytes += stream(order.get(i), types.get(i), w, pool, Math.max(1, threads));
+                bytes += stream(order.get(i), types.get(i), importance.get(i), w, pool, Math.max(1, threads));
             }
             w.finish();
         } finally {
@@ -160,7 +177,10 @@ public final class GgufExport {
     }
 
     /** Converts and writes one tensor chunk by chunk; chunks run on the pool, are written in order. */
-    private static long stream(TensorPlan.Planned t, GgmlType type, GgufWriter w, ExecutorService pool, int threads) throws IOException {
+    private static long stream(TensorPlan.Planned t, GgmlType type, float[] qw, GgufWriter w, ExecutorService pool, int threads)
+            throws IOException {
+        long[] shape = t.shape();
+        long rowsPerExpert = shape.length >= 2 ? shape[shape.length - 2] : 1;
         RowSource src = t.rows();
         int len = src.rowLength();
         long rows = src.rows();
@@ -173,7 +193,7 @@ public final class GgufExport {
                 while (next < rows && inFlight.size() < 2 * threads) {
                     long first = next;
                     int n = (int) Math.min(perChunk, rows - first);
-                    inFlight.add(pool.submit(() -> encode(src, type, first, n, len)));
+                    inFlight.add(pool.submit(() -> encode(src, type, first, n, len, qw, rowsPerExpert)));
                     next += n;
                 }
                 byte[] b = inFlight.removeFirst().get();
@@ -198,13 +218,19 @@ public final class GgufExport {
         return written;
     }
 
-    private static byte[] encode(RowSource src, GgmlType type, long first, int n, int len) {
+    /** Rows [first, first + n); with importance weights {@code qw}, row r uses expert r / rowsPerExpert's slice. */
+    private static byte[] encode(RowSource src, GgmlType type, long first, int n, int len, float[] qw, long rowsPerExpert) {
         float[] x = new float[n * len];
         src.read(first, n, x, 0);
         byte[] y = new byte[(int) (type.rowBytes(len) * n)];
         long rowBytes = type.rowBytes(len);
         for (int r = 0; r < n; r++) {
-            GgmlCodec.encode(type, x, r * len, y, (int) (r * rowBytes), len);
+            if (qw == null) {
+                GgmlCodec.encode(type, x, r * len, y, (int) (r * rowBytes), len);
+            } else {
+                int qo = (int) ((first + r) / rowsPerExpert * len);
+                GgmlCodec.encodeRow(type, x, r * len, y, (int) (r * rowBytes), len, qw, qo);
+            }
         }
         return y;
     }

@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What llama_model_quantize (llama-quant.cpp, default parameters, no importance matrix) does to an F32 GGUF: the
+ * What llama_model_quantize (llama-quant.cpp, default parameters, with or without an importance matrix) does to an F32 GGUF: the
  * order it writes the tensors in (its weights_map: layer number, then name) and the type each one gets —
  * tensor_allows_quantization, the preset's mixture rules of llama_tensor_get_type_impl (token_embd/output,
  * attn_v, attn_k, ffn_down, attn_output, with their running per-category counters) and tensor_type_fallback
@@ -40,8 +40,13 @@ final class QuantPlan {
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 
-    /** The types of {@code tensors}, which must already be in {@link #LOADER_ORDER}. */
+    /** The types of {@code tensors}, which must already be in {@link #LOADER_ORDER}, without an importance matrix. */
     static List<GgmlType> types(List<In> tensors, ExportType preset, Model model) {
+        return types(tensors, preset, model, false);
+    }
+
+    /** The types of {@code tensors} (in {@link #LOADER_ORDER}); {@code hasImatrix}: llama-quantize was given one. */
+    static List<GgmlType> types(List<In> tensors, ExportType preset, Model model, boolean hasImatrix) {
         int nAttnV = 0;
         boolean tied = true;
         for (In t : tensors) {
@@ -62,7 +67,7 @@ final class QuantPlan {
             }
             GgmlType type = preset.defaultType;
             if (preset.quantized()) {
-                type = mixture(k, type, t, preset, category(t.name), tied, model);
+                type = mixture(k, type, t, preset, category(t.name), tied, model, hasImatrix);
                 type = fallback(t, type);
             }
             out.add(type);
@@ -126,7 +131,8 @@ final class QuantPlan {
         return counter;
     }
 
-    private static GgmlType mixture(Counters k, GgmlType type, In t, ExportType ftype, Category c, boolean tied, Model m) {
+    private static GgmlType mixture(Counters k, GgmlType type, In t, ExportType ftype, Category c, boolean tied, Model m,
+            boolean hasImatrix) {
         if (c == Category.OUTPUT || (tied && c == Category.TOKEN_EMBD)) {
             if (t.ne0 % type.blockSize != 0) {
                 return GgmlType.Q8_0;
@@ -163,6 +169,9 @@ final class QuantPlan {
                     type = GgmlType.Q6_K;
                 } else if (ftype == ExportType.Q4_K_S && i < n / 8) {
                     type = GgmlType.Q5_K;
+                } else if ((ftype == ExportType.Q4_0 || ftype == ExportType.Q5_0) && hasImatrix && i < n / 8) {
+                    // llama.cpp guards the first ffn_down layers against Q4_0/Q5_0 only when an imatrix is given
+                    type = ftype == ExportType.Q4_0 ? GgmlType.Q4_1 : GgmlType.Q5_1;
                 }
                 k.iFfnDown++;
                 return type;

@@ -84,6 +84,35 @@ public final class GgmlCodec {
         }
     }
 
+    /**
+     * Encodes one row of {@code n} floats from {@code x[xo..]} into {@code y[yo..yo + type.rowBytes(n))} as
+     * ggml_quantize_chunk does with an importance matrix row {@code qw[qo..qo+n)}: the weighted quantizers of
+     * ggml-quants.c for Q4_0, Q4_1, Q5_0, Q5_1 and Q2_K..Q6_K; F32, F16, BF16 and Q8_0 ignore the weights, as
+     * ggml does. With {@code qw == null} this is {@link #encode}.
+     */
+    public static void encodeRow(GgmlType type, float[] x, int xo, byte[] y, int yo, int n, float[] qw, int qo) {
+        if (qw == null) {
+            encode(type, x, xo, y, yo, n);
+            return;
+        }
+        blocks(type, n);
+        if (qo < 0 || qo > qw.length - n) {
+            throw new IllegalArgumentException("importance row [" + qo + ", +" + n + ") outside " + qw.length + " weights");
+        }
+        switch (type) {
+            case Q4_0 -> WeightedQuants.q4_0(x, xo, y, yo, n, qw, qo);
+            case Q4_1 -> WeightedQuants.q4_1(x, xo, y, yo, n, qw, qo);
+            case Q5_0 -> WeightedQuants.q5_0(x, xo, y, yo, n, qw, qo);
+            case Q5_1 -> WeightedQuants.q5_1(x, xo, y, yo, n, qw, qo);
+            case Q2_K -> WeightedQuants.q2K(x, xo, y, yo, n, qw, qo);
+            case Q3_K -> WeightedQuants.q3K(x, xo, y, yo, n, qw, qo);
+            case Q4_K -> WeightedQuants.q4K(x, xo, y, yo, n, qw, qo);
+            case Q5_K -> WeightedQuants.q5K(x, xo, y, yo, n, qw, qo);
+            case Q6_K -> WeightedQuants.q6K(x, xo, y, yo, n, qw, qo);
+            default -> encode(type, x, xo, y, yo, n);
+        }
+    }
+
     private static int blocks(GgmlType type, int n) {
         if (n < 0 || n % type.blockSize != 0) {
             throw new IllegalArgumentException(n + " elements is not a whole number of " + type + " blocks");

@@ -236,54 +236,63 @@ final class KQuantEncode {
         byte[] L = new byte[QK_K];
         float[] scales = new float[QK_K / 16];
         for (int i = 0; i < blocks; i++, xo += QK_K, yo += 210) {
-            float maxScale = 0;
-            float maxAbsScale = 0;
-            for (int ib = 0; ib < QK_K / 16; ++ib) {
-                float scale = KQuantSearch.makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, 1);
-                scales[ib] = scale;
-                float absScale = Math.abs(scale);
-                if (absScale > maxAbsScale) {
-                    maxAbsScale = absScale;
-                    maxScale = scale;
-                }
+            q6KBlock(x, xo, y, yo, L, scales, null, 0);
+        }
+    }
+
+    /**
+     * One Q6_K super-block: quantize_row_q6_K_ref's loop body, or quantize_row_q6_K_impl's when {@code qw} (the
+     * importance weights of these 256 columns, from {@code qo}) is given: the only difference is the weights of
+     * make_qx_quants.
+     */
+    static void q6KBlock(float[] x, int xo, byte[] y, int yo, byte[] L, float[] scales, float[] qw, int qo) {
+        float maxScale = 0;
+        float maxAbsScale = 0;
+        for (int ib = 0; ib < QK_K / 16; ++ib) {
+            float scale = KQuantSearch.makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, qw, qo + 16 * ib);
+            scales[ib] = scale;
+            float absScale = Math.abs(scale);
+            if (absScale > maxAbsScale) {
+                maxAbsScale = absScale;
+                maxScale = scale;
             }
-            if (maxAbsScale < KQuantSearch.GROUP_MAX_EPS) {
-                java.util.Arrays.fill(y, yo, yo + 210, (byte) 0);
-                Half.putU16(y, yo + 208, Half.fromFloat(0.f));
+        }
+        if (maxAbsScale < KQuantSearch.GROUP_MAX_EPS) {
+            java.util.Arrays.fill(y, yo, yo + 210, (byte) 0);
+            Half.putU16(y, yo + 208, Half.fromFloat(0.f));
+            return;
+        }
+        float iscale = -128.f / maxScale;
+        Half.putU16(y, yo + 208, Half.fromFloat(1 / iscale));
+        int sc = yo + 192;
+        for (int ib = 0; ib < QK_K / 16; ++ib) {
+            y[sc + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
+        }
+        for (int j = 0; j < QK_K / 16; ++j) {
+            float d = Half.f16(y, yo + 208) * y[sc + j];
+            if (d == 0) {
                 continue;
             }
-            float iscale = -128.f / maxScale;
-            Half.putU16(y, yo + 208, Half.fromFloat(1 / iscale));
-            int sc = yo + 192;
-            for (int ib = 0; ib < QK_K / 16; ++ib) {
-                y[sc + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
+            for (int ii = 0; ii < 16; ++ii) {
+                int l = nearestInt(x[xo + 16 * j + ii] / d);
+                l = Math.max(-32, Math.min(31, l));
+                L[16 * j + ii] = (byte) (l + 32);
             }
-            for (int j = 0; j < QK_K / 16; ++j) {
-                float d = Half.f16(y, yo + 208) * y[sc + j];
-                if (d == 0) {
-                    continue;
-                }
-                for (int ii = 0; ii < 16; ++ii) {
-                    int l = nearestInt(x[xo + 16 * j + ii] / d);
-                    l = Math.max(-32, Math.min(31, l));
-                    L[16 * j + ii] = (byte) (l + 32);
-                }
+        }
+        int ql = yo;
+        int qh = yo + 128;
+        for (int j = 0; j < QK_K; j += 128) {
+            for (int l = 0; l < 32; ++l) {
+                int q1 = L[j + l] & 0xF;
+                int q2 = L[j + l + 32] & 0xF;
+                int q3 = L[j + l + 64] & 0xF;
+                int q4 = L[j + l + 96] & 0xF;
+                y[ql + l] = (byte) (q1 | (q3 << 4));
+                y[ql + l + 32] = (byte) (q2 | (q4 << 4));
+                y[qh + l] = (byte) ((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6));
             }
-            int ql = yo;
-            int qh = yo + 128;
-            for (int j = 0; j < QK_K; j += 128) {
-                for (int l = 0; l < 32; ++l) {
-                    int q1 = L[j + l] & 0xF;
-                    int q2 = L[j + l + 32] & 0xF;
-                    int q3 = L[j + l + 64] & 0xF;
-                    int q4 = L[j + l + 96] & 0xF;
-                    y[ql + l] = (byte) (q1 | (q3 << 4));
-                    y[ql + l + 32] = (byte) (q2 | (q4 << 4));
-                    y[qh + l] = (byte) ((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6));
-                }
-                ql += 64;
-                qh += 32;
-            }
+            ql += 64;
+            qh += 32;
         }
     }
 
