@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Prefill A/B in one run: {@code current} is {@link MatrixKernels#matmul} (6-row × 4-token register blocks),
- * {@code previous} the sweep it replaced, kept here for comparison (4 × 4 blocks, panels of a multiple of 4 rows),
+ * Prefill A/B in one run: {@code current} is {@link MatrixKernels#matmul} (6-row × 4-token register blocks, 768 KiB
+ * panels, 256 KiB token tiles), {@code previous} the sweep it replaced, kept here for comparison (4 × 4 blocks, 256 KiB
+ * panels of a multiple of 4 rows, 1 MiB tiles),
  * both over the same F32 weights (decoding a panel is a copy, the same in both, so the ratio is the sweep's; F16
  * and BF16 decode once per call before the same sweep). 512 tokens at TinyLlama's shapes (q/o 2048 × 2048, gate/up
  * 5632 × 2048, down 2048 × 5632); secondary score {@code gflops}. AVX-512 only (with 16 vector registers the
