@@ -29,11 +29,11 @@ import jdk.incubator.vector.VectorSpecies;
  * a tail of fewer than {@code V} elements is added to the stored lanes one by one, and the lanes are
  * folded by the reference's {@link ScalarMatrixSupport#treeSum}.
  *
- * <p>{@link #matmul} decodes a panel of weight rows ({@link #panelRows}, about 256 KiB of floats, kept in
- * L2) once per call, so each weight is read from memory once, then sweeps each group of four of its rows
- * (in L1) over the tokens a tile at a time ({@link #tokenTile}: 1 MiB of inputs, in L2) with a 4-row ×
- * 4-token register block (4 × 2 with 16 registers: at least eight independent FMA chains, enough to hide
- * the FMA latency), so every vector load feeds two or four FMAs. When the row length is a multiple of V
+ * <p>{@link #matmul} decodes a panel of weight rows ({@link #panelRows}, about 768 KiB of floats, kept in
+ * L2) once per call, so each weight is read from memory once, then sweeps each group of six (then four) of its rows
+ * over the tokens a tile at a time ({@link #tokenTile}: 256 KiB of inputs, in L2) with a 6-row × 4-token register
+ * block (4 × 4 for rows left over; 4 × 2 with 16 registers: at least eight independent FMA chains, enough to hide
+ * the FMA latency), so every vector load feeds two to six FMAs. When the row length is a multiple of V
  * the lanes are folded by halving shuffles (the reference's tree, step for step)
  * instead of one by one. {@link #matvec} is bound by reading the weights: it streams four rows at a time
  * straight from the segment (BF16 is a shift, F32 a load; F16 goes through a small per-thread float buffer filled
@@ -50,24 +50,29 @@ final class VectorMatrixSupport implements MatrixSupport {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
-     * Bytes of token inputs a tile may span: the tile stays in L2 beside the panel while each group of four
-     * rows (in L1 for rows up to about 2048) is swept over all its tokens (1 MiB: 128 tokens of 2048
-     * floats, 46 of 5632).
+     * Bytes of token inputs a tile may span: the tile stays in L2 beside the panel while each group of rows is
+     * swept over all its tokens (256 KiB: 32 tokens of 2048 floats, 8 of 5632). Smaller tiles with bigger panels
+     * measured faster than 1 MiB tiles with 256 KiB panels (see {@link #PANEL_BYTES}).
      */
-    private static final int TILE_BYTES = 1 << 20;
+    private static final int TILE_BYTES = 256 << 10;
 
     /**
-     * Bytes of decoded float rows in a panel (256 KiB: 32 rows of 2048, 8 of 5632). A panel is decoded
+     * Bytes of decoded float rows in a panel (768 KiB: 96 rows of 2048, 24 of 5632). A panel is decoded
      * once per call, so every weight is read from memory once however many tokens there are; it stays in
-     * L2 (1-2 MiB per core on current x86 servers) beside one tile of token inputs.
+     * L2 (2 MiB per core on Sapphire Rapids) beside one tile of token inputs. The token inputs are read again
+     * for every panel, so bigger panels read them fewer times: with 768 KiB panels and 256 KiB tiles the
+     * 512-token products ran 4-27% faster than with 256 KiB panels and 1 MiB tiles (A/B in one JVM, best
+     * thread-CPU time, load 14).
      */
-    private static final int PANEL_BYTES = 256 << 10;
+    private static final int PANEL_BYTES = 768 << 10;
 
     /**
      * Columns of F16 rows converted at once by matvec: four rows of up to this many columns as one block, longer
-     * rows this many columns of each (32 KiB of floats, in L1; 4 KiB of halves per row, a page).
+     * rows this many columns of each (16 KiB of floats, so that the buffer, the halves being read and x's chunk
+     * share L1's 48 KiB; 2048 columns, 32 KiB of floats, spilled to L2 and ran 15-20% slower on cached weights:
+     * 25 against 29-30 GB/s of halves per thread on [64 × 2048] and [24 × 5632], the same speed from memory).
      */
-    private static final int HALF_CHUNK = 2048;
+    private static final int HALF_CHUNK = 1024;
 
     /** Columns of quantized rows dequantized at once by matvec: a multiple of every block size (32 KiB of floats). */
     private static final int QUANT_CHUNK = 2048;
@@ -86,6 +91,15 @@ final class VectorMatrixSupport implements MatrixSupport {
      * least that hides the FMA latency on two FMA ports.
      */
     private static final int TOKEN_BLOCK = V >= 16 ? 4 : 2;
+
+    /**
+     * Whether matmul sweeps rows six at a time (6 rows × 4 tokens = 24 accumulators, 10 loads per 24 FMAs, against
+     * 4 × 4's 8 per 16; measured 10-15% faster on [2048 × 2048] and [2048 × 5632] × 512 tokens, one AVX-512 thread),
+     * which takes 24 + 6 + 1 of 32 vector registers; with 16 registers the 4 × 2 block stays. Rows left over
+     * take the four-row block, then single dot products: every output is summed in the same order whatever block
+     * computes it.
+     */
+    private static final boolean SIX_ROWS = TOKEN_BLOCK == 4;
 
     static final VectorMatrixSupport INSTANCE = new VectorMatrixSupport();
 
@@ -508,18 +522,32 @@ final class VectorMatrixSupport implements MatrixSupport {
             int rowFrom, int rowTo) {
         int panelRows = panelRows(cols);
         float[] panel = Scratch.PANEL.get().floats(Math.min(panelRows, rowTo - rowFrom) * cols);
-        float[] lanes = Scratch.LANES.get().floats(4 * TOKEN_BLOCK * V);
+        float[] lanes = Scratch.LANES.get().floats(6 * TOKEN_BLOCK * V);
         int tile = tokenTile(cols);
         // without a tail the lanes fold in registers and the sums go straight to y (same order, same bits)
         boolean direct = cols % V == 0;
         for (int p = rowFrom; p < rowTo; p += panelRows) {
             int count = Math.min(panelRows, rowTo - p);
             decoder.decode(p, count, panel);
-            int full = count & ~3;
+            int six = SIX_ROWS ? count / 6 * 6 : 0;     // rows in groups of six, then of four
+            int full = six + (count - six & ~3);
             for (int t0 = 0; t0 < tokens; t0 += tile) {
                 int t1 = Math.min(tokens, t0 + tile);
                 int blocked = t0 + (t1 - t0) / TOKEN_BLOCK * TOKEN_BLOCK;
-                for (int g = 0; g < full; g += 4) {
+                for (int g = 0; g < six; g += 6) {
+                    int rowOff = g * cols;
+                    int r = p + g;
+                    for (int t = t0; t < blocked; t += TOKEN_BLOCK) {
+                        block6x4(panel, rowOff, cols, x, t, lanes);
+                        for (int j = 0; j < 24; j++) {
+                            int tok = t + j / 6;
+                            int row = j % 6;
+                            y[tok * yStride + r + row] = direct ? fold(FloatVector.fromArray(F, lanes, j * V))
+                                    : finishBuffered(lanes, j * V, panel, rowOff + row * cols, x, tok * cols, cols);
+                        }
+                    }
+                }
+                for (int g = six; g < full; g += 4) {
                     int rowOff = g * cols;
                     int r = p + g;
                     for (int t = t0; t < blocked; t += TOKEN_BLOCK) {
@@ -546,11 +574,12 @@ final class VectorMatrixSupport implements MatrixSupport {
     }
 
     /**
-     * Rows decoded at once for {@code cols}-long rows: a multiple of 4 whose floats fill about
-     * {@link #PANEL_BYTES}, so that a panel stays in L2 while every token of the tile is swept over it.
+     * Rows decoded at once for {@code cols}-long rows: a multiple of 12 (whole groups of six and of four rows) whose
+     * floats fill about {@link #PANEL_BYTES}, at least 12, so that a panel stays in L2 while every token of the tile
+     * is swept over it.
      */
     static int panelRows(int cols) {
-        return Math.max(4, PANEL_BYTES / (4 * Math.max(1, cols)) & ~3);
+        return Math.max(12, PANEL_BYTES / (4 * Math.max(1, cols)) / 12 * 12);
     }
 
     /** Tokens per tile for rows of {@code cols}: as many as fit {@link #TILE_BYTES} of inputs, whole register blocks. */
@@ -697,6 +726,87 @@ final class VectorMatrixSupport implements MatrixSupport {
         c31.intoArray(lanes, 13 * V);
         c32.intoArray(lanes, 14 * V);
         c33.intoArray(lanes, 15 * V);
+    }
+
+    /**
+     * Lanes of the six rows of {@code rows} from {@code w0} against tokens t .. t+3, token-major:
+     * {@code lanes[(6·(token−t) + row)·V ..]}. Each step loads six row vectors, then one token vector at a time for six
+     * FMAs, so 24 accumulators, 6 row operands and 1 token operand are live (31 of 32 registers).
+     */
+    private static void block6x4(float[] rows, int w0, int cols, float[] x, int t, float[] lanes) {
+        int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
+        int w4 = w3 + cols;
+        int w5 = w4 + cols;
+        int x0 = t * cols;
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c24 = c00, c25 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00, c34 = c00, c35 = c00;
+        for (int k = 0, bound = F.loopBound(cols); k < bound; k += V) {
+            FloatVector r0 = FloatVector.fromArray(F, rows, w0 + k);
+            FloatVector r1 = FloatVector.fromArray(F, rows, w1 + k);
+            FloatVector r2 = FloatVector.fromArray(F, rows, w2 + k);
+            FloatVector r3 = FloatVector.fromArray(F, rows, w3 + k);
+            FloatVector r4 = FloatVector.fromArray(F, rows, w4 + k);
+            FloatVector r5 = FloatVector.fromArray(F, rows, w5 + k);
+            FloatVector u = FloatVector.fromArray(F, x, x0 + k);
+            c00 = r0.fma(u, c00);
+            c01 = r1.fma(u, c01);
+            c02 = r2.fma(u, c02);
+            c03 = r3.fma(u, c03);
+            c04 = r4.fma(u, c04);
+            c05 = r5.fma(u, c05);
+            u = FloatVector.fromArray(F, x, x1 + k);
+            c10 = r0.fma(u, c10);
+            c11 = r1.fma(u, c11);
+            c12 = r2.fma(u, c12);
+            c13 = r3.fma(u, c13);
+            c14 = r4.fma(u, c14);
+            c15 = r5.fma(u, c15);
+            u = FloatVector.fromArray(F, x, x2 + k);
+            c20 = r0.fma(u, c20);
+            c21 = r1.fma(u, c21);
+            c22 = r2.fma(u, c22);
+            c23 = r3.fma(u, c23);
+            c24 = r4.fma(u, c24);
+            c25 = r5.fma(u, c25);
+            u = FloatVector.fromArray(F, x, x3 + k);
+            c30 = r0.fma(u, c30);
+            c31 = r1.fma(u, c31);
+            c32 = r2.fma(u, c32);
+            c33 = r3.fma(u, c33);
+            c34 = r4.fma(u, c34);
+            c35 = r5.fma(u, c35);
+        }
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, V);
+        c02.intoArray(lanes, 2 * V);
+        c03.intoArray(lanes, 3 * V);
+        c04.intoArray(lanes, 4 * V);
+        c05.intoArray(lanes, 5 * V);
+        c10.intoArray(lanes, 6 * V);
+        c11.intoArray(lanes, 7 * V);
+        c12.intoArray(lanes, 8 * V);
+        c13.intoArray(lanes, 9 * V);
+        c14.intoArray(lanes, 10 * V);
+        c15.intoArray(lanes, 11 * V);
+        c20.intoArray(lanes, 12 * V);
+        c21.intoArray(lanes, 13 * V);
+        c22.intoArray(lanes, 14 * V);
+        c23.intoArray(lanes, 15 * V);
+        c24.intoArray(lanes, 16 * V);
+        c25.intoArray(lanes, 17 * V);
+        c30.intoArray(lanes, 18 * V);
+        c31.intoArray(lanes, 19 * V);
+        c32.intoArray(lanes, 20 * V);
+        c33.intoArray(lanes, 21 * V);
+        c34.intoArray(lanes, 22 * V);
+        c35.intoArray(lanes, 23 * V);
     }
 
     /** Adds the tail columns of a decoded row and a token to the lanes at {@code lanes[at..at+V)} and folds them. */

@@ -134,6 +134,36 @@ class MatrixKernelsTest {
         }
     }
 
+    /**
+     * Row ranges that mix the matmul's six-row groups, four-row groups and single rows, over more than one panel and
+     * token tile, with and without a column tail: the reference's bits, and the same bits when the rows are split
+     * into ranges as threads split them.
+     */
+    @Test
+    void sixAndFourRowGroupsGiveTheReferenceBitsWhateverTheSplit() {
+        Random r = new Random(11);
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType type : TYPES) {
+                for (int cols : new int[] {2048, 2048 + 5}) {
+                    int rows = VectorMatrixSupport.panelRows(cols) + 6 + 4 + 3;
+                    RowMatrix w = matrix(arena, r, type, rows, cols);
+                    int tokens = VectorMatrixSupport.tokenTile(cols) + 7;
+                    float[] x = vector(r, tokens * cols);
+                    float[] whole = new float[tokens * rows];
+                    float[] ref = new float[tokens * rows];
+                    VEC.matmul(w, x, tokens, whole, rows, 0, rows);
+                    REF.matmul(w, x, tokens, ref, rows, 0, rows);
+                    assertBits(ref, whole, type + " matmul, " + cols + " columns");
+                    float[] split = new float[tokens * rows];
+                    for (int[] range : new int[][] {{0, 4}, {4, 16}, {16, 20}, {20, rows}}) {
+                        VEC.matmul(w, x, tokens, split, rows, range[0], range[1]);
+                    }
+                    assertBits(whole, split, type + " matmul split into row ranges, " + cols + " columns");
+                }
+            }
+        }
+    }
+
     @Property(tries = 300)
     void dotRmsNormSoftmaxMatchTheReference(@ForAll long seed, @ForAll @IntRange(min = 0, max = 400) int n,
             @ForAll @IntRange(min = 0, max = 5) int off, @ForAll boolean gemma) {
