@@ -1,0 +1,335 @@
+package dev.mergelab.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API quantized matvec (generation: one token, every weight read once): four rows at a time, each block
+ * dequantized in registers and fed straight to the row's FMA chain, nothing stored in between. Element k of a row is
+ * added into lane {@code k mod V} in ascending k, with the weight ggml's dequantizer gives ({@link QuantDecode}: the
+ * same integer unpacking and the same float operations, or an FMA where that is provably the same rounding), so the
+ * result has the bits of the F32 matvec of the dequantized matrix ({@link MatrixKernels}' order, lanes folded by
+ * {@link ScalarMatrixSupport#treeSum}).
+ *
+ * <p>Where the time goes: a weight costs its share of a byte load widened to int lanes (VPMOVZXBD), one to four
+ * integer lane operations for its bit field, a conversion to float (VCVTDQ2PS), a scale (VMULPS, or one VFMADD for
+ * Q4_K's {@code d·sc·q − dmin·m}) and the FMA with x. Per-block scales are not computed with scalar code (ggml's
+ * 6-bit Q4_K scales cost more scalar instructions than the block's vector work): they are unpacked for the whole
+ * block in one vector, stored to a small per-call array and read back as broadcast loads (load ports, no ALU).
+ * The kernels are compute-bound on one core (a Q4_K weight is 4.5 bits: 10 GB/s of blocks is 18 G weights/s, more
+ * than the eight or so vector operations per 16 weights allow), and memory-bound only with several cores.
+ *
+ * <p>Why float activations and not llama.cpp's scheme (x quantized to Q8_0/Q8_K, integer dot products, one float
+ * multiply per block): its results differ from the dequantized model's by x's quantization error (about 0.4% of each
+ * activation per block), so a quantized model's logits would no longer equal those of its dequantized F32 copy, nor
+ * be independent of matvec versus matmul; and its speed rests on VPMADDUBSW/VPDPBUSD (64 byte products per
+ * instruction), which the Vector API does not expose: its byte and short multiplications widen lane by lane, so an
+ * integer dot product costs about what the float one does here (measured: see QuantKernelBench's report).
+ *
+ * <p>Works for V = 8 and 16 float lanes (runs of 16 and 32 quants are whole vectors); {@link #supports} says so.
+ */
+final class QuantVectorMatvec {
+
+    private static final VectorSpecies<Float> F = VectorCodecSupport.floatSpecies();
+    private static final int V = F.length();
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorSpecies<Byte> B =
+            V == 8 || V == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private QuantVectorMatvec() {
+    }
+
+    /** True when this width is handled here: V = 8 or 16, rows of whole vectors, a vector-loadable segment. */
+    static boolean supports(QuantMatrix w) {
+        return B != null && w.cols() % V == 0 && VectorCodecSupport.vectorLoadable(w.data());
+    }
+
+    /**
+     * Rows per pass of each type's kernel: as many as C2 compiles without boxing. C2 stops inlining into a method
+     * once its graph is too large (NodeCountInliningCutoff), and every Vector API call costs hundreds of nodes before
+     * they fold, so a kernel may hold only about twenty lane operations; a call it cannot inline boxes its vectors and
+     * runs tens of times slower. Q8_0 takes four rows (four operations each), Q4_0 and Q4_K two (seven), Q6_K one
+     * (fifteen); a dequantized weight costs several lane operations besides its FMA, so even one row's FMA chain is
+     * not what limits the speed.
+     */
+    private static int rowsPerPass(QuantType type) {
+        return switch (type) {
+            case Q8_0 -> 4;
+            case Q4_0 -> 2;
+            case Q4_K -> V == 16 ? 1 : 2;
+            case Q6_K -> 1;
+        };
+    }
+
+    /** As {@link QuantKernels#matvec}; {@link #supports} must hold. */
+    static void matvec(QuantMatrix w, float[] x, int xOff, float[] y, int yOff, int rowFrom, int rowTo) {
+        QuantType type = w.type();
+        MemorySegment m = w.data();
+        int blocks = w.cols() / type.blockSize;
+        long stride = type.rowBytes(w.cols());
+        int group = rowsPerPass(type);
+        float[] lanes = new float[4 * V];
+        float[] scales = type == QuantType.Q4_K || type == QuantType.Q6_K ? new float[group * blocks * 16] : null;
+        int r = rowFrom;
+        for (; r + group <= rowTo; r += group) {
+            long p = w.rowOffset(r);
+            switch (type) {
+                case Q8_0 -> q8_0(m, p, stride, blocks, x, xOff, lanes);
+                case Q4_0 -> q4_0(m, p, stride, blocks, x, xOff, lanes);
+                case Q4_K -> {
+                    scalesK4(m, p, blocks, scales, 0);
+                    if (V == 16) {
+                        q4K16(m, p, blocks, x, xOff, lanes, scales);
+                    } else {
+                        scalesK4(m, p + stride, blocks, scales, 16 * blocks);
+                        q4K(m, p, stride, blocks, x, xOff, lanes, scales);
+                    }
+                }
+                case Q6_K -> {
+                    scales6(m, p, blocks, scales);
+                    q6K(m, p, blocks, x, xOff, lanes, scales);
+                }
+            }
+            int o = yOff + r - rowFrom;
+            for (int j = 0; j < group; j++) {
+                y[o + j] = ScalarMatrixSupport.treeSum(lanes, j * V, V);
+            }
+        }
+        if (r < rowTo) {
+            // the last rows of a range that is not whole groups (ranges from ParallelRows are groups of four): the
+            // reference order through the general kernel, the same bits
+            MatrixKernels.matvec(w, x, xOff, y, yOff + r - rowFrom, r, rowTo);
+        }
+    }
+
+    /** An f16 scale: the CPU's conversion, equal to {@link Codecs#f16ToFloat} except for NaN payloads. */
+    private static float f16(MemorySegment m, long p) {
+        return Float.float16ToFloat(m.get(ValueLayout.JAVA_SHORT_UNALIGNED, p));
+    }
+
+    /** V signed bytes from {@code p} as floats. */
+    private static FloatVector signedFloats(MemorySegment m, long p) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, m, p, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** V bytes from {@code p} as unsigned int lanes. */
+    private static IntVector unsigned(MemorySegment m, long p) {
+        return (IntVector) ByteVector.fromMemorySegment(B, m, p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    private static FloatVector floats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /** Q8_0: x = q·d, as {@link QuantDecode#q8_0}. */
+    private static void q8_0(MemorySegment m, long p, long stride, int blocks, float[] x, int xo, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long p1 = p + stride, p2 = p1 + stride, p3 = p2 + stride;
+        for (int i = 0; i < blocks; i++, p += 34, p1 += 34, p2 += 34, p3 += 34, xo += 32) {
+            float d0 = f16(m, p), d1 = f16(m, p1), d2 = f16(m, p2), d3 = f16(m, p3);
+            for (int j = 0; j < 32; j += V) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + j);
+                a0 = signedFloats(m, p + 2 + j).mul(d0).fma(xv, a0);
+                a1 = signedFloats(m, p1 + 2 + j).mul(d1).fma(xv, a1);
+                a2 = signedFloats(m, p2 + 2 + j).mul(d2).fma(xv, a2);
+                a3 = signedFloats(m, p3 + 2 + j).mul(d3).fma(xv, a3);
+            }
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, V);
+        a2.intoArray(lanes, 2 * V);
+        a3.intoArray(lanes, 3 * V);
+    }
+
+    /**
+     * Q4_0: x = ((q &amp; 15) − 8)·d, low nibbles first (elements 0..15), then high ones (16..31); with V = 8 the two
+     * halves of the 16 bytes are taken in that order too, so each lane still sees ascending elements.
+     */
+    private static void q4_0(MemorySegment m, long p, long stride, int blocks, float[] x, int xo, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long p1 = p + stride;
+        for (int i = 0; i < blocks; i++, p += 18, p1 += 18, xo += 32) {
+            float d0 = f16(m, p), d1 = f16(m, p1);
+            for (int h = 0; h < 2; h++) {
+                int shift = 4 * h;
+                for (int j = 0; j < 16; j += V) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xo + 16 * h + j);
+                    a0 = nibble(m, p + 2 + j, shift).mul(d0).fma(xv, a0);
+                    a1 = nibble(m, p1 + 2 + j, shift).mul(d1).fma(xv, a1);
+                }
+            }
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, V);
+    }
+
+    /** ((b &gt;&gt;&gt; shift) &amp; 15) − 8 of the V bytes at {@code p}, as floats (exact). */
+    private static FloatVector nibble(MemorySegment m, long p, int shift) {
+        return floats(unsigned(m, p).lanewise(VectorOperators.LSHR, shift).and(0x0F).sub(8));
+    }
+
+    // ---- Q4_K ----------------------------------------------------------------------------------------------
+
+    /**
+     * Where each of the 16 lanes of the unpacked Q4_K scales (lanes 0..7: the sub-blocks' 6-bit scales, 8..15:
+     * their mins; get_scale_min_k4) takes its low part and its high two bits from the 12 scale bytes, and how.
+     */
+    private static final int[] K4_LOW_BYTE = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11};
+    private static final int[] K4_LOW_SHIFT = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4};
+    private static final int[] K4_LOW_MASK = {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15};
+    private static final int[] K4_HIGH_BYTE = {0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7};
+    private static final int[] K4_HIGH_MASK = {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30};
+
+    /** The Q4_K scale unpacking as vectors (null where V is not 16: that width unpacks with scalar code). */
+    private static final K4Unpack K4 = V == 16 ? new K4Unpack() : null;
+
+    private static final class K4Unpack {
+        final VectorShuffle<Integer> low = VectorShuffle.fromArray(I, K4_LOW_BYTE, 0);
+        final VectorShuffle<Integer> high = VectorShuffle.fromArray(I, K4_HIGH_BYTE, 0);
+        final IntVector lowShift = IntVector.fromArray(I, K4_LOW_SHIFT, 0);
+        final IntVector lowMask = IntVector.fromArray(I, K4_LOW_MASK, 0);
+        final IntVector highMask = IntVector.fromArray(I, K4_HIGH_MASK, 0);
+        /** Lanes 0..7 take d, 8..15 dmin. */
+        final jdk.incubator.vector.VectorMask<Float> mins = jdk.incubator.vector.VectorMask.fromLong(F, 0xFF00L);
+    }
+
+    /**
+     * The row's Q4_K scales, block by block from {@code p}: block b's eight {@code d·sc} into
+     * {@code s[at + 16b ..]} and its eight {@code −dmin·m} (negated, so that the kernel broadcasts them straight from
+     * memory) into {@code s[at + 16b + 8 ..]}, the floats
+     * {@link QuantDecode#q4K} computes (each an exact product of an f16 and a 6-bit integer). Unpacked in one vector
+     * per block where V = 16; ggml's bit juggling in scalar code costs more than the block's own vector work.
+     */
+    private static void scalesK4(MemorySegment m, long p, int blocks, float[] s, int at) {
+        for (int i = 0; i < blocks; i++, p += 144, at += 16) {
+            float d = f16(m, p);
+            float dmin = f16(m, p + 2);
+            if (K4 != null) {
+                // 16 bytes from the scales on (the last four are quants, never selected)
+                IntVector b = unsigned(m, p + 4);
+                IntVector low = b.rearrange(K4.low).lanewise(VectorOperators.LSHR, K4.lowShift).and(K4.lowMask);
+                IntVector high = b.rearrange(K4.high).lanewise(VectorOperators.LSHR, 2).and(K4.highMask);
+                FloatVector dd = FloatVector.broadcast(F, d).blend(-dmin, K4.mins);
+                floats(low.or(high)).mul(dd).intoArray(s, at);
+            } else {
+                for (int j = 0; j < 8; j++) {
+                    s[at + j] = d * QuantDecode.scaleK4(m, p + 4, j);
+                    s[at + 8 + j] = -dmin * QuantDecode.minK4(m, p + 4, j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Q4_K: element 64g + l is {@code d1·(q &amp; 15) − m1} and 64g + 32 + l is {@code d2·(q &gt;&gt; 4) − m2} for byte
+     * q = 32g + l. The product is exact (an f16 times a 6-bit scale times a 4-bit quant has at most 21 significant
+     * bits), so {@code fma(q, d1, −m1)} rounds exactly once as the reference's multiply-then-subtract does.
+     */
+    private static void q4K(MemorySegment m, long p, long stride, int blocks, float[] x, int xo, float[] lanes,
+            float[] s) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long p1 = p + stride;
+        int s1 = 16 * blocks;
+        for (int i = 0; i < blocks; i++, p += 144, p1 += 144) {
+            for (int sub = 0; sub < 8; sub++, xo += 32) {
+                long q = 16 + 32L * (sub >> 1);
+                int shift = 4 * (sub & 1);
+                int at = 16 * i + sub;
+                FloatVector d0 = FloatVector.broadcast(F, s[at]), n0 = FloatVector.broadcast(F, s[at + 8]);
+                FloatVector d1 = FloatVector.broadcast(F, s[s1 + at]), n1 = FloatVector.broadcast(F, s[s1 + at + 8]);
+                for (int l = 0; l < 32; l += V) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xo + l);
+                    a0 = quant4(m, p + q + l, shift).fma(d0, n0).fma(xv, a0);
+                    a1 = quant4(m, p1 + q + l, shift).fma(d1, n1).fma(xv, a1);
+                }
+            }
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, V);
+    }
+
+    /**
+     * {@link #q4K} for V = 16: each 16 quant bytes are widened once for both their nibbles (the widening is a shuffle,
+     * and the shuffle port is what limits this kernel), bytes l and l + 16 of a 32-byte run held together so that
+     * each lane still takes its elements in ascending order (low nibbles of both, then high nibbles of both).
+     */
+    private static void q4K16(MemorySegment m, long p, int blocks, float[] x, int xo, float[] lanes, float[] s) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int i = 0; i < blocks; i++, p += 144) {
+            for (int g = 0; g < 4; g++, xo += 64) {
+                long q = p + 16 + 32 * g;
+                int at = 16 * i + 2 * g;
+                IntVector u = unsigned(m, q), v = unsigned(m, q + 16);
+                FloatVector d = FloatVector.broadcast(F, s[at]), n = FloatVector.broadcast(F, s[at + 8]);
+                a0 = floats(u.and(0x0F)).fma(d, n).fma(FloatVector.fromArray(F, x, xo), a0);
+                a0 = floats(v.and(0x0F)).fma(d, n).fma(FloatVector.fromArray(F, x, xo + 16), a0);
+                d = FloatVector.broadcast(F, s[at + 1]);
+                n = FloatVector.broadcast(F, s[at + 9]);
+                a0 = floats(u.lanewise(VectorOperators.LSHR, 4)).fma(d, n).fma(FloatVector.fromArray(F, x, xo + 32), a0);
+                a0 = floats(v.lanewise(VectorOperators.LSHR, 4)).fma(d, n).fma(FloatVector.fromArray(F, x, xo + 48), a0);
+            }
+        }
+        a0.intoArray(lanes, 0);
+    }
+
+    /** (b &gt;&gt;&gt; shift) &amp; 15 of the V bytes at {@code p}, as floats. */
+    private static FloatVector quant4(MemorySegment m, long p, int shift) {
+        return floats(unsigned(m, p).lanewise(VectorOperators.LSHR, shift).and(0x0F));
+    }
+
+    // ---- Q6_K ----------------------------------------------------------------------------------------------
+
+    /** The row's Q6_K scales, block by block from {@code p}: block b's sixteen {@code d·sc} into {@code s[16b ..]}. */
+    private static void scales6(MemorySegment m, long p, int blocks, float[] s) {
+        for (int i = 0; i < blocks; i++, p += 210) {
+            float d = f16(m, p + 208);
+            if (V == 16) {
+                signedFloats(m, p + 192).mul(d).intoArray(s, 16 * i);
+            } else {
+                for (int j = 0; j < 16; j++) {
+                    s[16 * i + j] = d * QuantDecode.scale6(m, p + 192, j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Q6_K: in each half of 128 elements, element 32k + l (k = 0..3, l = 0..31) is the low (k = 0, 1) or high (k = 2,
+     * 3) nibble of byte {@code ql[l + 32·(k &amp; 1)]} with bits 2k, 2k+1 of {@code qh[l]} above it, minus 32, times
+     * {@code d·sc[(32k + l) / 16]} (an exact product, as in the reference: d·sc first, then ·q).
+     */
+    private static void q6K(MemorySegment m, long p, int blocks, float[] x, int xo, float[] lanes, float[] s) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int i = 0; i < blocks; i++, p += 210) {
+            for (int half = 0; half < 2; half++) {
+                long ql = p + 64L * half;
+                long qh = p + 128 + 32L * half;
+                for (int k = 0; k < 4; k++) {
+                    long lo = ql + 32L * (k & 1);
+                    int loShift = 4 * (k >> 1);
+                    for (int l = 0; l < 32; l += V, xo += V) {
+                        float sc = s[16 * i + 8 * half + (32 * k + l) / 16];
+                        a0 = quant6(m, lo + l, loShift, qh + l, k).mul(sc).fma(FloatVector.fromArray(F, x, xo), a0);
+                    }
+                }
+            }
+        }
+        a0.intoArray(lanes, 0);
+    }
+
+    /** ((ql &gt;&gt;&gt; loShift) &amp; 15 | ((qh &gt;&gt;&gt; 2k) &amp; 3) &lt;&lt; 4) − 32 of the V bytes at {@code ql}, {@code qh}, as floats. */
+    private static FloatVector quant6(MemorySegment m, long ql, int loShift, long qh, int k) {
+        IntVector low = unsigned(m, ql).lanewise(VectorOperators.LSHR, loShift).and(0x0F);
+        IntVector high = unsigned(m, qh).lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4);
+        return floats(low.or(high).sub(32));
+    }
+}
