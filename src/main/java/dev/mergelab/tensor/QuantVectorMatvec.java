@@ -57,16 +57,14 @@ final class QuantVectorMatvec {
      * Rows per pass of each type's kernel: as many as C2 compiles without boxing. C2 stops inlining into a method
      * once its graph is too large (NodeCountInliningCutoff), and every Vector API call costs hundreds of nodes before
      * they fold, so a kernel may hold only about twenty lane operations; a call it cannot inline boxes its vectors and
-     * runs tens of times slower. Q8_0 takes four rows (four operations each), Q4_0 and Q4_K two (seven), Q6_K one
-     * (fifteen); a dequantized weight costs several lane operations besides its FMA, so even one row's FMA chain is
-     * not what limits the speed.
+     * runs tens of times slower. Q8_0 takes four rows (four operations each), Q4_0 two (seven); the K types are
+     * unpacked to bytes first ({@link #twoPass}), then swept four rows at a time.
      */
     private static int rowsPerPass(QuantType type) {
         return switch (type) {
             case Q8_0 -> 4;
             case Q4_0 -> 2;
-            case Q4_K -> V == 16 ? 1 : 2;
-            case Q6_K -> 1;
+            case Q4_K, Q6_K -> 4;
         };
     }
 
@@ -78,26 +76,16 @@ final class QuantVectorMatvec {
         long stride = type.rowBytes(w.cols());
         int group = rowsPerPass(type);
         float[] lanes = new float[4 * V];
-        float[] scales = type == QuantType.Q4_K || type == QuantType.Q6_K ? new float[group * blocks * 16] : null;
+        boolean twoPass = type == QuantType.Q4_K || type == QuantType.Q6_K;
+        float[] scales = twoPass ? new float[4 * CHUNK_BLOCKS * 16] : null;
+        byte[] unpacked = twoPass ? new byte[4 * CHUNK_BLOCKS * 256] : null;
         int r = rowFrom;
         for (; r + group <= rowTo; r += group) {
             long p = w.rowOffset(r);
             switch (type) {
                 case Q8_0 -> q8_0(m, p, stride, blocks, x, xOff, lanes);
                 case Q4_0 -> q4_0(m, p, stride, blocks, x, xOff, lanes);
-                case Q4_K -> {
-                    scalesK4(m, p, blocks, scales, 0);
-                    if (V == 16) {
-                        q4K16(m, p, blocks, x, xOff, lanes, scales);
-                    } else {
-                        scalesK4(m, p + stride, blocks, scales, 16 * blocks);
-                        q4K(m, p, stride, blocks, x, xOff, lanes, scales);
-                    }
-                }
-                case Q6_K -> {
-                    scales6(m, p, blocks, scales);
-                    q6K(m, p, blocks, x, xOff, lanes, scales);
-                }
+                case Q4_K, Q6_K -> twoPass(type, m, p, stride, blocks, x, xOff, lanes, scales, unpacked);
             }
             int o = yOff + r - rowFrom;
             for (int j = 0; j < group; j++) {
@@ -229,107 +217,148 @@ final class QuantVectorMatvec {
         }
     }
 
-    /**
-     * Q4_K: element 64g + l is {@code d1·(q &amp; 15) − m1} and 64g + 32 + l is {@code d2·(q &gt;&gt; 4) − m2} for byte
-     * q = 32g + l. The product is exact (an f16 times a 6-bit scale times a 4-bit quant has at most 21 significant
-     * bits), so {@code fma(q, d1, −m1)} rounds exactly once as the reference's multiply-then-subtract does.
-     */
-    private static void q4K(MemorySegment m, long p, long stride, int blocks, float[] x, int xo, float[] lanes,
-            float[] s) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        long p1 = p + stride;
-        int s1 = 16 * blocks;
-        for (int i = 0; i < blocks; i++, p += 144, p1 += 144) {
-            for (int sub = 0; sub < 8; sub++, xo += 32) {
-                long q = 16 + 32L * (sub >> 1);
-                int shift = 4 * (sub & 1);
-                int at = 16 * i + sub;
-                FloatVector d0 = FloatVector.broadcast(F, s[at]), n0 = FloatVector.broadcast(F, s[at + 8]);
-                FloatVector d1 = FloatVector.broadcast(F, s[s1 + at]), n1 = FloatVector.broadcast(F, s[s1 + at + 8]);
-                for (int l = 0; l < 32; l += V) {
-                    FloatVector xv = FloatVector.fromArray(F, x, xo + l);
-                    a0 = quant4(m, p + q + l, shift).fma(d0, n0).fma(xv, a0);
-                    a1 = quant4(m, p1 + q + l, shift).fma(d1, n1).fma(xv, a1);
+    // ---- Q6_K ----------------------------------------------------------------------------------------------
+
+    /** Q6_K scales of {@code blocks} blocks from {@code p}: block b's sixteen {@code d·sc} into {@code s[at + 16b ..]}. */
+    private static void scales6(MemorySegment m, long p, int blocks, float[] s, int at) {
+        for (int i = 0; i < blocks; i++, p += 210, at += 16) {
+            float d = f16(m, p + 208);
+            if (V == 16) {
+                signedFloats(m, p + 192).mul(d).intoArray(s, at);
+            } else {
+                for (int j = 0; j < 16; j++) {
+                    s[at + j] = d * QuantDecode.scale6(m, p + 192, j);
                 }
+            }
+        }
+    }
+
+    // ---- K types: unpack to bytes, then sweep ---------------------------------------------------------------
+
+    /** Blocks per row unpacked at once by {@link #twoPass}: 2048 quants of each of four rows, 8 KiB of bytes (in L1). */
+    private static final int CHUNK_BLOCKS = 8;
+    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
+
+    /**
+     * Q4_K and Q6_K rows, four at a time, a chunk of {@link #CHUNK_BLOCKS} blocks per pass: each row's quants are
+     * first unpacked to one byte each, in element order ({@link #unpackK4}, {@link #unpack6}: bit operations on 32
+     * bytes at a time, no widening), and its block scales to floats ({@link #scalesK4}, {@link #scales6}); then one
+     * sweep widens V bytes to floats, scales them and feeds four FMA chains ({@link #sweepK4}, {@link #sweep6}). Done in
+     * registers in one pass instead, a Q6_K quant costs eleven lane operations, two of them widening shuffles, and a
+     * kernel fits only one or two rows before C2 stops inlining (see {@link #rowsPerPass}); unpacked, the sweep costs
+     * what Q8_0's does. The weights and their order into the lanes are those of the reference.
+     */
+    private static void twoPass(QuantType type, MemorySegment m, long p, long stride, int blocks, float[] x, int xOff,
+            float[] lanes, float[] scales, byte[] q) {
+        java.util.Arrays.fill(lanes, 0f);
+        for (int b0 = 0; b0 < blocks; b0 += CHUNK_BLOCKS) {
+            int nb = Math.min(CHUNK_BLOCKS, blocks - b0);
+            for (int j = 0; j < 4; j++) {
+                long at = p + j * stride + b0 * (long) type.blockBytes;
+                if (type == QuantType.Q4_K) {
+                    unpackK4(m, at, nb, q, j * CHUNK_BLOCKS * 256);
+                    scalesK4(m, at, nb, scales, j * CHUNK_BLOCKS * 16);
+                } else {
+                    unpack6(m, at, nb, q, j * CHUNK_BLOCKS * 256);
+                    scales6(m, at, nb, scales, j * CHUNK_BLOCKS * 16);
+                }
+            }
+            if (type == QuantType.Q4_K) {
+                sweepK4(q, scales, nb, x, xOff + 256 * b0, lanes);
+            } else {
+                sweep6(q, scales, nb, x, xOff + 256 * b0, lanes);
+            }
+        }
+    }
+
+    /** Q4_K quants of {@code nb} blocks from {@code p} into {@code q[o ..]}: byte 32g + l gives elements 64g + l (low nibble) and 64g + 32 + l (high). */
+    private static void unpackK4(MemorySegment m, long p, int nb, byte[] q, int o) {
+        for (int i = 0; i < nb; i++, p += 144) {
+            for (int g = 0; g < 4; g++, o += 64) {
+                IntVector v = IntVector.fromMemorySegment(I256, m, p + 16 + 32 * g, LE);
+                v.and(0x0F0F0F0F).reinterpretAsBytes().intoArray(q, o);
+                v.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).reinterpretAsBytes().intoArray(q, o + 32);
+            }
+        }
+    }
+
+    /**
+     * Q6_K quants minus 32 of {@code nb} blocks from {@code p} into {@code q[o ..]}: in each half, element 32k + l is
+     * the low (k = 0, 1) or high (k = 2, 3) nibble of {@code ql[l + 32·(k &amp; 1)]} with bits 2k, 2k+1 of
+     * {@code qh[l]} above it. Bit operations on int lanes stay within each byte (the shifts are followed by masks that
+     * keep only bits that came from the same byte; qh is rotated, not shifted, so no bit is lost), and the
+     * subtraction is in byte lanes.
+     */
+    private static void unpack6(MemorySegment m, long p, int nb, byte[] q, int o) {
+        for (int i = 0; i < nb; i++, p += 210) {
+            for (int half = 0; half < 2; half++) {
+                long ql = p + 64 * half;
+                IntVector h = IntVector.fromMemorySegment(I256, m, p + 128 + 32 * half, LE);
+                for (int k = 0; k < 4; k++, o += 32) {
+                    IntVector low = IntVector.fromMemorySegment(I256, m, ql + 32 * (k & 1), LE)
+                            .lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and(0x0F0F0F0F);
+                    IntVector high = h.lanewise(VectorOperators.ROL, 4 - 2 * k).and(0x30303030);
+                    low.or(high).reinterpretAsBytes().sub((byte) 32).intoArray(q, o);
+                }
+            }
+        }
+    }
+
+    /** V bytes of {@code q} from {@code o} as floats. */
+    private static FloatVector floats(byte[] q, int o) {
+        return (FloatVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /**
+     * The sweep of four unpacked Q4_K rows ({@code q[j·CHUNK_BLOCKS·256 ..]}, scales {@code s[j·CHUNK_BLOCKS·16 ..]}):
+     * element e of block b is {@code fma(q, d·sc, −dmin·m)} of its sub-block e / 32, exactly the reference's
+     * {@code d·sc·q − dmin·m} (the product is exact, see {@link #scalesK4}).
+     */
+    private static void sweepK4(byte[] q, float[] s, int nb, float[] x, int xo, float[] lanes) {
+        final int rq = CHUNK_BLOCKS * 256;
+        final int rs = CHUNK_BLOCKS * 16;
+        FloatVector a0 = FloatVector.fromArray(F, lanes, 0), a1 = FloatVector.fromArray(F, lanes, V);
+        FloatVector a2 = FloatVector.fromArray(F, lanes, 2 * V), a3 = FloatVector.fromArray(F, lanes, 3 * V);
+        for (int e = 0, n = 256 * nb; e < n; e += 32) {
+            int at = 16 * (e >> 8) + ((e >> 5) & 7);
+            FloatVector d0 = FloatVector.broadcast(F, s[at]), n0 = FloatVector.broadcast(F, s[at + 8]);
+            FloatVector d1 = FloatVector.broadcast(F, s[rs + at]), n1 = FloatVector.broadcast(F, s[rs + at + 8]);
+            FloatVector d2 = FloatVector.broadcast(F, s[2 * rs + at]), n2 = FloatVector.broadcast(F, s[2 * rs + at + 8]);
+            FloatVector d3 = FloatVector.broadcast(F, s[3 * rs + at]), n3 = FloatVector.broadcast(F, s[3 * rs + at + 8]);
+            for (int l = 0; l < 32; l += V) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + e + l);
+                a0 = floats(q, e + l).fma(d0, n0).fma(xv, a0);
+                a1 = floats(q, rq + e + l).fma(d1, n1).fma(xv, a1);
+                a2 = floats(q, 2 * rq + e + l).fma(d2, n2).fma(xv, a2);
+                a3 = floats(q, 3 * rq + e + l).fma(d3, n3).fma(xv, a3);
             }
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, V);
+        a2.intoArray(lanes, 2 * V);
+        a3.intoArray(lanes, 3 * V);
     }
 
-    /**
-     * {@link #q4K} for V = 16: each 16 quant bytes are widened once for both their nibbles (the widening is a shuffle,
-     * and the shuffle port is what limits this kernel), bytes l and l + 16 of a 32-byte run held together so that
-     * each lane still takes its elements in ascending order (low nibbles of both, then high nibbles of both).
-     */
-    private static void q4K16(MemorySegment m, long p, int blocks, float[] x, int xo, float[] lanes, float[] s) {
-        FloatVector a0 = FloatVector.zero(F);
-        for (int i = 0; i < blocks; i++, p += 144) {
-            for (int g = 0; g < 4; g++, xo += 64) {
-                long q = p + 16 + 32 * g;
-                int at = 16 * i + 2 * g;
-                IntVector u = unsigned(m, q), v = unsigned(m, q + 16);
-                FloatVector d = FloatVector.broadcast(F, s[at]), n = FloatVector.broadcast(F, s[at + 8]);
-                a0 = floats(u.and(0x0F)).fma(d, n).fma(FloatVector.fromArray(F, x, xo), a0);
-                a0 = floats(v.and(0x0F)).fma(d, n).fma(FloatVector.fromArray(F, x, xo + 16), a0);
-                d = FloatVector.broadcast(F, s[at + 1]);
-                n = FloatVector.broadcast(F, s[at + 9]);
-                a0 = floats(u.lanewise(VectorOperators.LSHR, 4)).fma(d, n).fma(FloatVector.fromArray(F, x, xo + 32), a0);
-                a0 = floats(v.lanewise(VectorOperators.LSHR, 4)).fma(d, n).fma(FloatVector.fromArray(F, x, xo + 48), a0);
+    /** The sweep of four unpacked Q6_K rows: element e is {@code (q − 32)·(d·sc[e / 16])}, as the reference. */
+    private static void sweep6(byte[] q, float[] s, int nb, float[] x, int xo, float[] lanes) {
+        final int rq = CHUNK_BLOCKS * 256;
+        final int rs = CHUNK_BLOCKS * 16;
+        FloatVector a0 = FloatVector.fromArray(F, lanes, 0), a1 = FloatVector.fromArray(F, lanes, V);
+        FloatVector a2 = FloatVector.fromArray(F, lanes, 2 * V), a3 = FloatVector.fromArray(F, lanes, 3 * V);
+        for (int e = 0, n = 256 * nb; e < n; e += 16) {
+            int at = e >> 4;
+            float s0 = s[at], s1 = s[rs + at], s2 = s[2 * rs + at], s3 = s[3 * rs + at];
+            for (int l = 0; l < 16; l += V) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + e + l);
+                a0 = floats(q, e + l).mul(s0).fma(xv, a0);
+                a1 = floats(q, rq + e + l).mul(s1).fma(xv, a1);
+                a2 = floats(q, 2 * rq + e + l).mul(s2).fma(xv, a2);
+                a3 = floats(q, 3 * rq + e + l).mul(s3).fma(xv, a3);
             }
         }
         a0.intoArray(lanes, 0);
-    }
-
-    /** (b &gt;&gt;&gt; shift) &amp; 15 of the V bytes at {@code p}, as floats. */
-    private static FloatVector quant4(MemorySegment m, long p, int shift) {
-        return floats(unsigned(m, p).lanewise(VectorOperators.LSHR, shift).and(0x0F));
-    }
-
-    // ---- Q6_K ----------------------------------------------------------------------------------------------
-
-    /** The row's Q6_K scales, block by block from {@code p}: block b's sixteen {@code d·sc} into {@code s[16b ..]}. */
-    private static void scales6(MemorySegment m, long p, int blocks, float[] s) {
-        for (int i = 0; i < blocks; i++, p += 210) {
-            float d = f16(m, p + 208);
-            if (V == 16) {
-                signedFloats(m, p + 192).mul(d).intoArray(s, 16 * i);
-            } else {
-                for (int j = 0; j < 16; j++) {
-                    s[16 * i + j] = d * QuantDecode.scale6(m, p + 192, j);
-                }
-            }
-        }
-    }
-
-    /**
-     * Q6_K: in each half of 128 elements, element 32k + l (k = 0..3, l = 0..31) is the low (k = 0, 1) or high (k = 2,
-     * 3) nibble of byte {@code ql[l + 32·(k &amp; 1)]} with bits 2k, 2k+1 of {@code qh[l]} above it, minus 32, times
-     * {@code d·sc[(32k + l) / 16]} (an exact product, as in the reference: d·sc first, then ·q).
-     */
-    private static void q6K(MemorySegment m, long p, int blocks, float[] x, int xo, float[] lanes, float[] s) {
-        FloatVector a0 = FloatVector.zero(F);
-        for (int i = 0; i < blocks; i++, p += 210) {
-            for (int half = 0; half < 2; half++) {
-                long ql = p + 64L * half;
-                long qh = p + 128 + 32L * half;
-                for (int k = 0; k < 4; k++) {
-                    long lo = ql + 32L * (k & 1);
-                    int loShift = 4 * (k >> 1);
-                    for (int l = 0; l < 32; l += V, xo += V) {
-                        float sc = s[16 * i + 8 * half + (32 * k + l) / 16];
-                        a0 = quant6(m, lo + l, loShift, qh + l, k).mul(sc).fma(FloatVector.fromArray(F, x, xo), a0);
-                    }
-                }
-            }
-        }
-        a0.intoArray(lanes, 0);
-    }
-
-    /** ((ql &gt;&gt;&gt; loShift) &amp; 15 | ((qh &gt;&gt;&gt; 2k) &amp; 3) &lt;&lt; 4) − 32 of the V bytes at {@code ql}, {@code qh}, as floats. */
-    private static FloatVector quant6(MemorySegment m, long ql, int loShift, long qh, int k) {
-        IntVector low = unsigned(m, ql).lanewise(VectorOperators.LSHR, loShift).and(0x0F);
-        IntVector high = unsigned(m, qh).lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4);
-        return floats(low.or(high).sub(32));
+        a1.intoArray(lanes, V);
+        a2.intoArray(lanes, 2 * V);
+        a3.intoArray(lanes, 3 * V);
     }
 }
