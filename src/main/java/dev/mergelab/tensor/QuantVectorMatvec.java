@@ -197,7 +197,7 @@ final class QuantVectorMatvec {
      * {@link QuantDecode#q4K} computes (each an exact product of an f16 and a 6-bit integer). Unpacked in one vector
      * per block where V = 16; ggml's bit juggling in scalar code costs more than the block's own vector work.
      */
-    private static void scalesK4(MemorySegment m, long p, int blocks, float[] s, int at) {
+    static void scalesK4(MemorySegment m, long p, int blocks, float[] s, int at) {
         for (int i = 0; i < blocks; i++, p += 144, at += 16) {
             float d = f16(m, p);
             float dmin = f16(m, p + 2);
@@ -220,7 +220,7 @@ final class QuantVectorMatvec {
     // ---- Q6_K ----------------------------------------------------------------------------------------------
 
     /** Q6_K scales of {@code blocks} blocks from {@code p}: block b's sixteen {@code d·sc} into {@code s[at + 16b ..]}. */
-    private static void scales6(MemorySegment m, long p, int blocks, float[] s, int at) {
+    static void scales6(MemorySegment m, long p, int blocks, float[] s, int at) {
         for (int i = 0; i < blocks; i++, p += 210, at += 16) {
             float d = f16(m, p + 208);
             if (V == 16) {
@@ -272,7 +272,7 @@ final class QuantVectorMatvec {
     }
 
     /** Q4_K quants of {@code nb} blocks from {@code p} into {@code q[o ..]}: byte 32g + l gives elements 64g + l (low nibble) and 64g + 32 + l (high). */
-    private static void unpackK4(MemorySegment m, long p, int nb, byte[] q, int o) {
+    static void unpackK4(MemorySegment m, long p, int nb, byte[] q, int o) {
         for (int i = 0; i < nb; i++, p += 144) {
             for (int g = 0; g < 4; g++, o += 64) {
                 IntVector v = IntVector.fromMemorySegment(I256, m, p + 16 + 32 * g, LE);
@@ -289,7 +289,7 @@ final class QuantVectorMatvec {
      * keep only bits that came from the same byte; qh is rotated, not shifted, so no bit is lost), and the
      * subtraction is in byte lanes.
      */
-    private static void unpack6(MemorySegment m, long p, int nb, byte[] q, int o) {
+    static void unpack6(MemorySegment m, long p, int nb, byte[] q, int o) {
         for (int i = 0; i < nb; i++, p += 210) {
             for (int half = 0; half < 2; half++) {
                 long ql = p + 64 * half;

@@ -104,6 +104,14 @@ public final class QuantKernelRace {
                         (f, t) -> QuantBaseline.matvec(m, x, 0, y, f, f, t)), w, bytes));
                 variants.add(new Variant(type + " matvec", () -> ParallelRows.run(pool, rows, threads,
                         (f, t) -> QuantKernels.matvec(m, x, 0, y, f, f, t)), w, bytes));
+                if (q == QuantType.Q8_0 && Q8DotExperiment.supported()) {
+                    byte[] xq = new byte[cols];
+                    float[] xd = new float[cols / 32];
+                    variants.add(new Variant("Q8_0 int8 dot (exp.)", () -> {
+                        Q8DotExperiment.quantize(x, xq, xd);
+                        ParallelRows.run(pool, rows, threads, (f, t) -> Q8DotExperiment.matvec(m, xq, xd, y, f, t));
+                    }, w, bytes));
+                }
                 variants.add(new Variant(type + " matmul64", () -> ParallelRows.run(pool, rows, threads,
                         (f, t) -> QuantKernels.matmul(m, xs, TOKENS, ys, rows, f, t)), w * TOKENS, bytes));
             }
