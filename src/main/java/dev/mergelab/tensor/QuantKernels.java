@@ -9,8 +9,9 @@ import java.util.Objects;
  * multiplied by the float activation with one FMA into lane {@code k mod L}, the order {@link MatrixKernels} documents.
  *
  * <p>Implementations, chosen by the same switch as every other kernel ({@link Vectorization}): with the Vector API
- * matrix kernels in use, {@link #matvec} runs {@link QuantVectorMatvec} (blocks dequantized in registers and fed
- * straight to the FMA chains of four rows) where it supports the vector width, and {@link #matmul} the panel kernel of
+ * matrix kernels in use, {@link #matvec} runs {@link QuantVectorMatvec} (blocks dequantized in registers, or unpacked
+ * to bytes in L1, and fed to the FMA chains of several rows) where it supports the vector width, and {@link #matmul} the
+ * panel kernel of
  * {@link MatrixKernels} (rows dequantized once per panel by {@link VectorQuantDecode}, then the F32 register block);
  * otherwise both are the scalar reference ({@link MatrixKernels} with the scalar support), with the same bits.
  *

@@ -12,27 +12,31 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API quantized matvec (generation: one token, every weight read once): four rows at a time, each block
- * dequantized in registers and fed straight to the row's FMA chain, nothing stored in between. Element k of a row is
- * added into lane {@code k mod V} in ascending k, with the weight ggml's dequantizer gives ({@link QuantDecode}: the
- * same integer unpacking and the same float operations, or an FMA where that is provably the same rounding), so the
- * result has the bits of the F32 matvec of the dequantized matrix ({@link MatrixKernels}' order, lanes folded by
- * {@link ScalarMatrixSupport#treeSum}).
+ * The Vector API quantized matvec (generation: one token, every weight read once). Q8_0 and Q4_0: each block
+ * dequantized in registers and fed straight to the FMA chains of four (two) rows. Q4_K and Q6_K: eight blocks of each
+ * of four rows unpacked to one byte per quant and their scales to floats (in L1), then swept as Q8_0 is
+ * ({@link #twoPass}). Element k of a row is added into lane {@code k mod V} in ascending k, with the weight ggml's
+ * dequantizer gives ({@link QuantDecode}: the same integer unpacking and the same float operations, or an FMA where
+ * that is provably the same rounding), so the result has the bits of the F32 matvec of the dequantized matrix
+ * ({@link MatrixKernels}' order, lanes folded by {@link ScalarMatrixSupport#treeSum}).
  *
- * <p>Where the time goes: a weight costs its share of a byte load widened to int lanes (VPMOVZXBD), one to four
- * integer lane operations for its bit field, a conversion to float (VCVTDQ2PS), a scale (VMULPS, or one VFMADD for
- * Q4_K's {@code d·sc·q − dmin·m}) and the FMA with x. Per-block scales are not computed with scalar code (ggml's
- * 6-bit Q4_K scales cost more scalar instructions than the block's vector work): they are unpacked for the whole
- * block in one vector, stored to a small per-call array and read back as broadcast loads (load ports, no ALU).
- * The kernels are compute-bound on one core (a Q4_K weight is 4.5 bits: 10 GB/s of blocks is 18 G weights/s, more
- * than the eight or so vector operations per 16 weights allow), and memory-bound only with several cores.
+ * <p>Where the time goes: a weight costs its share of a byte load widened to int lanes (VPMOVZXBD/VPMOVSXBD, a
+ * shuffle-port operation), its bit field (zero to four integer lane operations, or a share of the byte unpacking),
+ * a conversion to float (VCVTDQ2PS), a scale (VMULPS, or one VFMADD for Q4_K's {@code d·sc·q − dmin·m}) and the FMA
+ * with x. Per-block scales are not computed with scalar code (ggml's 6-bit Q4_K scales cost more scalar instructions
+ * than the block's vector work): they are unpacked for the whole block in one vector, stored to a small array and read
+ * back as broadcast loads (load ports; a broadcast from a register would take the shuffle port, which the widening
+ * already saturates). The kernels are compute-bound on one core (a Q4_K weight is 4.5 bits: 10 GB/s of blocks is
+ * 18 G weights/s, more than four to seven vector operations per 16 weights allow), and memory-bound only with more
+ * cores than this machine has.
  *
  * <p>Why float activations and not llama.cpp's scheme (x quantized to Q8_0/Q8_K, integer dot products, one float
  * multiply per block): its results differ from the dequantized model's by x's quantization error (about 0.4% of each
  * activation per block), so a quantized model's logits would no longer equal those of its dequantized F32 copy, nor
- * be independent of matvec versus matmul; and its speed rests on VPMADDUBSW/VPDPBUSD (64 byte products per
- * instruction), which the Vector API does not expose: its byte and short multiplications widen lane by lane, so an
- * integer dot product costs about what the float one does here (measured: see QuantKernelBench's report).
+ * be independent of matvec versus matmul; and its speed rests on VPMADDUBSW/VPDPBUSD (64 byte products summed in
+ * pairs or quads per instruction), which the Vector API does not expose: its byte and short multiplications are
+ * lane-wise, so the products must be widened to int lanes and added, which costs more than the float FMA. Measured
+ * for Q8_0 on AVX-512 (QuantKernelRace's {@code Q8DotExperiment}): 0.69x the speed of this kernel.
  *
  * <p>Works for V = 8 and 16 float lanes (runs of 16 and 32 quants are whole vectors); {@link #supports} says so.
  */
