@@ -36,7 +36,7 @@ import jdk.incubator.vector.VectorSpecies;
  * be independent of matvec versus matmul; and its speed rests on VPMADDUBSW/VPDPBUSD (64 byte products summed in
  * pairs or quads per instruction), which the Vector API does not expose: its byte and short multiplications are
  * lane-wise, so the products must be widened to int lanes and added, which costs more than the float FMA. Measured
- * for Q8_0 on AVX-512 (QuantKernelRace's {@code Q8DotExperiment}): 0.69x the speed of this kernel.
+ * for Q8_0 on AVX-512 (QuantKernelRace's {@code Q8DotExperiment}): 0.7-0.8x the speed of this kernel.
  *
  * <p>Works for V = 8 and 16 float lanes (runs of 16 and 32 quants are whole vectors); {@link #supports} says so.
  */
