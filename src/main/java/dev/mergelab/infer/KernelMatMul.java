@@ -5,6 +5,7 @@ import dev.mergelab.format.gguf.GgufTensor;
 import dev.mergelab.model.TensorRef;
 import dev.mergelab.tensor.MatrixKernels;
 import dev.mergelab.tensor.ParallelRows;
+import dev.mergelab.tensor.QuantKernels;
 import dev.mergelab.tensor.QuantMatrix;
 import dev.mergelab.tensor.QuantType;
 import dev.mergelab.tensor.RowMatrix;
@@ -16,9 +17,9 @@ import dev.mergelab.tensor.RowMatrix;
  * its row range and whichever of the two is used, so logits depend neither on the thread count nor on whether a
  * token came in a prefill or alone.
  *
- * <p>A GGUF weight stored as Q8_0, Q4_0, Q4_K or Q6_K blocks is multiplied in place by the quantized kernels
- * ({@link QuantMatrix}): each block is dequantized in registers as ggml does, never the whole matrix, and the
- * result has the bits of the F32 product of the dequantized matrix (see the quantized {@link MatrixKernels#matvec}).
+ * <p>A GGUF weight stored as Q8_0, Q4_0, Q4_K or Q6_K blocks is multiplied in place by {@link QuantKernels}
+ * ({@link QuantMatrix}): each block is dequantized in registers (or a few blocks into an L1 buffer) as ggml does,
+ * never the whole matrix, and the result has the bits of the F32 product of the dequantized matrix.
  *
  * <p>A weight whose stored bytes are not its value (a LoRA-patched {@code BASE+ADAPTER} ref, a non-verbatim
  * layout) is read a block of rows at a time through {@link TensorRef#rowReader} (which applies the patch) and
@@ -43,9 +44,9 @@ public final class KernelMatMul implements MatMul {
         QuantMatrix q = quantized(weight, out, in);
         if (q != null) {
             if (tokens == 1) {
-                workers.rows(out, (from, to) -> MatrixKernels.matvec(q, x, 0, y, from, from, to));
+                workers.rows(out, (from, to) -> QuantKernels.matvec(q, x, 0, y, from, from, to));
             } else {
-                workers.rows(out, (from, to) -> MatrixKernels.matmul(q, x, tokens, y, out, from, to));
+                workers.rows(out, (from, to) -> QuantKernels.matmul(q, x, tokens, y, out, from, to));
             }
             return;
         }

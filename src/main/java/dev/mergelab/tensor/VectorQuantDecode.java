@@ -10,12 +10,13 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link QuantDecode}'s dequantizers with the Vector API: V quants are loaded as V bytes, widened to int lanes
- * (x86 has no byte shifts, so nibbles and bit fields are unpacked in 32-bit lanes), turned into the small integers
- * the reference computes, converted to floats (exact) and scaled with the same float operations in the same
- * order, so every value has the reference's bits. Works where V is 8 or 16 (a
- * block's runs of 16 and 32 quants are whole vectors and the narrowest byte vector is 64 bits);
- * {@link #supported} says so, and other widths use the reference.
+ * {@link QuantDecode}'s dequantizers with the Vector API, for the panels of the quantized matmul: every value has the
+ * reference's bits. Q8_0 and Q4_0: V quants loaded as V bytes, widened to int lanes (x86 has no byte shifts, so
+ * nibbles are unpacked in 32-bit lanes), converted to floats (exact) and scaled with the reference's float operations.
+ * Q4_K and Q6_K: a block's quants unpacked to bytes and its scales to floats by {@link QuantVectorMatvec}'s
+ * unpackers, then widened and scaled V at a time. Works where V is 8 or 16 (a block's runs of 16 and 32 quants are
+ * whole vectors and the narrowest byte vector is 64 bits); {@link #supported} says so, and other widths use the
+ * reference.
  */
 final class VectorQuantDecode {
 
@@ -25,10 +26,6 @@ final class VectorQuantDecode {
     private static final VectorSpecies<Byte> B =
             V == 8 || V == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(V * 8)) : null;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Q6_K's lane constants held as vectors (vector-vector operations, no broadcast per use). */
-    private static final IntVector LOW4 = IntVector.broadcast(I, 0x0F);
-    private static final IntVector BITS45 = IntVector.broadcast(I, 0x30);
-    private static final IntVector THIRTY_TWO = IntVector.broadcast(I, 32);
 
     private VectorQuantDecode() {
     }
@@ -90,48 +87,40 @@ final class VectorQuantDecode {
         }
     }
 
+    /**
+     * Q4_K a block at a time: quants unpacked to bytes and the eight scale/min pairs to floats by the matvec's unpackers
+     * ({@link QuantVectorMatvec#unpackK4}, {@link QuantVectorMatvec#scalesK4}), then {@code fma(q, d·sc, −dmin·m)}:
+     * the reference's {@code d·sc·q − dmin·m} (the product is exact, so one rounding either way). Decoding in
+     * registers in one method instead compiled to boxed vectors (too many lane operations for C2 to inline).
+     */
     private static void q4K(MemorySegment m, long p, int blocks, float[] y, int o) {
-        for (int i = 0; i < blocks; i++, p += 144) {
-            float d = QuantDecode.f16(m, p);
-            float min = QuantDecode.f16(m, p + 2);
-            long q = p + 16;
-            for (int is = 0; is < 8; is += 2, q += 32, o += 64) {
-                float d1 = d * QuantDecode.scaleK4(m, p + 4, is);
-                float m1 = min * QuantDecode.minK4(m, p + 4, is);
-                float d2 = d * QuantDecode.scaleK4(m, p + 4, is + 1);
-                float m2 = min * QuantDecode.minK4(m, p + 4, is + 1);
-                for (int l = 0; l < 32; l += V) {
-                    IntVector b = unsigned(m, q + l);
-                    floats(b.and(0x0F)).mul(d1).sub(m1).intoArray(y, o + l);
-                    floats(b.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(y, o + 32 + l);
-                }
+        byte[] q = new byte[256];
+        float[] s = new float[16];
+        for (int i = 0; i < blocks; i++, p += 144, o += 256) {
+            QuantVectorMatvec.unpackK4(m, p, 1, q, 0);
+            QuantVectorMatvec.scalesK4(m, p, 1, s, 0);
+            for (int e = 0; e < 256; e += V) {
+                int sub = e >> 5;
+                floats(q, e).fma(s[sub], s[8 + sub]).intoArray(y, o + e);
             }
         }
     }
 
+    /** Q6_K a block at a time, as {@link #q4K}: {@code (q − 32)·(d·sc)}, d·sc per 16 quants. */
     private static void q6K(MemorySegment m, long p, int blocks, float[] y, int o) {
-        for (int i = 0; i < blocks; i++, p += 210) {
-            float d = QuantDecode.f16(m, p + 208);
-            long ql = p;
-            long qh = p + 128;
-            long sc = p + 192;
-            for (int n = 0; n < 256; n += 128, o += 128, ql += 64, qh += 32, sc += 8) {
-                for (int l = 0; l < 32; l += V) {
-                    int is = l / 16;
-                    IntVector a = unsigned(m, ql + l);
-                    IntVector b = unsigned(m, ql + l + 32);
-                    IntVector h = unsigned(m, qh + l);
-                    // bits 2k, 2k+1 of h become bits 4, 5 of quant k: ((h >>> 2k) & 3) << 4
-                    IntVector q1 = a.and(LOW4).or(h.lanewise(VectorOperators.LSHL, 4).and(BITS45)).sub(THIRTY_TWO);
-                    IntVector q2 = b.and(LOW4).or(h.lanewise(VectorOperators.LSHL, 2).and(BITS45)).sub(THIRTY_TWO);
-                    IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(BITS45)).sub(THIRTY_TWO);
-                    IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and(BITS45)).sub(THIRTY_TWO);
-                    floats(q1).mul(d * QuantDecode.scale6(m, sc, is)).intoArray(y, o + l);
-                    floats(q2).mul(d * QuantDecode.scale6(m, sc, is + 2)).intoArray(y, o + l + 32);
-                    floats(q3).mul(d * QuantDecode.scale6(m, sc, is + 4)).intoArray(y, o + l + 64);
-                    floats(q4).mul(d * QuantDecode.scale6(m, sc, is + 6)).intoArray(y, o + l + 96);
-                }
+        byte[] q = new byte[256];
+        float[] s = new float[16];
+        for (int i = 0; i < blocks; i++, p += 210, o += 256) {
+            QuantVectorMatvec.unpack6(m, p, 1, q, 0);
+            QuantVectorMatvec.scales6(m, p, 1, s, 0);
+            for (int e = 0; e < 256; e += V) {
+                floats(q, e).mul(s[e >> 4]).intoArray(y, o + e);
             }
         }
+    }
+
+    /** V bytes of {@code q} from {@code o} as floats. */
+    private static FloatVector floats(byte[] q, int o) {
+        return (FloatVector) ByteVector.fromArray(B, q, o).convertShape(VectorOperators.B2F, F, 0);
     }
 }

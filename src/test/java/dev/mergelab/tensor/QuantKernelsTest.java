@@ -103,6 +103,38 @@ class QuantKernelsTest {
         }
     }
 
+    /**
+     * {@link QuantKernels} (the fused vector matvec where it applies) equals the F32 kernels on the dequantized matrix,
+     * for any row range (groups of four and a tail), x offset, and rows long enough to cross several blocks.
+     */
+    @Property(tries = 80)
+    void quantKernelsEqualTheF32KernelsOnTheDequantizedMatrix(@ForAll long seed,
+            @ForAll @IntRange(min = 0, max = 3) int typeIndex, @ForAll @IntRange(min = 0, max = 13) int rows,
+            @ForAll @IntRange(min = 1, max = 12) int blocks, @ForAll @IntRange(min = 0, max = 40) int xOff) {
+        QuantType type = QuantType.values()[typeIndex];
+        int cols = blocks * type.blockSize;
+        Random r = new Random(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            QuantMatrix w = random(arena, r, type, rows, cols);
+            RowMatrix f32 = asF32(arena, dequantize(w), rows, cols);
+            float[] x = new float[xOff + 2 * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (r.nextGaussian() * Math.exp(r.nextGaussian() * 4));
+            }
+            int from = rows == 0 ? 0 : r.nextInt(rows + 1);
+            float[] want = new float[rows - from];
+            VEC.matvec(f32, x, xOff, want, 0, from, rows);
+            float[] got = new float[rows - from + 3];
+            QuantKernels.matvec(w, x, xOff, got, 3, from, rows);
+            MatrixKernelsTest.assertBits(want, Arrays.copyOfRange(got, 3, got.length), type + " matvec from row " + from);
+            float[] wantMm = new float[2 * rows];
+            VEC.matmul(f32, Arrays.copyOfRange(x, xOff, x.length), 2, wantMm, rows, 0, rows);
+            float[] gotMm = new float[2 * rows];
+            QuantKernels.matmul(w, Arrays.copyOfRange(x, xOff, x.length), 2, gotMm, rows, 0, rows);
+            MatrixKernelsTest.assertBits(wantMm, gotMm, type + " matmul");
+        }
+    }
+
     /** The vector dequantizer equals the reference on every block, including each byte value in each position. */
     @Test
     void vectorDequantizationEqualsTheReference() {
