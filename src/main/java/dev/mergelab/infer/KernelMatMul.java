@@ -1,8 +1,10 @@
 package dev.mergelab.infer;
 
+import dev.mergelab.format.gguf.GgmlType;
 import dev.mergelab.format.gguf.GgufFile;
 import dev.mergelab.format.gguf.GgufTensor;
 import dev.mergelab.model.TensorRef;
+import dev.mergelab.model.gguf.GgufModelFile;
 import dev.mergelab.tensor.MatrixKernels;
 import dev.mergelab.tensor.ParallelRows;
 import dev.mergelab.tensor.QuantKernels;
@@ -17,7 +19,8 @@ import dev.mergelab.tensor.RowMatrix;
  * its row range and whichever of the two is used, so logits depend neither on the thread count nor on whether a
  * token came in a prefill or alone.
  *
- * <p>A GGUF weight stored as Q8_0, Q4_0, Q4_K or Q6_K blocks is multiplied in place by {@link QuantKernels}
+ * <p>A GGUF weight stored as Q8_0, Q4_0, Q4_K or Q6_K blocks (of a raw {@link GgufFile}, or of a GGUF opened as a
+ * model where {@link GgufModelFile#inPlaceType} says its rows lie in order) is multiplied in place by {@link QuantKernels}
  * ({@link QuantMatrix}): each block is dequantized in registers (or a few blocks into an L1 buffer) as ggml does,
  * never the whole matrix, and the result has the bits of the F32 product of the dequantized matrix.
  *
@@ -68,7 +71,18 @@ public final class KernelMatMul implements MatMul {
      * other, as GGUF stores a tensor with {@code ne[0] = in}).
      */
     static QuantMatrix quantized(TensorRef weight, int out, int in) {
-        if (weight.isPatched() || !(weight.file() instanceof GgufFile gguf)) {
+        if (weight.isPatched()) {
+            return null;
+        }
+        if (weight.file() instanceof GgufModelFile model) { // a GGUF opened as a model: blocks of rows that lie in order
+            GgmlType stored = model.inPlaceType(weight.info());
+            QuantType type = stored == null ? null : QuantType.ofGgmlName(stored.name());
+            if (type == null || weight.info().rank() != 2 || in % type.blockSize != 0) {
+                return null;
+            }
+            return new QuantMatrix(weight.data(), type, out, in);
+        }
+        if (!(weight.file() instanceof GgufFile gguf)) {
             return null;
         }
         GgufTensor t = gguf.ggufTensor(weight.name());
