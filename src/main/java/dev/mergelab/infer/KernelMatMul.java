@@ -1,6 +1,5 @@
 package dev.mergelab.infer;
 
-import dev.mergelab.format.gguf.GgmlType;
 import dev.mergelab.format.gguf.GgufFile;
 import dev.mergelab.format.gguf.GgufTensor;
 import dev.mergelab.model.TensorRef;
@@ -20,7 +19,8 @@ import dev.mergelab.tensor.RowMatrix;
  * token came in a prefill or alone.
  *
  * <p>A GGUF weight stored as Q8_0, Q4_0, Q4_K or Q6_K blocks (of a raw {@link GgufFile}, or of a GGUF opened as a
- * model where {@link GgufModelFile#inPlaceType} says its rows lie in order) is multiplied in place by {@link QuantKernels}
+ * model, whose permuted q/k blocks are reordered once into Transformers' row order: {@link GgufModelFile#blockMatrix}) is
+ * multiplied in place by {@link QuantKernels}
  * ({@link QuantMatrix}): each block is dequantized in registers (or a few blocks into an L1 buffer) as ggml does,
  * never the whole matrix, and the result has the bits of the F32 product of the dequantized matrix.
  *
@@ -74,13 +74,13 @@ public final class KernelMatMul implements MatMul {
         if (weight.isPatched()) {
             return null;
         }
-        if (weight.file() instanceof GgufModelFile model) { // a GGUF opened as a model: blocks of rows that lie in order
-            GgmlType stored = model.inPlaceType(weight.info());
-            QuantType type = stored == null ? null : QuantType.ofGgmlName(stored.name());
-            if (type == null || weight.info().rank() != 2 || in % type.blockSize != 0) {
+        if (weight.file() instanceof GgufModelFile model) { // a GGUF opened as a model: its blocks in Transformers' row order
+            GgufModelFile.BlockMatrix blocks = model.blockMatrix(weight.info());
+            QuantType type = blocks == null ? null : QuantType.ofGgmlName(blocks.type().name());
+            if (type == null || in % type.blockSize != 0) {
                 return null;
             }
-            return new QuantMatrix(weight.data(), type, out, in);
+            return new QuantMatrix(blocks.data(), type, out, in);
         }
         if (!(weight.file() instanceof GgufFile gguf)) {
             return null;

@@ -3,7 +3,6 @@ package dev.mergelab.infer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.mergelab.export.ExportType;
 import dev.mergelab.export.GgufExport;
@@ -21,16 +20,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A quantized GGUF opened as a model is multiplied in place by the block kernels wherever its rows lie in the file in
- * order (everything but the un-permuted q/k projections), and the logits are bit for bit those of the same file read
- * through the decoding path (every weight decoded to float32 rows and dotted in the kernels' summation order).
+ * A quantized GGUF opened as a model is multiplied by the block kernels: in place wherever its rows lie in the file in
+ * order, and through a copy of the blocks in Transformers' row order for llama.cpp's permuted q/k projections; the
+ * logits are bit for bit those of the same file read through the decoding path (every weight decoded to float32 rows and dotted in the kernels' summation order).
  */
 class KernelMatMulGgufModelTest {
 
     private static final int[] IDS = {1, 15043, 3186, 29892, 278, 6635, 3290, 373};
 
     @Test
-    void rowsInOrderAreReadInPlaceAndTheLogitsAreTheDequantizedModels(@TempDir Path tmp) throws Exception {
+    void everyQuantizedMatrixGoesToTheBlockKernelsAndTheLogitsAreTheDecodingPaths(@TempDir Path tmp) throws Exception {
         Path model = TinyExportModels.write(tmp.resolve("llama"), TinyExportModels.llama(), 5);
         Path gguf = tmp.resolve("llama-q8_0.gguf");
         GgufExport.export(model, gguf, ExportType.Q8_0, 2, w -> { });
@@ -43,15 +42,13 @@ class KernelMatMulGgufModelTest {
                     continue;
                 }
                 QuantMatrixProbe probe = new QuantMatrixProbe(t);
-                if (e.getKey().contains("q_proj") || e.getKey().contains("k_proj")) {
-                    assertNull(probe.matrix, e.getKey() + " is read through the row remap");
-                } else {
-                    assertNotNull(probe.matrix, e.getKey() + " is multiplied in place");
-                    assertEquals(QuantType.Q8_0, probe.matrix.type(), e.getKey());
-                    inPlace++;
-                }
+                assertNotNull(probe.matrix, e.getKey() + " is multiplied by the block kernels");
+                assertEquals(QuantType.Q8_0, probe.matrix.type(), e.getKey());
+                boolean permuted = e.getKey().contains("q_proj") || e.getKey().contains("k_proj");
+                assertEquals(!permuted, probe.matrix.data().equals(t.data()), e.getKey() + ": in place unless permuted");
+                inPlace++;
             }
-            assertEquals(2 * 5 + 1, inPlace, "v, o, gate, up, down of both layers, and the head");
+            assertEquals(2 * 7 + 1, inPlace, "q, k (reordered blocks), v, o, gate, up, down of both layers, and the head");
             ModelSource again = ModelSource.open(gguf, "gguf"); // taken over (and closed) by its withTensors copy
             Map<String, TensorRef> decoded = new LinkedHashMap<>();
             again.tensors().forEach((name, t) -> decoded.put(name, new TensorRef(t.file(), t.info(), NOTHING)));

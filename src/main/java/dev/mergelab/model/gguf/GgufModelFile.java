@@ -10,6 +10,7 @@ import dev.mergelab.format.gguf.GgmlType;
 import dev.mergelab.format.gguf.GgufFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -44,6 +46,9 @@ public final class GgufModelFile implements WeightFile {
     private final Path folder;
     private final List<TensorInfo> infos;
     private final Map<String, GgufTensorMap.Mapped> byName;
+    /** Reordered copies of permuted q/k blocks ({@link #blockMatrix}), freed on close. */
+    private final Arena arena = Arena.ofShared();
+    private final Map<String, BlockMatrix> reordered = new ConcurrentHashMap<>();
 
     private GgufModelFile(GgufFile gguf, Path folder, List<GgufTensorMap.Mapped> mapped) {
         this.gguf = gguf;
@@ -177,6 +182,38 @@ public final class GgufModelFile implements WeightFile {
         return m.pairHeads() == 0 && !m.minusOne() ? gguf.ggufTensor(m.stored().name()).type() : null;
     }
 
+    /**
+     * The tensor as a matrix of its stored ggml blocks in Transformers' row order, for a kernel that reads blocks in
+     * place: {@link #bytes} when the rows lie in the file in order ({@link #inPlaceType}); for llama.cpp's permuted q/k
+     * projections, a copy of the stored rows' blocks reordered (whole rows move, so nothing is re-encoded and the values
+     * are exactly {@link #decodeRows}'), made once on first use and kept until {@link #close} (q and k are a tenth of a
+     * Llama's weights at most); null for a tensor that is not a 2-D matrix of whole rows, or has the 1 taken off.
+     */
+    public BlockMatrix blockMatrix(TensorInfo t) {
+        GgufTensorMap.Mapped m = mapped(t);
+        if (m.minusOne() || t.rank() != 2) {
+            return null;
+        }
+        GgmlType type = gguf.ggufTensor(m.stored().name()).type();
+        if (m.pairHeads() == 0) {
+            return new BlockMatrix(type, bytes(t));
+        }
+        return reordered.computeIfAbsent(t.name(), name -> {
+            MemorySegment stored = gguf.bytes(m.stored());
+            long rows = t.rows();
+            long rowBytes = stored.byteSize() / rows;
+            MemorySegment copy = arena.allocate(stored.byteSize(), 64);
+            for (long r = 0; r < rows; r++) {
+                MemorySegment.copy(stored, GgufTensorMap.storedRow(r, rows, m.pairHeads()) * rowBytes, copy, r * rowBytes, rowBytes);
+            }
+            return new BlockMatrix(type, copy);
+        });
+    }
+
+    /** A weight matrix as ggml blocks, row after row, in Transformers' row order. */
+    public record BlockMatrix(GgmlType type, MemorySegment data) {
+    }
+
     @Override
     public void decodeRows(TensorInfo t, long firstRow, int rows, float[] dst, int dstOffset) {
         int count = WeightFile.checkRows(t, firstRow, rows, dst, dstOffset);
@@ -222,7 +259,11 @@ public final class GgufModelFile implements WeightFile {
         try {
             gguf.close();
         } finally {
-            deleteTree(folder);
+            try {
+                arena.close();
+            } finally {
+                deleteTree(folder);
+            }
         }
     }
 
