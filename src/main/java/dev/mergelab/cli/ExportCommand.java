@@ -4,6 +4,8 @@ import dev.mergelab.MergeLabException;
 import dev.mergelab.export.ExportType;
 import dev.mergelab.export.GgufExport;
 import dev.mergelab.export.GgufImatrix;
+import dev.mergelab.export.GgufRequantize;
+import dev.mergelab.format.gguf.GgufFile;
 import dev.mergelab.lab.registry.Provenance;
 import dev.mergelab.model.ModelRef;
 import dev.mergelab.model.ModelResolver;
@@ -39,7 +41,9 @@ final class ExportCommand implements Runnable {
     @Command(name = "gguf", mixinStandardHelpOptions = true,
             description = {"Write MODEL (a Hugging Face folder or hub id in the local cache) as one GGUF file: for f32 what "
                     + "llama.cpp's convert_hf_to_gguf.py writes, for other types what llama-quantize makes of that file (with "
-                    + "--imatrix FILE: llama-quantize --imatrix FILE), byte for byte.", "Streams tensor by tensor; memory stays bounded."})
+                    + "--imatrix FILE: llama-quantize --imatrix FILE), byte for byte.", "MODEL may also be an F32/F16/BF16 GGUF file: it is "
+                    + "quantized as llama-quantize does (quantized input is refused, as without --allow-requantize).",
+                    "Streams tensor by tensor; memory stays bounded."})
     static final class Gguf implements Callable<Integer> {
 
         @Parameters(index = "0", paramLabel = "MODEL", description = "Model folder or hub id.")
@@ -72,8 +76,13 @@ final class ExportCommand implements Runnable {
         public Integer call() throws IOException {
             ExportType t = ExportType.parse(type);
             GgufImatrix.checkType(imatrix != null, t);
-            Path dir = ModelResolver.offline().resolve(ModelRef.parse(model).base(), "model");
-            if (!Files.isDirectory(dir)) {
+            Path asFile = Path.of(model);
+            boolean gguf = Files.isRegularFile(asFile) && GgufFile.isGguf(asFile);
+            if (gguf && imatrix != null) {
+                throw MergeLabException.input("--imatrix applies to a model folder; " + model + " is a GGUF file", "quantize from the model folder");
+            }
+            Path dir = gguf ? asFile : ModelResolver.offline().resolve(ModelRef.parse(model).base(), "model");
+            if (!gguf && !Files.isDirectory(dir)) {
                 throw MergeLabException.input(model + ": GGUF export needs a model folder (config.json, weights, tokenizer.json)");
             }
             if (Files.exists(out) && !force) {
@@ -90,7 +99,8 @@ final class ExportCommand implements Runnable {
             PrintWriter o = spec.commandLine().getOut();
             long start = System.nanoTime();
             PrintWriter err = spec.commandLine().getErr();
-            GgufExport.Result r = GgufExport.export(dir, out, t, im, threads.count(), w -> err.println("mergelab: warning: " + w));
+            GgufExport.Result r = gguf ? GgufRequantize.requantize(dir, out, t)
+                    : GgufExport.export(dir, out, t, im, threads.count(), w -> err.println("mergelab: warning: " + w));
             double s = (System.nanoTime() - start) / 1e9;
             o.printf(Locale.ROOT, "%s: %s %s, %d tensors %s, %.1f MB in %.1f s%n", out, r.architecture(),
                     t.name().toLowerCase(Locale.ROOT), r.tensors(), r.typeCounts(), r.bytes() / 1e6, s);

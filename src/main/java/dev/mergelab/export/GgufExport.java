@@ -165,7 +165,7 @@ public final class GgufExport {
         return 1;
     }
 
-    private static QuantPlan.Model quantModel(Map<String, GgufValue> meta, GgufArchitecture spec) {
+    static QuantPlan.Model quantModel(Map<String, GgufValue> meta, GgufArchitecture spec) {
         String a = spec.ggufName() + ".";
         int layers = (int) meta.get(a + "block_count").asLong();
         GgufValue experts = meta.get(a + "expert_count");

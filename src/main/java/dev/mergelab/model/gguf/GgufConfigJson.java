@@ -48,9 +48,10 @@ final class GgufConfigJson {
      * @param tied       whether the file has no output.weight
      * @param torchDtype the dtype most weights are stored in (float32 for quantized ones, which decode to it)
      * @param ropeFreqs  rope_freqs.weight's values, or null
+     * @param longrope   rope_factors_long.weight's and rope_factors_short.weight's values (Phi-3), or null
      */
     static ObjectNode config(GgufKeys keys, String arch, HfIdentity id, long vocab, boolean tied, String torchDtype,
-            float[] ropeFreqs, String where) {
+            float[] ropeFreqs, float[][] longrope, String where) {
         for (String k : REQUIRED) {
             keys.requiredCount(arch + "." + k);
         }
@@ -66,12 +67,32 @@ final class GgufConfigJson {
                 entry(c, keys, arch, p);
             }
         }
+        for (JsonNode k : id.keys()) {
+            String key = arch + "." + k.get("key").asText(), to = k.get("to").asText();
+            put(c, keys, key, to, k.get("type").asText().equals("f32"));
+            if (!c.has(to) && k.has("default")) {
+                c.set(to, k.get("default"));
+            }
+        }
+        if (id.queryScale27bBlocks() > 0) {
+            // llama.cpp scales queries by 1/sqrt(head_dim), or 1/sqrt(hidden/heads) for what it calls 27B
+            long headDim = c.has("head_dim") ? c.get("head_dim").asLong() : c.get("hidden_size").asLong() / c.get("num_attention_heads").asLong();
+            boolean is27b = c.get("num_hidden_layers").asInt() == id.queryScale27bBlocks();
+            c.put("query_pre_attn_scalar", is27b ? c.get("hidden_size").asLong() / c.get("num_attention_heads").asLong() : headDim);
+        }
+        if (id.partialRotary()) {
+            OptionalLong rotary = keys.count(arch + ".rope.dimension_count");
+            long headDim = c.has("head_dim") ? c.get("head_dim").asLong() : c.get("hidden_size").asLong() / c.get("num_attention_heads").asLong();
+            if (rotary.isPresent() && rotary.getAsLong() != headDim) {
+                c.put("partial_rotary_factor", (double) rotary.getAsLong() / headDim);
+            }
+        }
         c.put("vocab_size", vocab);
         c.put("tie_word_embeddings", tied);
         c.put("torch_dtype", torchDtype);
         keys.count("tokenizer.ggml.bos_token_id").ifPresent(v -> c.put("bos_token_id", v));
         keys.count("tokenizer.ggml.eos_token_id").ifPresent(v -> c.put("eos_token_id", v));
-        ObjectNode rope = ropeScaling(keys, arch, c, ropeFreqs, where);
+        ObjectNode rope = ropeScaling(keys, arch, c, ropeFreqs, longrope, where);
         if (rope != null) {
             c.set("rope_scaling", rope);
         }
@@ -103,11 +124,12 @@ final class GgufConfigJson {
 
     /**
      * One entry of the architecture's params list read backwards: GGUF {@code key} into the first config name of
-     * {@code from}; with {@code else_divide} [a, b], only when it differs from a / b (the converter's fallback).
+     * {@code from} (or the name in {@code from_rope}); with {@code else_divide} [a, b], only when it differs from a / b (the converter's fallback).
      */
     private static void entry(ObjectNode c, GgufKeys keys, String arch, JsonNode p) {
         String key = arch + "." + p.get("key").asText();
-        String hf = p.get("from").get(0).asText();
+        // a key the converter reads from the RoPE parameters ("from_rope") goes back to the top level under that name
+        String hf = p.has("from") ? p.get("from").get(0).asText() : p.get("from_rope").asText();
         boolean real = p.get("type").asText().equals("f32");
         if (p.has("else_divide")) {
             Iterator<JsonNode> ab = p.get("else_divide").elements();
@@ -118,17 +140,41 @@ final class GgufConfigJson {
                 return;
             }
         }
+        for (JsonNode name : p.path("from")) {
+            if (c.has(name.asText())) {
+                return; // already there under the name the converter prefers or the generic keys use
+            }
+        }
         if (!c.has(hf)) {
             put(c, keys, key, hf, real);
         }
     }
 
-    /** rope_scaling from the rope.scaling.* keys (linear, yarn) or rope_freqs.weight (llama3); null when none. */
-    private static ObjectNode ropeScaling(GgufKeys keys, String arch, ObjectNode c, float[] ropeFreqs, String where) {
+    /**
+     * rope_scaling from the rope.scaling.* keys (linear, yarn), rope_freqs.weight (llama3) or the rope_factors_long /
+     * short tensors (LongRoPE: the factors come back as the float32 values llama.cpp uses, each written as the
+     * shortest decimal of that float; the original context goes to the top level, where Phi-3 keeps it); null when none.
+     */
+    private static ObjectNode ropeScaling(GgufKeys keys, String arch, ObjectNode c, float[] ropeFreqs, float[][] longrope, String where) {
         if (ropeFreqs != null) {
             int dim = c.has("head_dim") ? c.get("head_dim").asInt() : c.get("hidden_size").asInt() / c.get("num_attention_heads").asInt();
             double theta = c.has("rope_theta") ? c.get("rope_theta").asDouble() : 10000.0;
             return Llama3Rope.recover(ropeFreqs, theta, dim, where);
+        }
+        if (longrope != null) {
+            // Phi3MiniModel writes the factor tensors (and rope.scaling.attn_factor, which Transformers derives), no type
+            ObjectNode r = JSON.createObjectNode();
+            r.put("type", "longrope");
+            var lf = r.putArray("long_factor");
+            for (float f : longrope[0]) {
+                lf.add(Double.parseDouble(Float.toString(f)));
+            }
+            var sf = r.putArray("short_factor");
+            for (float f : longrope[1]) {
+                sf.add(Double.parseDouble(Float.toString(f)));
+            }
+            keys.count(arch + ".rope.scaling.original_context_length").ifPresent(v -> c.put("original_max_position_embeddings", v));
+            return r;
         }
         if (!keys.has(arch + ".rope.scaling.type")) {
             return null;

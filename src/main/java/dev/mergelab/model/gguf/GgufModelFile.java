@@ -80,14 +80,16 @@ public final class GgufModelFile implements WeightFile {
             if (heads == 0 || kvHeads == 0) {
                 throw MergeLabException.input(where + ": GGUF metadata gives 0 attention heads", "the file is malformed");
             }
-            List<GgufTensorMap.Mapped> mapped = GgufTensorMap.map(g.tensors(), id.spec(), heads, kvHeads, where);
+            List<GgufTensorMap.Mapped> mapped = GgufTensorMap.map(g.tensors(), id, heads, kvHeads, where);
             TensorInfo embed = g.tensor("token_embd.weight");
             if (embed == null || embed.rank() != 2) {
                 throw MergeLabException.input(where + ": no 2-D tensor token_embd.weight", "the file is incomplete; convert the model again");
             }
             TensorInfo ropeFreqs = g.tensor(GgufTensorMap.ROPE_FREQS);
+            float[][] longrope = g.tensor(GgufTensorMap.ROPE_FACTORS_LONG) == null || g.tensor(GgufTensorMap.ROPE_FACTORS_SHORT) == null ? null
+                    : new float[][] {g.readFloats(GgufTensorMap.ROPE_FACTORS_LONG), g.readFloats(GgufTensorMap.ROPE_FACTORS_SHORT)};
             ObjectNode config = GgufConfigJson.config(keys, arch, id, embed.dim(0), g.tensor("output.weight") == null, torchDtype(g),
-                    ropeFreqs == null ? null : g.readFloats(GgufTensorMap.ROPE_FREQS), where);
+                    ropeFreqs == null ? null : g.readFloats(GgufTensorMap.ROPE_FREQS), longrope, where);
             dir = Files.createTempDirectory("mergelab-gguf-");
             Files.write(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
             Files.write(dir.resolve("generation_config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(GgufConfigJson.generationConfig(keys)));

@@ -16,13 +16,17 @@ import java.util.regex.Pattern;
  * name mapped and {@code .weight}/{@code .bias} kept; a stacked expert tensor {@code [n_expert, rows, cols]} becomes
  * one 2-D view per expert (a byte range of the stacked tensor, nothing copied); q/k of the Llama family are marked
  * for their rows to be read back in Hugging Face's order; norms stored as {@code 1 + w} (Gemma) are marked for the
- * 1 to be taken off; {@code rope_freqs.weight} (llama3 RoPE scaling) is no weight in Transformers and is left out
- * (the config rebuilds rope_scaling from it).
+ * 1 to be taken off; {@code rope_freqs.weight} (llama3 RoPE scaling) and {@code rope_factors_long/short.weight}
+ * (LongRoPE) are no weights in Transformers and are left out (the config rebuilds rope_scaling from them); a
+ * Transformers {@code [1, n]} matrix the file stores as {@code [n]} (Qwen2-MoE's shared-expert gate in quantized
+ * files) gets its {@code [1, n]} shape back, the same one row of bytes.
  */
 final class GgufTensorMap {
 
     /** The tensor llama.cpp adds for llama3 RoPE scaling; read by the config, not a weight. */
     static final String ROPE_FREQS = "rope_freqs.weight";
+    /** LongRoPE's factors (Phi-3); read by the config, not weights. */
+    static final String ROPE_FACTORS_LONG = "rope_factors_long.weight", ROPE_FACTORS_SHORT = "rope_factors_short.weight";
 
     /**
      * One Transformers tensor as a view of a stored one.
@@ -39,7 +43,8 @@ final class GgufTensorMap {
     private GgufTensorMap() {
     }
 
-    static List<Mapped> map(List<TensorInfo> tensors, GgufArchitecture spec, int heads, int kvHeads, String where) {
+    static List<Mapped> map(List<TensorInfo> tensors, HfIdentity id, int heads, int kvHeads, String where) {
+        GgufArchitecture spec = id.spec();
         List<Map.Entry<Pattern, String>> names = new ArrayList<>();
         spec.tensors().forEach((hf, gguf) -> names.add(Map.entry(template(gguf), hf)));
         List<Map.Entry<Pattern, String>> stacked = new ArrayList<>();
@@ -48,7 +53,7 @@ final class GgufTensorMap {
         }
         Map<String, Mapped> out = new LinkedHashMap<>();
         for (TensorInfo t : tensors) {
-            if (t.name().equals(ROPE_FREQS)) {
+            if (t.name().equals(ROPE_FREQS) || t.name().equals(ROPE_FACTORS_LONG) || t.name().equals(ROPE_FACTORS_SHORT)) {
                 continue;
             }
             String part = null;
@@ -79,6 +84,9 @@ final class GgufTensorMap {
             }
             boolean minusOne = spec.addOneToSuffix() != null && hf.endsWith(spec.addOneToSuffix());
             long[] shape = t.shape();
+            if (shape.length == 1 && id.oneRowMatrices().stream().anyMatch(hf::endsWith)) {
+                shape = new long[] {1, shape[0]};
+            }
             if (pairs > 0) {
                 long outer = shape.length == 0 ? 1 : shape[0];
                 if (outer % (2L * pairs) != 0) {

@@ -13,8 +13,16 @@ import java.util.List;
  * Which Hugging Face architecture a GGUF file becomes on import, read from {@code import.json} beside the
  * architecture files: its class name, model_type and any config keys GGUF does not store. Only architectures that
  * have both a row there and a {@link GgufArchitecture} (the tensor and hyper-parameter maps read backwards) import.
+ *
+ * @param keys             optional GGUF keys (after {@code <arch>.}) read into config names, with llama.cpp's default
+ *     when absent: {@code {"key", "to", "type": "f32"|"u32", "default"}}
+ * @param queryScale27bBlocks when positive, the config gets query_pre_attn_scalar as llama.cpp scales queries (it
+ *     does not store the scalar): head_dim, or hidden/heads at this block count (its "27B" type); 0: not written
+ * @param oneRowMatrices   HF tensor names (by suffix) that are [1, n] in Transformers and may be stored as [n]
+ * @param partialRotary    whether partial_rotary_factor is rebuilt from rope.dimension_count (Phi-3)
  */
-record HfIdentity(GgufArchitecture spec, String architecture, String modelType, ObjectNode extraConfig) {
+record HfIdentity(GgufArchitecture spec, String architecture, String modelType, ObjectNode extraConfig, List<JsonNode> keys,
+        int queryScale27bBlocks, List<String> oneRowMatrices, boolean partialRotary) {
 
     private static final JsonNode TABLE = load();
 
@@ -28,7 +36,12 @@ record HfIdentity(GgufArchitecture spec, String architecture, String modelType, 
                     continue;
                 }
                 ObjectNode extra = row.get("config") instanceof ObjectNode o ? o.deepCopy() : new ObjectMapper().createObjectNode();
-                return new HfIdentity(spec, row.get("architecture").asText(), row.get("model_type").asText(), extra);
+                List<JsonNode> keys = new ArrayList<>();
+                row.path("keys").forEach(keys::add);
+                List<String> oneRow = new ArrayList<>();
+                row.path("one_row_matrices").forEach(n -> oneRow.add(n.asText()));
+                return new HfIdentity(spec, row.get("architecture").asText(), row.get("model_type").asText(), extra, List.copyOf(keys),
+                        row.path("query_pre_attn_scalar_27b_blocks").asInt(0), List.copyOf(oneRow), row.path("partial_rotary").asBoolean(false));
             }
         }
         throw MergeLabException.input(where + ": GGUF architecture '" + arch + "' has no mapping back to a Hugging Face model"
