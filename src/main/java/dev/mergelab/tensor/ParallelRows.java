@@ -10,11 +10,14 @@ import java.util.concurrent.Future;
  * Runs a row-range kernel ({@link MatrixKernels#matvec}, {@link MatrixKernels#matmul}) over all rows on a
  * pool. Every output row is computed by exactly one task with the same arithmetic whatever the range it
  * falls in, so the result does not depend on the number of threads or on scheduling; the split only
- * decides the speed. Ranges are multiples of {@value #ROW_GRAIN} rows (the kernels' row block).
+ * decides the speed. Ranges are multiples of {@value #ROW_GRAIN} rows (matvec's row block).
  */
 public final class ParallelRows {
 
-    /** The kernels work on four rows at a time; ranges start on such a block. */
+    /**
+     * Matvec works on four rows at a time (matmul on six, then four for what is left), so ranges start on a
+     * four-row block; where a range ends only changes which block computes a row, never its bits.
+     */
     static final int ROW_GRAIN = 4;
 
     /** A kernel over rows [from, to). */

@@ -68,11 +68,9 @@ final class VectorMatrixSupport implements MatrixSupport {
 
     /**
      * Columns of F16 rows converted at once by matvec: four rows of up to this many columns as one block, longer
-     * rows this many columns of each (16 KiB of floats, so that the buffer, the halves being read and x's chunk
-     * share L1's 48 KiB; 2048 columns, 32 KiB of floats, spilled to L2 and ran 15-20% slower on cached weights:
-     * 25 against 29-30 GB/s of halves per thread on [64 × 2048] and [24 × 5632], the same speed from memory).
+     * rows this many columns of each (32 KiB of floats, in L1; 4 KiB of halves per row, a page).
      */
-    private static final int HALF_CHUNK = 1024;
+    private static final int HALF_CHUNK = 2048;
 
     /** Columns of quantized rows dequantized at once by matvec: a multiple of every block size (32 KiB of floats). */
     private static final int QUANT_CHUNK = 2048;
