@@ -25,7 +25,7 @@ import java.util.function.Consumer;
 /**
  * A Hugging Face model folder as one GGUF file, as llama.cpp's own tools would make it: for {@code f32} the file
  * convert_hf_to_gguf.py writes ({@code --outtype f32}), and for every other type the file llama_model_quantize
- * (llama-quantize without an importance matrix) makes of that F32 file — same metadata (file type and
+ * (llama-quantize, with {@code --imatrix} when a {@link GgufImatrix} is given) makes of that F32 file — same metadata (file type and
  * quantization version moved to the end, as gguf_set_val does), tensors in llama.cpp's loader order, each
  * tensor's type chosen by {@link QuantPlan} and encoded by {@link GgmlCodec}. The header is computed from shapes
  * and types first; then tensors are streamed in row chunks (converted on worker threads, written in order), so
