@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pp512/tg64 on a synthetic 1B Llama (TinyLlama shapes), BF16 and F16: mergelab, PyTorch eager, llama.cpp; then
-# the same model quantized (QUANTS, default "q8_0 q4_k_m"; GGUF files made by mergelab's exporter, which equals
-# llama-quantize byte for byte): mergelab on the GGUF file beside llama.cpp. QUANTS="" skips that part.
+# the same model quantized (QUANTS, default "q8_0 q4_k_m"; mergelab's `export gguf` re-quantizes the converter's
+# BF16 GGUF as llama-quantize does, byte for byte): mergelab on the GGUF file beside llama.cpp. QUANTS="" skips it.
 # Usage: scripts/infer-bench/run.sh [WORK] [THREADS]   (WORK default /tmp/infb; llama.cpp built there by
 # build-llama-cpp.sh; Debian's python3-torch and python3-tqdm for /usr/bin/python3)
 set -euo pipefail
@@ -32,7 +32,7 @@ if [ -x "$BENCH" ]; then
 fi
 for q in ${QUANTS-q8_0 q4_k_m}; do
   g=$WORK/synth-bfloat16.$q.gguf
-  [ -f "$g" ] || "$ROOT/mergelab" export gguf "$WORK/synth-bfloat16/base" "$g" --type "$q"
+  [ -f "$g" ] || "$ROOT/mergelab" export gguf "$WORK/synth-bfloat16.bf16.gguf" "$g" --type "$q"
   "$ROOT/mergelab" bench infer "$g" -p 512 -n 64 -r 3 --threads "$T" --json
   if [ -x "$BENCH" ]; then "$BENCH" -m "$g" -p 512 -n 64 -t "$T" -r 3; fi
 done
